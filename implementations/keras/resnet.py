@@ -1,0 +1,125 @@
+"""ResNet and its plain counterpart in Keras 3 (He et al., arXiv 1512.03385v1, Table 1 and Sec. 3.3).
+
+Layer names follow the paper and match the PyTorch builders (`conv3_x.conv3_1.conv2`). Stride-2
+convolutions and the max pool are preceded by explicit zero padding: TensorFlow's 'same' padding with
+stride 2 pads (0, 1) where PyTorch pads (1, 1).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection, spec_for
+
+
+class ChannelPad(layers.Layer):
+    """Option A shortcut (Sec. 3.3): identity with `extra` zero channels appended."""
+
+    paperverify_kind = "pad_channels"
+
+    def __init__(self, extra: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.extra = extra
+
+    def call(self, x):
+        return keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, self.extra]])
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + self.extra)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "extra": self.extra}
+
+
+def _conv(x, prefix: str, suffix: str, filters: int, kernel: int, stride: int):
+    """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
+    padding = "same"
+    if stride > 1 and kernel > 1:
+        x = layers.ZeroPadding2D(kernel // 2, name=f"{prefix}.pad{suffix}")(x)
+        padding = "valid"
+    x = layers.Conv2D(filters, kernel, stride, padding, use_bias=False, name=f"{prefix}.conv{suffix}")(x)
+    return layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{prefix}.bn{suffix}")(x)
+
+
+def _block(x, name: str, convs, stride: int, residual: bool, shortcut: str):
+    """A building block (Fig. 5): the stacked convolutions of one Table 1 bracket, plus the shortcut."""
+    cin = x.shape[-1]
+    y = x
+    for index, conv in enumerate(convs, start=1):
+        conv_stride = stride if index == 1 else 1  # see specs.resnet: stride on the first convolution
+        y = _conv(y, name, str(index), conv.filters, conv.kernel, conv_stride)
+        if index < len(convs):
+            y = layers.ReLU(name=f"{name}.relu{index}")(y)
+    cout = convs[-1].filters
+    if residual:
+        if needs_projection(shortcut, cin, cout, stride):
+            s = _conv(x, f"{name}.shortcut", "", cout, 1, stride)
+        elif stride != 1 or cin != cout:
+            s = layers.MaxPooling2D(1, stride, name=f"{name}.shortcut.subsample")(x)
+            s = ChannelPad(cout - cin, name=f"{name}.shortcut.pad")(s)
+        else:
+            s = x
+        y = layers.Add(name=f"{name}.add")([y, s])
+    return layers.ReLU(name=f"{name}.relu")(y)
+
+
+def _resnet(
+    spec: ResNetSpec,
+    name: str,
+    residual: bool,
+    shortcut: str,
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+) -> keras.Model:
+    inputs = keras.Input(input_shape, name="image")
+    x = _conv(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, 2)
+    x = layers.ReLU(name="conv1.relu")(x)
+    for stage in spec.stages:
+        if stage.index == 2:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
+            x = layers.ZeroPadding2D(1, name="conv2_x.maxpool.pad")(x)
+            x = layers.MaxPooling2D(3, 2, name="conv2_x.maxpool.pool")(x)
+        for number in range(1, stage.blocks + 1):
+            stride = stage.stride if number == 1 else 1
+            block = f"{stage.name}.conv{stage.index}_{number}"
+            x = _block(x, block, stage.block, stride, residual, shortcut)
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="avgpool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(num_classes, name="fc")(x)
+    outputs = layers.Softmax(name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def resnet18(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+    """ResNet-18, Table 1 18-layer column."""
+    return _resnet(spec_for(18), "resnet18", True, shortcut, input_shape, num_classes)
+
+
+def resnet34(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+    """ResNet-34, Table 1 34-layer column and Fig. 3 (right)."""
+    return _resnet(spec_for(34), "resnet34", True, shortcut, input_shape, num_classes)
+
+
+def resnet50(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+    """ResNet-50, Table 1 50-layer column."""
+    return _resnet(spec_for(50), "resnet50", True, shortcut, input_shape, num_classes)
+
+
+def resnet101(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+    """ResNet-101, Table 1 101-layer column."""
+    return _resnet(spec_for(101), "resnet101", True, shortcut, input_shape, num_classes)
+
+
+def resnet152(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+    """ResNet-152, Table 1 152-layer column."""
+    return _resnet(spec_for(152), "resnet152", True, shortcut, input_shape, num_classes)
+
+
+def plain18(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+    """The 18-layer plain network (Sec. 3.3): Table 1's 18-layer column without shortcuts."""
+    return _resnet(spec_for(18), "plain18", False, "A", input_shape, num_classes)
+
+
+def plain34(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+    """The 34-layer plain network of Fig. 3 (middle): Table 1's 34-layer column without shortcuts."""
+    return _resnet(spec_for(34), "plain34", False, "A", input_shape, num_classes)

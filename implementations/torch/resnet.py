@@ -1,0 +1,166 @@
+"""ResNet and its plain counterpart in PyTorch (He et al., arXiv 1512.03385v1, Table 1 and Sec. 3.3).
+
+Module names follow the paper and match the Keras builders: conv1, conv2_x.maxpool, conv3_x.conv3_1.conv2,
+avgpool, fc. Stride-2 convolutions and the max pool are preceded by explicit zero padding so that both
+frameworks pad the same way.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection, spec_for
+
+
+class Add(nn.Module):
+    """Element-wise sum of the residual function and the shortcut (Eqn. 1)."""
+
+    paperverify_kind = "add"
+
+    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
+        return residual + shortcut
+
+
+class ChannelPad(nn.Module):
+    """Option A shortcut (Sec. 3.3): identity with `extra` zero channels appended."""
+
+    paperverify_kind = "pad_channels"
+
+    def __init__(self, extra: int) -> None:
+        super().__init__()
+        self.extra = extra
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra))
+
+
+def _conv_layers(prefix: str, cin: int, cout: int, kernel: int, stride: int) -> list[tuple[str, nn.Module]]:
+    """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
+    layers: list[tuple[str, nn.Module]] = []
+    padding = kernel // 2
+    if stride > 1 and kernel > 1:
+        layers.append((f"pad{prefix}", nn.ZeroPad2d(padding)))
+        padding = 0
+    layers.append((f"conv{prefix}", nn.Conv2d(cin, cout, kernel, stride, padding, bias=False)))
+    layers.append((f"bn{prefix}", nn.BatchNorm2d(cout, eps=BN_EPSILON)))
+    return layers
+
+
+class Block(nn.Module):
+    """A building block (Fig. 5): the stacked convolutions of one Table 1 bracket, plus the shortcut."""
+
+    def __init__(self, convs, cin: int, stride: int, residual: bool, shortcut: str) -> None:
+        super().__init__()
+        self.main: list[str] = []
+        channels = cin
+        for index, conv in enumerate(convs, start=1):
+            conv_stride = stride if index == 1 else 1  # see specs.resnet: stride on the first convolution
+            for name, layer in _conv_layers(str(index), channels, conv.filters, conv.kernel, conv_stride):
+                self.add_module(name, layer)
+                self.main.append(name)
+            if index < len(convs):
+                self.add_module(f"relu{index}", nn.ReLU())
+                self.main.append(f"relu{index}")
+            channels = conv.filters
+        self.residual = residual
+        if residual:
+            if needs_projection(shortcut, cin, channels, stride):
+                projection = _conv_layers("", cin, channels, 1, stride)
+                self.shortcut = nn.Sequential(OrderedDict(projection))
+            elif stride != 1 or cin != channels:
+                self.shortcut = nn.Sequential(
+                    OrderedDict(subsample=nn.MaxPool2d(1, stride), pad=ChannelPad(channels - cin))
+                )
+            else:
+                self.shortcut = nn.Identity()
+            self.add = Add()
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x
+        for name in self.main:
+            y = getattr(self, name)(y)
+        if self.residual:
+            y = self.add(y, self.shortcut(x))
+        return self.relu(y)
+
+
+class ResNet(nn.Module):
+    """Table 1's network: conv1, the max pool and conv2_x ... conv5_x, then average pool, fc, softmax."""
+
+    def __init__(self, spec: ResNetSpec, *, residual: bool, shortcut: str, num_classes: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Sequential(
+            OrderedDict([*_conv_layers("", 3, spec.stem_filters, spec.stem_kernel, 2), ("relu", nn.ReLU())])
+        )
+        channels = spec.stem_filters
+        for stage in spec.stages:
+            layers: list[tuple[str, nn.Module]] = []
+            if stage.index == 2:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
+                layers.append(("maxpool", nn.Sequential(OrderedDict(pad=nn.ZeroPad2d(1), pool=nn.MaxPool2d(3, 2)))))
+            for number in range(1, stage.blocks + 1):
+                stride = stage.stride if number == 1 else 1
+                layers.append((f"conv{stage.index}_{number}", Block(stage.block, channels, stride, residual, shortcut)))
+                channels = stage.out_channels
+            self.add_module(stage.name, nn.Sequential(OrderedDict(layers)))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(channels, num_classes)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for name in (
+            "conv1",
+            "conv2_x",
+            "conv3_x",
+            "conv4_x",
+            "conv5_x",
+            "avgpool",
+            "flatten",
+            "fc",
+            "softmax",
+        ):
+            x = getattr(self, name)(x)
+        return x
+
+
+def _resnet(depth: int, residual: bool, shortcut: str, num_classes: int) -> ResNet:
+    return ResNet(spec_for(depth), residual=residual, shortcut=shortcut, num_classes=num_classes)
+
+
+def resnet18(*, num_classes: int = 1000, shortcut: str = "B") -> ResNet:
+    """ResNet-18, Table 1 18-layer column."""
+    return _resnet(18, True, shortcut, num_classes)
+
+
+def resnet34(*, num_classes: int = 1000, shortcut: str = "B") -> ResNet:
+    """ResNet-34, Table 1 34-layer column and Fig. 3 (right)."""
+    return _resnet(34, True, shortcut, num_classes)
+
+
+def resnet50(*, num_classes: int = 1000, shortcut: str = "B") -> ResNet:
+    """ResNet-50, Table 1 50-layer column."""
+    return _resnet(50, True, shortcut, num_classes)
+
+
+def resnet101(*, num_classes: int = 1000, shortcut: str = "B") -> ResNet:
+    """ResNet-101, Table 1 101-layer column."""
+    return _resnet(101, True, shortcut, num_classes)
+
+
+def resnet152(*, num_classes: int = 1000, shortcut: str = "B") -> ResNet:
+    """ResNet-152, Table 1 152-layer column."""
+    return _resnet(152, True, shortcut, num_classes)
+
+
+def plain18(*, num_classes: int = 1000) -> ResNet:
+    """The 18-layer plain network (Sec. 3.3): Table 1's 18-layer column without shortcuts."""
+    return _resnet(18, False, "A", num_classes)
+
+
+def plain34(*, num_classes: int = 1000) -> ResNet:
+    """The 34-layer plain network of Fig. 3 (middle): Table 1's 34-layer column without shortcuts."""
+    return _resnet(34, False, "A", num_classes)

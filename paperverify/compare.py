@@ -1,0 +1,128 @@
+"""Claim × Trace -> Verdict: measure what a claim states and judge it against what was printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from paperverify.printed import Interval
+from paperverify.structure import LayerSpec
+from paperverify.tables import Claim
+from paperverify.trace import LayerRecord, Trace
+
+#: Layer kinds a printed structure lists; normalisation, activations and additions are not printed.
+STRUCTURE_KINDS = frozenset({"conv2d", "dense", "maxpool", "avgpool", "softmax"})
+
+STATUSES = ("match", "mismatch", "erratum", "error")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One claim judged in one framework."""
+
+    claim: str
+    framework: str
+    status: str
+    printed: str
+    expected: str
+    measured: str
+    deviation: str
+    tolerance: str
+    detail: str = ""
+
+
+def judge(claim: Claim, trace: Trace) -> Verdict:
+    """Measure `claim.quantity` on `trace` and compare it with the claim's expected value."""
+    try:
+        ok, expected, measured, deviation, detail = _compare(claim, trace)
+    except KeyError as err:
+        return error(claim, trace.framework, f"named point missing: {err.args[0]}")
+    status = ("erratum" if claim.erratum else "match") if ok else "mismatch"
+    return Verdict(
+        claim.id,
+        trace.framework,
+        status,
+        claim.printed,
+        expected,
+        measured,
+        deviation,
+        claim.tolerance,
+        detail,
+    )
+
+
+def error(claim: Claim, framework: str, detail: str) -> Verdict:
+    """The verdict for a claim that could not be measured (the model failed to build or probe)."""
+    return Verdict(claim.id, framework, "error", claim.printed, str(claim.expected), "", "", claim.tolerance, detail)
+
+
+def _compare(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:
+    quantity = claim.quantity
+    if quantity == "output_shape":
+        expected = claim.expected
+        shape = trace.point(claim.point).output_shape
+        measured = shape[: len(expected)] if len(shape) >= len(expected) else shape
+        text = "×".join(map(str, shape))
+        return measured == expected, "×".join(map(str, expected)), text, "", f"at {claim.point}"
+    if quantity == "structure":
+        return _compare_structure(claim, trace)
+    value = _number(quantity, claim, trace)
+    interval = claim.expected
+    assert isinstance(interval, Interval)
+    midpoint = (interval.low + interval.high) / 2
+    deviation = Decimal(value) - midpoint
+    relative = f" ({deviation / midpoint:+.2%})" if midpoint else ""
+    return value in interval, str(interval), str(value), f"{deviation.normalize():+f}{relative}", ""
+
+
+def _number(quantity: str, claim: Claim, trace: Trace) -> int:
+    if quantity == "params":
+        return trace.params
+    if quantity == "macs":
+        return trace.macs
+    if quantity == "flops":
+        return 2 * trace.macs
+    if quantity == "depth":
+        return trace.depth
+    layers = trace.under(claim.layers, claim.exclude)
+    if not layers:
+        raise KeyError(f"no layer under {list(claim.layers)}")
+    if quantity == "layer_params":
+        return sum(layer.params for layer in layers)
+    return sum(layer.macs for layer in layers)  # layer_macs
+
+
+def _compare_structure(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:
+    expected: tuple[LayerSpec, ...] = claim.expected  # type: ignore[assignment]
+    found = [
+        layer
+        for layer in trace.under(claim.layers, claim.exclude)
+        if layer.kind in STRUCTURE_KINDS and not layer.on_shortcut
+    ]
+    if not found:
+        raise KeyError(f"no layer under {list(claim.layers)}")
+    summary_expected = f"{len(expected)} layers"
+    summary_found = f"{len(found)} layers"
+    for index, (spec, layer) in enumerate(zip(expected, found, strict=False)):
+        problem = _differs(spec, layer)
+        if problem:
+            detail = f"layer {index + 1} ({layer.name}): expected {spec}, found {problem}"
+            return False, summary_expected, summary_found, "", detail
+    if len(expected) != len(found):
+        extra = found[len(expected)].name if len(found) > len(expected) else f"expected {expected[len(found)]}"
+        detail = f"expected {len(expected)} printed layers, found {len(found)}; first unmatched: {extra}"
+        return False, summary_expected, summary_found, f"{len(found) - len(expected):+d} layers", detail
+    return True, summary_expected, summary_found, "", ""
+
+
+def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
+    found = LayerSpec(
+        layer.kind,
+        layer.kernel[0] if layer.kernel and spec.kernel is not None else None,
+        layer.channels if spec.channels is not None else None,
+        layer.stride[0] if layer.stride and spec.stride is not None else None,
+    )
+    square = layer.kernel is None or spec.kernel is None or layer.kernel[0] == layer.kernel[1]
+    if found != spec or not square:
+        return f"{found} (kernel {layer.kernel}, stride {layer.stride})"
+    return ""

@@ -1,0 +1,87 @@
+"""Values as papers print them, and the tolerance their printed precision implies.
+
+`3.8×10^9` states a value in [3.75, 3.85)×10^9; `569` one in [568.5, 569.5); `56×56` is an exact
+shape. Parsing uses `Decimal`, so the bounds are the printed digits, not binary approximations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+_NUMBER = re.compile(
+    r"^(?P<mantissa>\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?:\s*×\s*10\^(?P<exponent>[+-]?\d+))?"
+    r"\s*(?P<suffix>[KMGB])?$"
+)
+_SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9}
+_SHAPE = re.compile(r"^\d+(?:\s*×\s*\d+)*$")
+
+
+class PrintedValueError(ValueError):
+    """A cell that does not parse as the quantity its column declares."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A half-open interval [low, high) of values a printed number admits."""
+
+    low: Decimal
+    high: Decimal
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, (int, Decimal)) and self.low <= value < self.high
+
+    def __str__(self) -> str:
+        return f"[{_plain(self.low)}, {_plain(self.high)})"
+
+
+@dataclass(frozen=True)
+class PrintedNumber:
+    """A number as printed, its value, and the half-width its last printed digit implies."""
+
+    text: str
+    value: Decimal
+    half_unit: Decimal
+
+    def interval(self, absolute: Decimal | None = None) -> Interval:
+        """Values the print admits; `absolute` replaces the precision-derived half-width."""
+        half = self.half_unit if absolute is None else absolute
+        return Interval(self.value - half, self.value + half)
+
+
+def parse_number(text: str) -> PrintedNumber:
+    """Parse `3.8×10^9`, `25.6M`, `60,000` or `569` into its value and precision.
+
+    Raises PrintedValueError naming what was received.
+    """
+    cleaned = text.strip()
+    match = _NUMBER.match(cleaned)
+    if not match:
+        raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
+    mantissa_text = match["mantissa"].replace(",", "")
+    try:
+        mantissa = Decimal(mantissa_text)
+    except InvalidOperation as err:  # pragma: no cover - the regex admits only digits
+        raise PrintedValueError(f"expected a number. Received: {text!r}") from err
+    exponent = int(match["exponent"] or 0) + _SUFFIX[match["suffix"]]
+    decimals = len(mantissa_text.split(".")[1]) if "." in mantissa_text else 0
+    scale = Decimal(10) ** exponent
+    return PrintedNumber(
+        text=cleaned,
+        value=mantissa * scale,
+        half_unit=Decimal("0.5") * Decimal(10) ** (exponent - decimals),
+    )
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """Parse a printed shape `56×56` or `7×7×512` (H×W[×C]) into a tuple of ints."""
+    cleaned = text.strip()
+    if not _SHAPE.match(cleaned):
+        raise PrintedValueError(f"expected a shape such as 56×56 or 7×7×512. Received: {text!r}")
+    return tuple(int(part) for part in cleaned.split("×"))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)

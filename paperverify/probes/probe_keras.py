@@ -1,0 +1,155 @@
+"""Keras probe: build symbolically without initialising any weight, and read shapes from the graph.
+
+Weights are created inside `keras.StatelessScope(initialize_variables=False)`, which leaves them
+uninitialised and queues them in a Keras-global list; the list is emptied afterwards, or the next ordinary
+StatelessScope exit would initialise them all. This touches Keras internals: the keras version is pinned.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from math import prod
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+from keras.src.backend.common import global_state
+
+from paperverify.counting import count_macs
+from paperverify.trace import LayerRecord, Trace
+
+_KINDS: tuple[tuple[type, str], ...] = (
+    (keras.layers.Conv2D, "conv2d"),
+    (keras.layers.Dense, "dense"),
+    (keras.layers.BatchNormalization, "batchnorm"),
+    (keras.layers.ReLU, "relu"),
+    (keras.layers.Softmax, "softmax"),
+    (keras.layers.MaxPooling2D, "maxpool"),
+    (keras.layers.AveragePooling2D, "avgpool"),
+    (keras.layers.GlobalAveragePooling2D, "avgpool"),
+    (keras.layers.Add, "add"),
+    (keras.layers.Flatten, "flatten"),
+    (keras.layers.ZeroPadding2D, "pad"),
+    (keras.layers.Dropout, "dropout"),
+)
+_ACTIVATIONS = {"relu": "relu", "softmax": "softmax"}
+
+
+class UnknownLayerError(TypeError):
+    """A layer whose kind the probe cannot tell."""
+
+
+def kind_of(layer: keras.layers.Layer) -> str:
+    """The trace kind of a layer: a `paperverify_kind` attribute, its class, or its activation."""
+    declared = getattr(layer, "paperverify_kind", None)
+    if declared is not None:
+        return declared
+    for cls, kind in _KINDS:
+        if isinstance(layer, cls):
+            return kind
+    if isinstance(layer, keras.layers.Activation):
+        name = getattr(layer.activation, "__name__", str(layer.activation))
+        if name in _ACTIVATIONS:
+            return _ACTIVATIONS[name]
+    raise UnknownLayerError(
+        f"layer {layer.name!r}: cannot tell the kind of {type(layer).__module__}.{type(layer).__qualname__}. "
+        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.counting.COUNTERS, "
+        "or add it to paperverify.probes.probe_keras._KINDS."
+    )
+
+
+def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
+    if isinstance(layer, keras.layers.Conv2D):
+        return {
+            "kernel": tuple(layer.kernel_size),
+            "stride": tuple(layer.strides),
+            "channels": layer.filters,
+            "groups": layer.groups,
+        }
+    if isinstance(layer, keras.layers.Dense):
+        return {"channels": layer.units}
+    if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+        return {"kernel": tuple(layer.pool_size), "stride": tuple(layer.strides)}
+    return {}
+
+
+def _shape(tensor: Any) -> tuple[int, ...]:
+    return tuple(int(d) for d in tensor.shape[1:])
+
+
+def _size(variables: list[Any]) -> int:
+    return sum(prod(v.shape) for v in variables)
+
+
+def execution_order(model: keras.Model) -> list[Any]:
+    """The model's call nodes in the order a program would run them: depth first, a branch to its end
+    before the next one starts, consumers taken in the order the layers were added (as PyTorch's forward
+    runs a block's main path, then its shortcut)."""
+    rank = {id(layer): index for index, layer in enumerate(model.layers)}
+    nodes = [
+        node
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+        for node in layer._inbound_nodes
+    ]
+    known = {id(node) for node in nodes}
+    waiting = {id(node): sum(1 for p in node.parent_nodes if id(p) in known) for node in nodes}
+    children: dict[int, list[Any]] = {id(node): [] for node in nodes}
+    for node in nodes:
+        for parent in node.parent_nodes:
+            if id(parent) in known:
+                children[id(parent)].append(node)
+    ready = sorted((n for n in nodes if waiting[id(n)] == 0), key=lambda n: -rank[id(n.operation)])
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for child in sorted(children[id(node)], key=lambda n: -rank[id(n.operation)]):
+            waiting[id(child)] -= 1
+            if waiting[id(child)] == 0:
+                ready.append(child)
+    return order
+
+
+def probe_model(model: keras.Model) -> Trace:
+    """Trace a functional Keras model from its graph; no data runs through it."""
+    layers = []
+    for node in execution_order(model):
+        layer = node.operation
+        kind = kind_of(layer)
+        attributes = _attributes(layer)
+        inputs = tuple(_shape(t) for t in node.input_tensors)
+        output = _shape(node.output_tensors[0])
+        layers.append(
+            LayerRecord(
+                name=layer.name,
+                kind=kind,
+                input_shapes=inputs,
+                output_shape=output,
+                params=_size(layer.trainable_weights),
+                buffers=_size(layer.non_trainable_weights),
+                macs=count_macs(
+                    layer.name, kind, inputs, output, attributes.get("kernel"), attributes.get("groups", 1)
+                ),
+                **attributes,
+            )
+        )
+    return Trace("keras", _shape(model.inputs[0]), tuple(layers))
+
+
+def build_without_weights(builder: Callable[..., keras.Model], **kwargs: Any) -> keras.Model:
+    """Build a model whose variables have shapes but no values (no initialisation, no weight memory)."""
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            return builder(**kwargs)
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", [])
+
+
+def build_and_probe(builder: Callable[..., keras.Model], input_size: int, options: dict[str, Any]) -> Trace:
+    """Build with `builder(input_shape=(s, s, 3), **options)` without weights and probe it."""
+    model = build_without_weights(builder, input_shape=(input_size, input_size, 3), **options)
+    return probe_model(model)

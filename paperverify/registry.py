@@ -1,0 +1,85 @@
+"""One registry: paper variant -> {framework: builder}.
+
+Entries name their builders as `module:function` strings, so listing variants and collecting tests
+import no framework; a builder's module is imported when the builder is first asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+FRAMEWORKS: tuple[str, ...] = ("keras", "torch")
+
+
+class RegistryError(ValueError):
+    """A duplicate registration or a request for a variant or framework that is not registered."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A paper variant (`resnet50`) and where each framework's builder for it lives."""
+
+    name: str
+    architecture: str
+    modules: tuple[tuple[str, str], ...]
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        return tuple(framework for framework, _ in self.modules)
+
+    def builder(self, framework: str) -> Callable[..., Any]:
+        """The builder function for `framework`, importing its module on first use."""
+        modules = dict(self.modules)
+        if framework not in modules:
+            raise RegistryError(
+                f"variant {self.name!r} has no {framework} builder. "
+                f"Registered frameworks: {list(modules)}. Received: framework={framework!r}"
+            )
+        return getattr(importlib.import_module(modules[framework]), self.name)
+
+
+_REGISTRY: dict[str, Variant] = {}
+_LOADED = False
+
+
+def register(architecture: str, variants: list[str], **modules: str) -> None:
+    """Register `variants` of `architecture`, each built by the function of that name in each module.
+
+    `modules` maps a framework to its module, e.g. `torch="implementations.torch.resnet"`.
+    Raises RegistryError on a duplicate variant or an unknown framework.
+    """
+    unknown = sorted(set(modules) - set(FRAMEWORKS))
+    if unknown:
+        raise RegistryError(f"unknown frameworks {unknown}; expected some of {list(FRAMEWORKS)}")
+    for name in variants:
+        if name in _REGISTRY:
+            raise RegistryError(
+                f"variant {name!r} is registered twice: by {_REGISTRY[name].architecture!r} and by "
+                f"{architecture!r}. Variant names must be unique."
+            )
+        ordered = tuple((framework, modules[framework]) for framework in FRAMEWORKS if framework in modules)
+        _REGISTRY[name] = Variant(name, architecture, ordered)
+
+
+def _load() -> None:
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        importlib.import_module("implementations")
+
+
+def variants() -> list[str]:
+    """Every registered variant name, sorted."""
+    _load()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> Variant:
+    """The registered variant `name`; RegistryError listing the known ones otherwise."""
+    _load()
+    if name not in _REGISTRY:
+        raise RegistryError(f"no variant {name!r} is registered. Registered: {sorted(_REGISTRY)}")
+    return _REGISTRY[name]

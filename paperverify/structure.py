@@ -1,0 +1,78 @@
+"""Layer structure as papers print it in architecture tables.
+
+ResNet Table 1 writes a stage as `[1×1, 64; 3×3, 64; 1×1, 256] ×3` (a bracket of stacked layers repeated
+three times), a single layer as `7×7, 64, stride 2`, and a head as `average pool, 1000-d fc, softmax`.
+A cell parses into the ordered list of the layers it names, with only the attributes it prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from paperverify.printed import PrintedValueError
+
+_BRACKET = re.compile(r"^\[(?P<body>[^\]]+)\]\s*×\s*(?P<repeat>\d+)$")
+_CONV = re.compile(r"^(?P<k>\d+)×(?P=k),\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
+_POOL = re.compile(r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$")
+_FC = re.compile(r"^(?P<units>\d+)-d\s+fc$")
+_POOL_KIND = {"max": "maxpool", "average": "avgpool"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One printed layer: its kind and the attributes the paper prints (None where it prints none)."""
+
+    kind: str
+    kernel: int | None = None
+    channels: int | None = None
+    stride: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.kind]
+        if self.kernel is not None:
+            parts.append(f"{self.kernel}×{self.kernel}")
+        if self.channels is not None:
+            parts.append(str(self.channels))
+        if self.stride is not None:
+            parts.append(f"stride {self.stride}")
+        return " ".join(parts)
+
+
+def parse_structure(text: str) -> tuple[LayerSpec, ...]:
+    """Parse a structure cell into the layers it prints, brackets expanded by their repeat count."""
+    cleaned = " ".join(text.split())
+    bracket = _BRACKET.match(cleaned)
+    if bracket:
+        body = tuple(_parse_item(item) for item in bracket["body"].split(";"))
+        return body * int(bracket["repeat"])
+    whole = _match_item(cleaned)
+    if whole is not None:
+        return (whole,)
+    return tuple(_parse_item(item) for item in cleaned.split(","))
+
+
+def _parse_item(text: str) -> LayerSpec:
+    spec = _match_item(text.strip())
+    if spec is None:
+        raise PrintedValueError(
+            "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '3×3 max pool, stride 2', "
+            f"'average pool', '1000-d fc' or 'softmax'. Received: {text.strip()!r}"
+        )
+    return spec
+
+
+def _match_item(text: str) -> LayerSpec | None:
+    if conv := _CONV.match(text):
+        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]))
+    if pool := _POOL.match(text):
+        return LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"]))
+    if fc := _FC.match(text):
+        return LayerSpec("dense", None, int(fc["units"]))
+    if text == "softmax":
+        return LayerSpec("softmax")
+    return None
+
+
+def _int(text: str | None) -> int | None:
+    return None if text is None else int(text)

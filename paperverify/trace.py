@@ -1,0 +1,86 @@
+"""The framework-independent record of a probed model: its layers in execution order.
+
+Shapes are H×W×C (or (features,) after flattening), without the batch dimension, whatever layout the
+framework uses. Named points are layer-name prefixes: the point `conv3_x` is the output of the last layer
+named `conv3_x` or `conv3_x.<anything>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from paperverify.counting import WEIGHT_KINDS
+
+Shape = tuple[int, ...]
+
+#: A layer whose dotted name has this component lies on a shortcut branch, not on the main path.
+SHORTCUT = "shortcut"
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """One layer of a trace."""
+
+    name: str
+    kind: str
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    params: int
+    buffers: int
+    macs: int
+    kernel: tuple[int, int] | None = None
+    stride: tuple[int, int] | None = None
+    channels: int | None = None
+    groups: int = 1
+
+    @property
+    def on_shortcut(self) -> bool:
+        return SHORTCUT in self.name.split(".")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A model's layers in execution order, as one framework's probe saw them."""
+
+    framework: str
+    input_shape: Shape
+    layers: tuple[LayerRecord, ...] = field(repr=False)
+
+    @property
+    def params(self) -> int:
+        """Learnable parameters."""
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def buffers(self) -> int:
+        """Non-learnable state (BatchNorm moving statistics), kept apart from the parameters."""
+        return sum(layer.buffers for layer in self.layers)
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def depth(self) -> int:
+        """Weight layers (convolution, dense) on the main path, as papers count depth."""
+        return sum(1 for layer in self.layers if layer.kind in WEIGHT_KINDS and not layer.on_shortcut)
+
+    def under(self, prefixes: tuple[str, ...], exclude: tuple[str, ...] = ()) -> tuple[LayerRecord, ...]:
+        """Layers under any of the named points `prefixes`, less those under `exclude`."""
+        return tuple(
+            layer
+            for layer in self.layers
+            if any(_is_under(layer.name, p) for p in prefixes) and not any(_is_under(layer.name, e) for e in exclude)
+        )
+
+    def point(self, name: str) -> LayerRecord:
+        """The layer whose output is the named point `name`; KeyError listing the points there are."""
+        layers = self.under((name,))
+        if not layers:
+            tops = sorted({layer.name.split(".")[0] for layer in self.layers})
+            raise KeyError(f"no layer at named point {name!r}. Top-level points: {tops}")
+        return layers[-1]
+
+
+def _is_under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")

@@ -1,0 +1,208 @@
+"""The table loader: valid tables load, and each kind of bad input gives its documented error, located by
+file, row and column, saying what was expected and what was received."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperverify.printed import PrintedValueError, parse_number, parse_shape
+from paperverify.structure import LayerSpec, parse_structure
+from paperverify.tables import TableValidationError, check_paper, load_claims
+
+SIDECAR = """\
+[paper]
+id = "demo2016_net"
+title = "Demo"
+authors = ["A. Author"]
+year = 2016
+arxiv = "0000.00000"
+arxiv_version = "v1"
+architecture = "resnet"
+input_size = 224
+
+[[tables]]
+id = "table1"
+kind = "grid"
+file = "table1.csv"
+label = "Table 1"
+page = 3
+row_key = "row"
+
+[tables.added_columns]
+row = "row key"
+
+[tables.columns."output size"]
+quantity = "output_shape"
+variants = "all"
+
+[tables.columns."50-layer"]
+variant = "resnet50"
+
+[tables.rows.conv1]
+point = "conv1"
+quantity = "structure"
+
+[tables.rows.flops]
+quantity = "macs"
+"""
+
+CSV = """\
+row,output size,50-layer
+conv1,112×112,"7×7, 64, stride 2"
+flops,,3.9×10^9
+"""
+
+
+def write(folder: Path, sidecar: str = SIDECAR, table: str = CSV) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "paper.toml").write_text(sidecar, encoding="utf-8")
+    if table is not None:
+        (folder / "table1.csv").write_text(table, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> Path:
+    return tmp_path / "demo2016_net"
+
+
+def problems(folder: Path) -> list[str]:
+    _, found = check_paper(folder)
+    return [str(problem) for problem in found]
+
+
+def test_a_valid_table_loads_into_claims(paper: Path) -> None:
+    claims = {claim.id: claim for claim in load_claims([write(paper)])}
+    assert sorted(claims) == [
+        "demo2016_net/table1/resnet50/conv1/output_shape",
+        "demo2016_net/table1/resnet50/conv1/structure",
+        "demo2016_net/table1/resnet50/macs",
+    ]
+    macs = claims["demo2016_net/table1/resnet50/macs"]
+    assert macs.expected.low == Decimal("3.85e9") and macs.expected.high == Decimal("3.95e9")
+    assert macs.source.page == 3 and macs.source.row == "flops" and macs.source.column == "50-layer"
+
+
+def test_missing_file(paper: Path) -> None:
+    write(paper, table=None)
+    [problem] = problems(paper)
+    assert "table1.csv" in problem and "no such file" in problem
+
+
+def test_missing_column(paper: Path) -> None:
+    write(paper, table=CSV.replace("output size,", "").replace("112×112,", "").replace(",,", ","))
+    found = problems(paper)
+    assert any("column 'output size'" in p and "paper.toml declares column" in p for p in found), found
+
+
+def test_unparseable_number(paper: Path) -> None:
+    write(paper, table=CSV.replace("3.9×10^9", "3.9x10e9"))
+    [problem] = problems(paper)
+    assert "table1.csv, row 'flops' (line 3), column '50-layer'" in problem
+    assert "expected a number" in problem and "Received: '3.9x10e9'" in problem
+
+
+def test_unknown_quantity(paper: Path) -> None:
+    write(paper, sidecar=SIDECAR.replace('quantity = "macs"', 'quantity = "gflops"'))
+    [problem] = problems(paper)
+    assert "row 'flops' (line 3), column '50-layer'" in problem and "unknown quantity 'gflops'" in problem
+
+
+def test_duplicate_row_id(paper: Path) -> None:
+    write(paper, table=CSV + "flops,,4.0×10^9\n")
+    found = problems(paper)
+    assert any("duplicate row key 'flops' (first on line 3)" in p and "(line 4)" in p for p in found), found
+
+
+def test_row_that_maps_to_no_model_variant(paper: Path) -> None:
+    write(paper, sidecar=SIDECAR.replace('variant = "resnet50"', 'variant = "resnet51"'))
+    found = problems(paper)
+    assert found and all("'resnet51', which no implementation registers" in p for p in found), found
+    assert any("row 'flops' (line 3), column '50-layer'" in p for p in found)
+
+
+def test_widened_tolerance_needs_a_reason_and_citation(paper: Path) -> None:
+    entry = '\n[[tables.tolerances]]\nrow = "flops"\ncolumn = "50-layer"\nabsolute = "0.2×10^9"\n'
+    write(paper, sidecar=SIDECAR + entry)
+    [problem] = problems(paper)
+    assert "needs ['reason', 'citation']" in problem
+
+
+def test_erratum_must_name_the_printed_value(paper: Path) -> None:
+    entry = (
+        '\n[[tables.errata]]\nrow = "flops"\ncolumn = "50-layer"\nprinted = "3.8×10^9"\n'
+        'corrected = "3.9×10^9"\nreason = "r"\ncitation = "c"\n'
+    )
+    write(paper, sidecar=SIDECAR + entry)
+    [problem] = problems(paper)
+    assert "erratum says the paper printed '3.8×10^9'. Received: the cell holds '3.9×10^9'" in problem
+
+
+def test_all_problems_are_reported_together(paper: Path) -> None:
+    write(paper, table=CSV.replace("3.9×10^9", "?").replace("112×112", "112x112"))
+    with pytest.raises(TableValidationError) as caught:
+        load_claims([paper])
+    assert len(caught.value.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("3.8×10^9", "3.75e9", "3.85e9"),
+        ("569", "568.5", "569.5"),
+        ("4.2", "4.15", "4.25"),
+        ("25.6M", "25.55e6", "25.65e6"),
+        ("60,000", "59999.5", "60000.5"),
+        ("11.3×10^9", "11.25e9", "11.35e9"),
+    ],
+)
+def test_tolerance_comes_from_printed_precision(text: str, low: str, high: str) -> None:
+    interval = parse_number(text).interval()
+    assert (interval.low, interval.high) == (Decimal(low), Decimal(high))
+
+
+@given(
+    digits=st.integers(min_value=0, max_value=10**6),
+    decimals=st.integers(min_value=0, max_value=4),
+    exponent=st.integers(min_value=0, max_value=12),
+)
+def test_printed_numbers_round_trip(digits: int, decimals: int, exponent: int) -> None:
+    value = Decimal(digits).scaleb(-decimals)
+    text = f"{value:.{decimals}f}×10^{exponent}"
+    number = parse_number(text)
+    assert number.value == value.scaleb(exponent)
+    interval = number.interval()
+    assert interval.high - interval.low == Decimal(1).scaleb(exponent - decimals)
+    assert number.value in interval and interval.high not in interval
+
+
+@pytest.mark.parametrize("text", ["3.8x10^9", "", "1e9", "about 4", "3.8×10^"])
+def test_bad_numbers_are_rejected(text: str) -> None:
+    with pytest.raises(PrintedValueError, match="Received"):
+        parse_number(text)
+
+
+def test_shapes_and_structures_parse() -> None:
+    assert parse_shape("56×56") == (56, 56)
+    assert (
+        parse_structure("[1×1, 64; 3×3, 64; 1×1, 256] ×2")
+        == (
+            LayerSpec("conv2d", 1, 64),
+            LayerSpec("conv2d", 3, 64),
+            LayerSpec("conv2d", 1, 256),
+        )
+        * 2
+    )
+    assert parse_structure("3×3 max pool, stride 2") == (LayerSpec("maxpool", 3, None, 2),)
+    assert parse_structure("average pool, 1000-d fc, softmax") == (
+        LayerSpec("avgpool"),
+        LayerSpec("dense", None, 1000),
+        LayerSpec("softmax"),
+    )
+    with pytest.raises(PrintedValueError, match="Received: '3×3 conv'"):
+        parse_structure("[3×3 conv; 3×3, 64] ×2")
