@@ -75,7 +75,7 @@ def _compare(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:
     return value in interval, str(interval), str(value), f"{deviation.normalize():+f}{relative}", ""
 
 
-def _number(quantity: str, claim: Claim, trace: Trace) -> int:
+def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
     if quantity == "params":
         return trace.params
     if quantity == "macs":
@@ -87,9 +87,16 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int:
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         raise KeyError(f"no layer under {list(claim.layers)}")
+    if quantity == "stride":
+        return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":
         return sum(layer.params for layer in layers)
     return sum(layer.macs for layer in layers)  # layer_macs
+
+
+def _downsampling(size_in: int, size_out: int) -> Decimal:
+    """How many times a named point shrinks the height it receives (2 for a stride-2 block)."""
+    return Decimal(size_in) / Decimal(size_out)
 
 
 def _compare_structure(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:

@@ -25,15 +25,24 @@ class PrintedValueError(ValueError):
 
 @dataclass(frozen=True)
 class Interval:
-    """A half-open interval [low, high) of values a printed number admits."""
+    """A half-open interval [low, high) of values a printed number admits, or one exact value."""
 
     low: Decimal
     high: Decimal
 
+    @classmethod
+    def exactly(cls, value: Decimal) -> Interval:
+        """The degenerate interval holding `value` alone (an exact printed integer such as a stride)."""
+        return cls(value, value)
+
     def __contains__(self, value: object) -> bool:
-        return isinstance(value, (int, Decimal)) and self.low <= value < self.high
+        if not isinstance(value, (int, Decimal)):
+            return False
+        return value == self.low if self.low == self.high else self.low <= value < self.high
 
     def __str__(self) -> str:
+        if self.low == self.high:
+            return f"= {_plain(self.low)}"
         return f"[{_plain(self.low)}, {_plain(self.high)})"
 
 

@@ -20,12 +20,16 @@ from paperverify.printed import Interval, PrintedValueError, parse_number, parse
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs"})
-POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs"})
+NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride"})
+POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride"})
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
+#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2.
+EXACT_QUANTITIES = frozenset({"depth", "stride"})
 
 TABLE_KINDS = ("grid", "statements")
 STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value")
+#: Optional in a statements table: the named point a statement is about (e.g. `conv3_x.conv3_1`).
+STATEMENT_POINT = "point"
 
 _PAPER_KEYS = {
     "id",
@@ -455,6 +459,8 @@ class _Loader:
             self.problem(path, f"a statements table needs column {name!r}. Received: columns {header}", column=name)
         if missing:
             return
+        for name in sorted(set(header) - {table["row_key"], *STATEMENT_COLUMNS, STATEMENT_POINT}):
+            self.problem(path, f"unknown column in a statements table; expected {list(STATEMENT_COLUMNS)}", column=name)
         row_specs = table.get("rows", {})
         for key, (line, cells) in rows.items():
             row_spec = row_specs.get(key, {})
@@ -468,23 +474,27 @@ class _Loader:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=key, column=column)
             if not cells["value"]:
                 continue
-            yield from self.make_claim(
-                paper,
-                table,
-                path,
-                key,
-                line,
-                "value",
-                cells["value"],
-                cells["quantity"],
-                cells["variant"],
-                configs=(row_spec,),
-                row_spec=row_spec,
-                adjustment=adjustments.get((key, "value"), {}),
-                page=page,
-                quote=cells["quote"],
-                location=cells["location"],
-            )
+            variants = [variant.strip() for variant in cells["variant"].split(";")]
+            for variant in variants:
+                yield from self.make_claim(
+                    paper,
+                    table,
+                    path,
+                    key,
+                    line,
+                    "value",
+                    cells["value"],
+                    cells["quantity"],
+                    variant,
+                    configs=(row_spec,),
+                    row_spec=row_spec,
+                    adjustment=adjustments.get((key, "value"), {}),
+                    page=page,
+                    quote=cells["quote"],
+                    location=cells["location"],
+                    point=cells.get(STATEMENT_POINT) or None,
+                    shared=len(variants) > 1,
+                )
 
     def make_claim(
         self,
@@ -504,6 +514,8 @@ class _Loader:
         page=None,
         quote=None,
         location=None,
+        point=None,
+        shared=False,
     ) -> Iterator[Claim]:
         where = f"{row!r} (line {line})"
         if quantity not in QUANTITIES:
@@ -516,7 +528,7 @@ class _Loader:
             return
         if not self.variant_ok(path, variant, where, column):
             return
-        point = row_spec.get("point")
+        point = row_spec.get("point") or point
         if quantity in POINT_QUANTITIES and not point:
             self.problem(
                 self.folder / "paper.toml",
@@ -539,7 +551,7 @@ class _Loader:
                 notes.append(spec["config_reason"])
         table_id = table["id"]
         if table["kind"] == "statements":
-            claim_id = f"{paper.id}/{table_id}/{row}"
+            claim_id = f"{paper.id}/{table_id}/{row}" + (f"/{variant}" if shared else "")
         elif quantity in POINT_QUANTITIES:
             claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{quantity}"
         else:
@@ -584,8 +596,10 @@ class _Loader:
                 number.interval(absolute),
                 f"±{widened['absolute']} (widened: {' '.join(widened['reason'].split())} [{widened['citation']}])",
             )
-        if number.half_unit < Decimal("0.5") and quantity == "depth":
-            raise PrintedValueError(f"a depth is a whole number. Received: {text!r}")
+        if quantity in EXACT_QUANTITIES:
+            if number.value != number.value.to_integral():
+                raise PrintedValueError(f"a {quantity} is a whole number. Received: {text!r}")
+            return Interval.exactly(number.value), "exact"
         return number.interval(), f"printed precision ±{_half(number.half_unit)}"
 
 

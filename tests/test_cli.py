@@ -45,7 +45,7 @@ def test_report_exits_2_for_an_unknown_paper(capsys) -> None:
 
 def test_report_exits_0_when_every_claim_matches(capsys) -> None:
     assert main(["report", "--framework", "torch"]) == 0
-    assert "88 claims × 1 framework(s): 88 match" in capsys.readouterr().out
+    assert "103 claims × 1 framework(s): 103 match" in capsys.readouterr().out
 
 
 def test_the_installed_package_finds_its_tables(tmp_path: Path) -> None:
@@ -53,4 +53,4 @@ def test_the_installed_package_finds_its_tables(tmp_path: Path) -> None:
     code = "from paperverify.tables import default_roots, load_claims; print(default_roots()[0], len(load_claims()))"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     root, count = result.stdout.split()
-    assert Path(root).name == "reference_tables" and int(count) == 88
+    assert Path(root).name == "reference_tables" and int(count) == 103

@@ -116,3 +116,21 @@ def test_convolution_multiply_adds(inputs, output, kernel, groups, expected) -> 
 def test_dense_multiply_adds_count_every_position() -> None:
     assert count_macs("fc", "dense", ((2048,),), (1000,)) == 2048 * 1000
     assert count_macs("mlp", "dense", ((196, 512),), (196, 2048)) == 196 * 512 * 2048
+
+
+def test_downsampling_in_the_wrong_block_is_caught_though_stage_sizes_match(torch_threads: int) -> None:
+    """conv3_2 downsamples instead of conv3_1: conv3_x still ends at 28×28, the caption's claim fails."""
+    import torch
+    from torch import nn
+
+    model = _resnet50(torch_threads)
+    first, second = model.conv3_x.conv3_1, model.conv3_x.conv3_2
+    first.conv1.stride = first.shortcut.conv.stride = (1, 1)
+    second.conv1.stride = (2, 2)
+    with torch.device("meta"):
+        second.shortcut = nn.Conv2d(512, 512, 1, 2, bias=False)
+    trace = _torch_trace(model)
+    size = compare.judge(_claim("he2016_resnet/table1/resnet50/conv3_x/output_shape"), trace)
+    assert size.status == "match"
+    caption = compare.judge(_claim("he2016_resnet/text/table1_caption_conv3_1/resnet50"), trace)
+    assert (caption.status, caption.measured) == ("mismatch", "1")
