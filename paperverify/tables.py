@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tomllib
 
@@ -207,6 +207,17 @@ def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[st
     if problems:
         raise TableValidationError(problems)
     return claims
+
+
+class _Cell(NamedTuple):
+    """One checkable cell: where it stands, what it holds, and what it is a claim about."""
+
+    row: str
+    line: int
+    column: str
+    text: str
+    quantity: str
+    variant: str
 
 
 class _Loader:
@@ -438,20 +449,11 @@ class _Loader:
                     )
                     continue
                 for variant, column_spec in targets:
+                    cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
-                        paper,
-                        table,
-                        path,
-                        key,
-                        line,
-                        column,
-                        text,
-                        quantity,
-                        variant,
-                        configs=(column_spec, row_spec),
-                        row_spec=row_spec,
+                        paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
                         adjustment=adjustments.get((key, column), {}),
-                    )
+                    )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
         missing = [name for name in STATEMENT_COLUMNS if name not in header]
@@ -476,48 +478,31 @@ class _Loader:
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
             for variant in variants:
+                cell = _Cell(key, line, "value", cells["value"], cells["quantity"], variant)
                 yield from self.make_claim(
-                    paper,
-                    table,
-                    path,
-                    key,
-                    line,
-                    "value",
-                    cells["value"],
-                    cells["quantity"],
-                    variant,
-                    configs=(row_spec,),
-                    row_spec=row_spec,
-                    adjustment=adjustments.get((key, "value"), {}),
-                    page=page,
-                    quote=cells["quote"],
-                    location=cells["location"],
-                    point=cells.get(STATEMENT_POINT) or None,
-                    shared=len(variants) > 1,
-                )
+                    paper, table, path, cell, configs=(row_spec,), row_spec=row_spec,
+                    adjustment=adjustments.get((key, "value"), {}), page=page, quote=cells["quote"],
+                    location=cells["location"], point=cells.get(STATEMENT_POINT) or None, shared=len(variants) > 1,
+                )  # fmt: skip
 
     def make_claim(
         self,
-        paper,
-        table,
-        path,
-        row,
-        line,
-        column,
-        text,
-        quantity,
-        variant,
+        paper: Paper,
+        table: dict[str, Any],
+        path: Path,
+        cell: _Cell,
         *,
-        configs,
-        row_spec,
-        adjustment,
-        page=None,
-        quote=None,
-        location=None,
-        point=None,
-        shared=False,
+        configs: tuple[dict[str, Any], ...],
+        row_spec: dict[str, Any],
+        adjustment: dict[str, Any],
+        page: int | None = None,
+        quote: str | None = None,
+        location: str | None = None,
+        point: str | None = None,
+        shared: bool = False,
     ) -> Iterator[Claim]:
-        where = f"{row!r} (line {line})"
+        row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
+        where = f"{row!r} (line {cell.line})"
         if quantity not in QUANTITIES:
             self.problem(
                 path,
