@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
@@ -18,7 +19,11 @@ STATUSES = ("match", "mismatch", "erratum", "error")
 
 @dataclass(frozen=True)
 class Verdict:
-    """One claim judged in one framework."""
+    """One claim judged in one framework.
+
+    `deviation` is measured minus printed value (numbers) or the difference in layer count (structures);
+    `relative` is that deviation over the printed value, for plotting; `detail` says where and why.
+    """
 
     claim: str
     framework: str
@@ -29,50 +34,77 @@ class Verdict:
     deviation: str
     tolerance: str
     detail: str = ""
+    relative: float | None = None
+
+
+class _Outcome(NamedTuple):
+    ok: bool
+    expected: str
+    measured: str
+    deviation: str = ""
+    relative: float | None = None
+    detail: str = ""
 
 
 def judge(claim: Claim, trace: Trace) -> Verdict:
     """Measure `claim.quantity` on `trace` and compare it with the claim's expected value."""
     try:
-        ok, expected, measured, deviation, detail = _compare(claim, trace)
+        outcome = _compare(claim, trace)
     except KeyError as err:
         return error(claim, trace.framework, f"named point missing: {err.args[0]}")
-    status = ("erratum" if claim.erratum else "match") if ok else "mismatch"
+    status = ("erratum" if claim.erratum else "match") if outcome.ok else "mismatch"
     return Verdict(
-        claim.id,
-        trace.framework,
-        status,
-        claim.printed,
-        expected,
-        measured,
-        deviation,
-        claim.tolerance,
-        detail,
+        claim=claim.id,
+        framework=trace.framework,
+        status=status,
+        printed=claim.printed,
+        expected=outcome.expected,
+        measured=outcome.measured,
+        deviation=outcome.deviation,
+        tolerance=claim.tolerance,
+        detail=outcome.detail,
+        relative=outcome.relative,
     )
 
 
 def error(claim: Claim, framework: str, detail: str) -> Verdict:
     """The verdict for a claim that could not be measured (the model failed to build or probe)."""
-    return Verdict(claim.id, framework, "error", claim.printed, str(claim.expected), "", "", claim.tolerance, detail)
+    return Verdict(claim.id, framework, "error", claim.printed, describe(claim), "", "", claim.tolerance, detail)
 
 
-def _compare(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:
+def describe(claim: Claim) -> str:
+    """The expected value of a claim as text: an interval, a shape, or the printed layers."""
+    if claim.quantity == "output_shape":
+        return "×".join(map(str, claim.expected))
+    if claim.quantity == "structure":
+        return f"{len(claim.expected)} layers: " + "; ".join(map(str, claim.expected))
+    return str(claim.expected)
+
+
+def _compare(claim: Claim, trace: Trace) -> _Outcome:
     quantity = claim.quantity
     if quantity == "output_shape":
         expected = claim.expected
         shape = trace.point(claim.point).output_shape
-        measured = shape[: len(expected)] if len(shape) >= len(expected) else shape
         text = "×".join(map(str, shape))
-        return measured == expected, "×".join(map(str, expected)), text, "", f"at {claim.point}"
+        return _Outcome(shape[: len(expected)] == expected, describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
         return _compare_structure(claim, trace)
     value = _number(quantity, claim, trace)
     interval = claim.expected
     assert isinstance(interval, Interval)
-    midpoint = (interval.low + interval.high) / 2
-    deviation = Decimal(value) - midpoint
-    relative = f" ({deviation / midpoint:+.2%})" if midpoint else ""
-    return value in interval, str(interval), str(value), f"{deviation.normalize():+f}{relative}", ""
+    printed = (interval.low + interval.high) / 2
+    deviation = Decimal(value) - printed
+    relative = float(deviation / printed) if printed else None
+    percent = f" ({relative:+.2%})" if relative is not None else ""
+    return _Outcome(
+        value in interval, str(interval), _plain(Decimal(value)), f"{_plain(deviation, sign=True)}{percent}", relative
+    )
+
+
+def _plain(value: Decimal, sign: bool = False) -> str:
+    text = format(value.normalize(), "f")
+    return f"+{text}" if sign and value >= 0 else text
 
 
 def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
@@ -99,7 +131,7 @@ def _downsampling(size_in: int, size_out: int) -> Decimal:
     return Decimal(size_in) / Decimal(size_out)
 
 
-def _compare_structure(claim: Claim, trace: Trace) -> tuple[bool, str, str, str, str]:
+def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
     expected: tuple[LayerSpec, ...] = claim.expected  # type: ignore[assignment]
     found = [
         layer
@@ -114,12 +146,15 @@ def _compare_structure(claim: Claim, trace: Trace) -> tuple[bool, str, str, str,
         problem = _differs(spec, layer)
         if problem:
             detail = f"layer {index + 1} ({layer.name}): expected {spec}, found {problem}"
-            return False, summary_expected, summary_found, "", detail
+            return _Outcome(False, summary_expected, summary_found, detail=detail)
     if len(expected) != len(found):
         extra = found[len(expected)].name if len(found) > len(expected) else f"expected {expected[len(found)]}"
         detail = f"expected {len(expected)} printed layers, found {len(found)}; first unmatched: {extra}"
-        return False, summary_expected, summary_found, f"{len(found) - len(expected):+d} layers", detail
-    return True, summary_expected, summary_found, "", ""
+        difference = len(found) - len(expected)
+        return _Outcome(
+            False, summary_expected, summary_found, f"{difference:+d} layers", difference / len(expected), detail
+        )
+    return _Outcome(True, summary_expected, summary_found)
 
 
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:

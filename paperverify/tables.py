@@ -109,6 +109,7 @@ class Source:
     """Where a claim was printed."""
 
     paper: str
+    architecture: str
     arxiv: str
     table: str
     label: str
@@ -550,6 +551,7 @@ class _Loader:
             config=Config(variant, paper.meta["input_size"], tuple(sorted(options.items()))),
             source=Source(
                 paper=paper.id,
+                architecture=str(paper.meta.get("architecture", "?")),
                 arxiv=f"{paper.meta.get('arxiv', '?')}{paper.meta.get('arxiv_version', '')}",
                 table=table_id,
                 label=table["label"] if location is None else location,
