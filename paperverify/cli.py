@@ -1,6 +1,7 @@
 """The `paperverify` command.
 
-  paperverify report [--framework keras|torch|all] [--paper ID] [--tables DIR ...]
+  paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
+                     [--tables DIR ...]
   paperverify tables [--tables DIR ...] [--check DIR]
 
 Exit codes: 0 everything matches (or is a recorded erratum), 1 a mismatch or an error, 2 a usage or
@@ -24,40 +25,55 @@ def _roots(extra: Sequence[str] | None) -> list[Path]:
 
 
 def report(args: argparse.Namespace) -> int:
+    from paperverify import report as reports
     from paperverify.runner import run
 
     frameworks = list(FRAMEWORKS) if args.framework == "all" else [args.framework]
+    formats = [name.strip() for name in args.format.split(",") if name.strip()]
+    unknown = sorted(set(formats) - set(reports.FORMATS))
+    if unknown:
+        print(f"paperverify: unknown formats {unknown}; expected some of {list(reports.FORMATS)}", file=sys.stderr)
+        return 2
     claims = load_claims(_roots(args.tables))
     if args.paper:
-        claims = [claim for claim in claims if claim.source.paper in args.paper]
-        if not claims:
-            print(f"paperverify: no claims for paper(s) {args.paper}", file=sys.stderr)
+        missing = sorted(set(args.paper) - {claim.source.paper for claim in claims})
+        if missing:
+            print(f"paperverify: no claims for paper(s) {missing}", file=sys.stderr)
             return 2
+        claims = [claim for claim in claims if claim.source.paper in args.paper]
 
     def progress(done: int, total: int, config: object, framework: str) -> None:
         print(f"[{done}/{total}] probing {config} with {framework}", file=sys.stderr, flush=True)
 
     verdicts = run(claims, frameworks, progress)
-    by_claim: dict[str, dict[str, object]] = {}
-    for verdict in verdicts:
-        by_claim.setdefault(verdict.claim, {})[verdict.framework] = verdict
-    header = ["claim", "paper", *frameworks, "status"]
+    document = reports.build([(claim, f) for claim in claims for f in frameworks], verdicts, frameworks)
+    _print_terminal(document, frameworks)
+    for path in reports.write(document, Path(args.out), formats):
+        print(f"wrote {path}")
+    return 1 if reports.failed(document) else 0
+
+
+def _print_terminal(document: dict, frameworks: list[str]) -> None:
+    """Every claim with its printed value, each framework's measured value, and the status."""
+    by_claim: dict[str, dict[str, dict]] = {}
+    for item in document["records"]:
+        by_claim.setdefault(item["claim"], {})[item["framework"]] = item
     rows = []
-    for claim in claims:
-        results = by_claim[claim.id]
-        statuses = {results[f].status for f in frameworks}
-        status = "mismatch" if "mismatch" in statuses else "error" if "error" in statuses else statuses.pop()
-        cells = [results[f].measured or results[f].status for f in frameworks]
-        rows.append([claim.id, claim.printed, *cells, status])
-        for framework in frameworks:
-            verdict = results[framework]
-            if verdict.status in ("mismatch", "error") and verdict.detail:
-                rows.append(["", f"  {framework}: {verdict.detail}", *[""] * len(frameworks), ""])
-    _print_table(header, rows)
-    counts = Counter(verdict.status for verdict in verdicts)
-    summary = ", ".join(f"{counts[status]} {status}" for status in ("match", "erratum", "mismatch", "error"))
-    print(f"\n{len(claims)} claims × {len(frameworks)} framework(s): {summary}")
-    return 1 if counts["mismatch"] or counts["error"] else 0
+    for claim_id, results in by_claim.items():
+        statuses = {item["status"] for item in results.values()}
+        status = next((s for s in ("error", "mismatch", "skipped", "erratum") if s in statuses), "match")
+        first = next(iter(results.values()))
+        cells = [results[f]["measured"] or results[f]["status"] if f in results else "" for f in frameworks]
+        rows.append([claim_id, first["printed"], *cells, status])
+        for framework, item in results.items():
+            if item["status"] in ("mismatch", "error") and item["detail"]:
+                rows.append(["", f"  {framework}: {item['detail']}", *[""] * len(frameworks), ""])
+    _print_table(["claim", "paper", *frameworks, "status"], rows)
+    summary = document["summary"]
+    counts = ", ".join(f"{summary[s]} {s}" for s in ("match", "erratum", "mismatch", "error", "skipped"))
+    print(f"\n{document['claims_loaded']} claims × {len(frameworks)} framework(s): {counts}")
+    for problem in document["problems"]:
+        print(f"PROBLEM: {problem}")
 
 
 def tables(args: argparse.Namespace) -> int:
@@ -97,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     report_parser = commands.add_parser("report", help="check every claim and print paper vs measured values")
     report_parser.add_argument("--framework", choices=[*FRAMEWORKS, "all"], default="all")
+    report_parser.add_argument("--out", default="report", help="folder for the report files (default: report)")
+    report_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all four)")
     report_parser.add_argument("--paper", action="append", help="only this paper id (repeatable)")
     report_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     report_parser.set_defaults(func=report)

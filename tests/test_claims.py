@@ -1,40 +1,24 @@
 """Every claim of every reference table, in every framework: the model must match what the paper printed.
 
-Test ids read like the claim: `he2016_resnet/table1/resnet50/macs[keras]`. Tests of one configuration
-share an xdist group, so each model is built and probed once per worker.
+The paperverify pytest plugin parametrizes `pv_claim` × `pv_framework`; ids read like the claim
+(`he2016_resnet/table1/resnet50/macs[keras]`). Tests of one configuration share an xdist group, so each
+model is built and probed once per worker.
 """
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
-from paperverify.registry import FRAMEWORKS
-from paperverify.runner import verdict
+from paperverify.compare import Verdict
 from paperverify.tables import Claim, load_claims
 
-CLAIMS = load_claims()
 
-
-def _params() -> list:
-    return [
-        pytest.param(
-            claim,
-            framework,
-            id=f"{claim.id}[{framework}]",
-            marks=pytest.mark.xdist_group(f"{framework}:{claim.config}"),
-        )
-        for claim in CLAIMS
-        for framework in FRAMEWORKS
-    ]
-
-
-@pytest.mark.parametrize(("claim", "framework"), _params())
-def test_claim(claim: Claim, framework: str) -> None:
-    result = verdict(claim, framework)
+def test_claim(pv_claim: Claim, pv_framework: str, pv_judge: Callable[[Claim, str], Verdict]) -> None:
+    result = pv_judge(pv_claim, pv_framework)
     assert result.status in ("match", "erratum"), (
-        f"{claim.id} [{framework}] {result.status}\n"
-        f"  source:   {claim.source}\n"
-        f"  printed:  {claim.printed}\n"
+        f"{pv_claim.id} [{pv_framework}] {result.status}\n"
+        f"  source:   {pv_claim.source}\n"
+        f"  printed:  {pv_claim.printed}\n"
         f"  expected: {result.expected} ({result.tolerance})\n"
         f"  measured: {result.measured} {result.deviation}\n"
         f"  {result.detail}"
@@ -46,7 +30,7 @@ def test_no_printed_cell_is_lost() -> None:
     each stated for the 5 variants, plus 8 rows × 5 variant columns; the 13 single-variant statements,
     and the caption's 3 downsampling blocks × 5 variants."""
     by_table: dict[str, int] = {}
-    for claim in CLAIMS:
+    for claim in load_claims():
         if claim.source.paper == "he2016_resnet":
             by_table[claim.source.table] = by_table.get(claim.source.table, 0) + 1
     assert by_table == {"table1": 7 * 5 + 8 * 5, "text": 13 + 3 * 5}

@@ -35,17 +35,23 @@ def test_report_exits_2_on_bad_table_data(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "broken2020_net"
     folder.mkdir()
     (folder / "paper.toml").write_text("not toml [", encoding="utf-8")
-    assert main(["report", "--framework", "torch", "--tables", str(tmp_path)]) == 2
+    assert main(["report", "--framework", "torch", "--tables", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert "expected valid TOML" in capsys.readouterr().err
 
 
 def test_report_exits_2_for_an_unknown_paper(capsys) -> None:
-    assert main(["report", "--framework", "torch", "--paper", "nobody2099_net"]) == 2
+    assert main(["report", "--framework", "torch", "--paper", "nobody2099_net", "--out", "unused"]) == 2
 
 
-def test_report_exits_0_when_every_claim_matches(capsys) -> None:
-    assert main(["report", "--framework", "torch"]) == 0
+def test_report_exits_0_when_every_claim_matches_and_writes_every_format(tmp_path: Path, capsys) -> None:
+    assert main(["report", "--framework", "torch", "--out", str(tmp_path), "--format", "json,md,csv"]) == 0
     assert "103 claims × 1 framework(s): 103 match" in capsys.readouterr().out
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
+
+
+def test_report_exits_2_for_an_unknown_format(tmp_path: Path, capsys) -> None:
+    assert main(["report", "--out", str(tmp_path), "--format", "pdf"]) == 2
+    assert "unknown formats ['pdf']" in capsys.readouterr().err
 
 
 def test_the_installed_package_finds_its_tables(tmp_path: Path) -> None:

@@ -1,0 +1,332 @@
+"""The discrepancy report: one JSON document (the source of truth) rendered to Markdown, CSV and HTML.
+
+Schema of `report.json` (version 1):
+
+    {
+      "schema": 1,
+      "paperverify": "0.1.0",
+      "generated": "2026-11-22T03:00:00+00:00",      # the only field that differs between two runs
+      "frameworks": ["keras", "torch"],
+      "claims_loaded": 103,                            # distinct claims among the checks
+      "checks_loaded": 206,                            # (claim, framework) pairs expected as records
+      "summary": {"match": 206, "mismatch": 0, "erratum": 0, "error": 0, "skipped": 0, "total": 206},
+      "matrix": [{"architecture": "resnet", "framework": "keras", "matched": 103, "total": 103}, ...],
+      "divergences": [                                 # first named point where a model departs from a table
+        {"paper": ..., "table": ..., "variant": ..., "framework": ..., "claim": ..., "point": "conv3_x",
+         "expected": "28×28", "measured": "56×56×512", "detail": ...}
+      ],
+      "problems": ["206 checks loaded but 205 reported", ...],
+      "records": [                                     # one per claim and framework, in table order
+        {"claim": "he2016_resnet/table1/resnet50/macs", "framework": "keras", "status": "match",
+         "paper": "he2016_resnet", "architecture": "resnet", "arxiv": "1512.03385v1", "table": "table1",
+         "label": "Table 1", "page": 5, "row": "flops", "column": "50-layer", "file": "he2016_resnet/table1.csv",
+         "quote": null, "quantity": "macs", "variant": "resnet50", "point": null,
+         "config": "resnet50(input_size=224, shortcut='B')", "printed": "3.8×10^9",
+         "expected": "[3700000000, 3900000000)", "measured": "3857973248", "deviation": "+57973248 (+1.53%)",
+         "relative": 0.0153, "tolerance": "±0.1×10^9 (widened: ...)", "erratum": null, "notes": [...],
+         "detail": ""}
+      ]
+    }
+
+`status` is one of match, mismatch, erratum (matched the corrected value of a recorded misprint), error
+(could not be measured), skipped (with the reason in `detail`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from paperverify import __version__
+from paperverify.compare import Verdict
+from paperverify.tables import Claim
+
+SCHEMA = 1
+STATUSES = ("match", "mismatch", "erratum", "error", "skipped")
+FORMATS = ("json", "md", "csv", "html")
+#: Quantities whose claims describe a point along the network, in table order: where divergence is traced.
+POINTWISE = ("output_shape", "structure", "stride")
+CSV_FIELDS = (
+    "claim", "framework", "status", "paper", "architecture", "arxiv", "table", "label", "page", "row", "column",
+    "file", "quote", "quantity", "variant", "point", "config", "printed", "expected", "measured", "deviation",
+    "relative", "tolerance", "erratum", "notes", "detail",
+)  # fmt: skip
+
+
+def record(claim: Claim, verdict: Verdict) -> dict[str, Any]:
+    """One report record: the claim's citation and configuration with its verdict in one framework."""
+    source = claim.source
+    return {
+        "claim": claim.id,
+        "framework": verdict.framework,
+        "status": verdict.status,
+        "paper": source.paper,
+        "architecture": source.architecture,
+        "arxiv": source.arxiv,
+        "table": source.table,
+        "label": source.label,
+        "page": source.page,
+        "row": source.row,
+        "column": source.column,
+        "file": _relative_file(source.file, source.paper),
+        "quote": source.quote,
+        "quantity": claim.quantity,
+        "variant": claim.config.variant,
+        "point": claim.point,
+        "config": str(claim.config),
+        "printed": claim.printed,
+        "expected": verdict.expected,
+        "measured": verdict.measured,
+        "deviation": verdict.deviation,
+        "relative": verdict.relative,
+        "tolerance": verdict.tolerance,
+        "erratum": asdict(claim.erratum) if claim.erratum else None,
+        "notes": list(claim.notes),
+        "detail": verdict.detail,
+    }
+
+
+def build(
+    checks: Sequence[tuple[Claim, str]],
+    verdicts: Iterable[Verdict],
+    frameworks: Sequence[str],
+    generated: datetime | None = None,
+) -> dict[str, Any]:
+    """The report for the expected (claim, framework) checks; a missing, unexpected or repeated verdict is a
+    problem shown in the report itself."""
+    by_key: dict[tuple[str, str], Verdict] = {}
+    problems = []
+    for verdict in verdicts:
+        key = (verdict.claim, verdict.framework)
+        if key in by_key:
+            problems.append(f"claim {verdict.claim} [{verdict.framework}] was reported more than once")
+        by_key[key] = verdict
+    records = []
+    for claim, framework in checks:
+        verdict = by_key.get((claim.id, framework))
+        if verdict is None:
+            problems.append(f"claim {claim.id} [{framework}] was loaded but never reported")
+            continue
+        records.append(record(claim, verdict))
+    expected_keys = {(claim.id, framework) for claim, framework in checks}
+    for claim_id, framework in sorted(set(by_key) - expected_keys):
+        problems.append(f"claim {claim_id} [{framework}] was reported but is not among the claims loaded")
+    if len(records) != len(checks) or len(by_key) != len(checks):
+        problems.insert(0, f"{len(checks)} checks loaded but {len(by_key)} reported")
+    return {
+        "schema": SCHEMA,
+        "paperverify": __version__,
+        "generated": (generated or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "frameworks": list(frameworks),
+        "claims_loaded": len({claim.id for claim, _ in checks}),
+        "checks_loaded": len(checks),
+        "summary": _summary(records),
+        "matrix": _matrix(records, frameworks),
+        "divergences": _divergences(records),
+        "problems": problems,
+        "records": records,
+    }
+
+
+def failed(report: dict[str, Any]) -> bool:
+    """Whether the report holds a mismatch, an error, or a problem (exit code 1)."""
+    summary = report["summary"]
+    return bool(summary["mismatch"] or summary["error"] or report["problems"])
+
+
+def _summary(records: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for item in records:
+        counts[item["status"]] += 1
+    return {**counts, "total": len(records)}
+
+
+def _matrix(records: list[dict[str, Any]], frameworks: Sequence[str]) -> list[dict[str, Any]]:
+    cells: dict[tuple[str, str], list[int]] = {}
+    for item in records:
+        cell = cells.setdefault((item["architecture"], item["framework"]), [0, 0])
+        cell[0] += item["status"] in ("match", "erratum")
+        cell[1] += 1
+    order = {framework: index for index, framework in enumerate(frameworks)}
+    return [
+        {"architecture": architecture, "framework": framework, "matched": matched, "total": total}
+        for (architecture, framework), (matched, total) in sorted(
+            cells.items(), key=lambda i: (i[0][0], order[i[0][1]])
+        )
+    ]
+
+
+def _divergences(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per table, variant and framework, the first pointwise claim (in table order) that does not match."""
+    first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for item in records:
+        if item["quantity"] not in POINTWISE or item["status"] not in ("mismatch", "error"):
+            continue
+        key = (item["paper"], item["table"], item["variant"], item["framework"])
+        if key not in first:
+            first[key] = {
+                "paper": item["paper"],
+                "table": item["table"],
+                "label": item["label"],
+                "variant": item["variant"],
+                "framework": item["framework"],
+                "claim": item["claim"],
+                "point": item["point"],
+                "quantity": item["quantity"],
+                "expected": item["expected"],
+                "measured": item["measured"],
+                "detail": item["detail"],
+            }
+    return list(first.values())
+
+
+def _relative_file(file: str, paper: str) -> str:
+    parts = Path(file).parts
+    return "/".join(parts[parts.index(paper) :]) if paper in parts else Path(file).name
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """One row per claim and framework; erratum and notes flattened to text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for item in report["records"]:
+        row = dict(item)
+        row["erratum"] = _erratum_text(item["erratum"])
+        row["notes"] = " | ".join(item["notes"])
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _erratum_text(erratum: dict[str, str] | None) -> str:
+    if not erratum:
+        return ""
+    return (
+        f"printed {erratum['printed']}, corrected {erratum['corrected']}: {erratum['reason']} [{erratum['citation']}]"
+    )
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A summary matrix, then mismatches and errors, first divergences, errata, and the matches folded away."""
+    summary = report["summary"]
+    frameworks = report["frameworks"]
+    passed = summary["match"] + summary["erratum"]
+    lines = [
+        "# paperverify report",
+        "",
+        f"**{passed} of {report['checks_loaded']} checks match the papers** ({report['claims_loaded']} claims, "
+        f"{', '.join(frameworks)}): {summary['match']} match, {summary['erratum']} erratum, "
+        f"{summary['mismatch']} mismatch, {summary['error']} error, {summary['skipped']} skipped.",
+        "",
+    ]
+    if report["problems"]:
+        lines += ["## Problems", "", *(f"- {_md(problem)}" for problem in report["problems"]), ""]
+    matrix = {(cell["architecture"], cell["framework"]): cell for cell in report["matrix"]}
+    architectures = sorted({architecture for architecture, _ in matrix})
+    lines += ["| architecture | " + " | ".join(frameworks) + " |", "|---|" + "---|" * len(frameworks)]
+    for architecture in architectures:
+        cells = []
+        for framework in frameworks:
+            cell = matrix.get((architecture, framework))
+            mark = "" if cell is None else ("✅ " if cell["matched"] == cell["total"] else "❌ ")
+            cells.append("–" if cell is None else f"{mark}{cell['matched']}/{cell['total']}")
+        lines.append(f"| {architecture} | " + " | ".join(cells) + " |")
+    lines.append("")
+    records = report["records"]
+    failing = [item for item in records if item["status"] in ("mismatch", "error")]
+    if failing:
+        lines += ["## Mismatches and errors", "", *_record_table(failing, detail=True), ""]
+    if report["divergences"]:
+        lines += [
+            "## First divergence",
+            "",
+            "| table | variant | framework | first point | expected | found | detail |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for item in report["divergences"]:
+            lines.append(
+                f"| {item['paper']} {_md(item['label'])} | {item['variant']} | {item['framework']} | "
+                f"{item['point']} | {_md(item['expected'])} | {_md(item['measured'])} | {_md(item['detail'])} |"
+            )
+        lines.append("")
+    errata = [item for item in records if item["status"] == "erratum"]
+    if errata:
+        lines += ["## Errata (checked against the corrected value)", "", *_record_table(errata, erratum=True), ""]
+    skipped = [item for item in records if item["status"] == "skipped"]
+    if skipped:
+        lines += ["## Skipped", "", *_record_table(skipped, detail=True), ""]
+    matches = [item for item in records if item["status"] == "match"]
+    if matches:
+        lines += [
+            f"<details><summary>{len(matches)} matches</summary>",
+            "",
+            *_record_table(matches),
+            "",
+            "</details>",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bool = False) -> list[str]:
+    header = ["claim", "framework", "printed", "expected", "measured", "deviation", "tolerance", "source"]
+    if detail:
+        header.append("detail")
+    if erratum:
+        header.append("erratum")
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for item in items:
+        page = f", p. {item['page']}" if item["page"] is not None else ""
+        cells = [
+            f"`{item['claim']}`",
+            item["framework"],
+            item["printed"],
+            item["expected"],
+            item["measured"],
+            item["deviation"],
+            item["tolerance"],
+            f"{item['label']}{page}, row {item['row']}, column {item['column']}",
+        ]
+        if detail:
+            cells.append(item["detail"])
+        if erratum:
+            cells.append(_erratum_text(item["erratum"]))
+        rows.append("| " + " | ".join(_md(str(cell)) for cell in cells) + " |")
+    return rows
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write(report: dict[str, Any], out: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Write the report in each format into `out` (created if missing); returns the files written."""
+    formats = list(formats)
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown report formats {unknown}; expected some of {list(FORMATS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in formats:
+        path = out / f"report.{name}"
+        path.write_text(_renderer(name)(report), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _renderer(name: str) -> Callable[[dict[str, Any]], str]:
+    if name == "html":
+        from paperverify.html import render_html
+
+        return render_html
+    return {"json": render_json, "md": render_markdown, "csv": render_csv}[name]
