@@ -48,3 +48,14 @@ def tf_threads() -> int:
     except RuntimeError:  # TensorFlow already ran an op in this process: the counts are fixed
         pass
     return threads
+
+
+pytest_plugins = ("pytester",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the report fixture instead of comparing with it",
+    )

@@ -53,6 +53,12 @@ class PrintedNumber:
     text: str
     value: Decimal
     half_unit: Decimal
+    exponent: int = 0
+
+    def precision(self) -> str:
+        """The half-unit in the print's own scale: `3.8×10^9` -> `0.05×10^9`, `569` -> `0.5`."""
+        mantissa = format((self.half_unit / Decimal(10) ** self.exponent).normalize(), "f")
+        return f"{mantissa}×10^{self.exponent}" if self.exponent else mantissa
 
     def interval(self, absolute: Decimal | None = None) -> Interval:
         """Values the print admits; `absolute` replaces the precision-derived half-width."""
@@ -81,6 +87,7 @@ def parse_number(text: str) -> PrintedNumber:
         text=cleaned,
         value=mantissa * scale,
         half_unit=Decimal("0.5") * Decimal(10) ** (exponent - decimals),
+        exponent=exponent,
     )
 
 

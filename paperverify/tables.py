@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -587,11 +586,4 @@ class _Loader:
             if number.value != number.value.to_integral():
                 raise PrintedValueError(f"a {quantity} is a whole number. Received: {text!r}")
             return Interval.exactly(number.value), "exact"
-        return number.interval(), f"printed precision ±{_half(number.half_unit)}"
-
-
-def _half(value: Decimal) -> str:
-    exponent = value.adjusted()
-    if abs(exponent) < 4:
-        return format(value.normalize(), "f")
-    return f"{(value / Decimal(10) ** exponent).normalize()}×10^{exponent}"
+        return number.interval(), f"printed precision ±{number.precision()}"
