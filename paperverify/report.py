@@ -23,7 +23,8 @@ Schema of `report.json` (version 1):
          "quote": null, "quantity": "macs", "variant": "resnet50", "point": null,
          "config": "resnet50(input_size=224, shortcut='B')", "printed": "3.8×10^9",
          "expected": "[3700000000, 3900000000)", "measured": "3857973248", "deviation": "+57973248 (+1.53%)",
-         "relative": 0.0153, "tolerance": "±0.1×10^9 (widened: ...)", "erratum": null, "notes": [...],
+         "relative": 0.0153, "tolerance": "±0.1×10^9 (widened)", "tolerance_reason": "The ... [citation]",
+         "erratum": null, "notes": [...],
          "detail": ""}
       ]
     }
@@ -55,7 +56,7 @@ POINTWISE = ("output_shape", "structure", "stride")
 CSV_FIELDS = (
     "claim", "framework", "status", "paper", "architecture", "arxiv", "table", "label", "page", "row", "column",
     "file", "quote", "quantity", "variant", "point", "config", "printed", "expected", "measured", "deviation",
-    "relative", "tolerance", "erratum", "notes", "detail",
+    "relative", "tolerance", "tolerance_reason", "erratum", "notes", "detail",
 )  # fmt: skip
 
 
@@ -86,6 +87,7 @@ def record(claim: Claim, verdict: Verdict) -> dict[str, Any]:
         "deviation": verdict.deviation,
         "relative": verdict.relative,
         "tolerance": verdict.tolerance,
+        "tolerance_reason": claim.tolerance_reason,
         "erratum": asdict(claim.erratum) if claim.erratum else None,
         "notes": list(claim.notes),
         "detail": verdict.detail,
@@ -265,6 +267,12 @@ def render_markdown(report: dict[str, Any]) -> str:
     skipped = [item for item in records if item["status"] == "skipped"]
     if skipped:
         lines += ["## Skipped", "", *_record_table(skipped, detail=True), ""]
+    widened: dict[str, str] = {}
+    for item in records:
+        if item["tolerance_reason"]:
+            widened.setdefault(f"`{item['claim']}` ({item['tolerance']})", item["tolerance_reason"])
+    if widened:
+        lines += ["## Widened tolerances", "", *(f"- {claim}: {_md(reason)}" for claim, reason in widened.items()), ""]
     matches = [item for item in records if item["status"] == "match"]
     if matches:
         lines += [
@@ -306,7 +314,8 @@ def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bo
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: pipes escaped, no raw HTML, one line."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
 def write(report: dict[str, Any], out: Path, formats: Iterable[str] = FORMATS) -> list[Path]:

@@ -147,6 +147,7 @@ class Claim:
     exclude: tuple[str, ...] = ()
     erratum: Erratum | None = None
     notes: tuple[str, ...] = ()
+    tolerance_reason: str = ""
 
 
 @dataclass
@@ -567,6 +568,7 @@ class _Loader:
             if erratum
             else None,
             notes=tuple(notes),
+            tolerance_reason=_widening_reason(adjustment.get("tolerances")),
         )
 
     @staticmethod
@@ -578,12 +580,14 @@ class _Loader:
         number = parse_number(text)
         if widened is not None:
             absolute = parse_number(widened["absolute"]).value
-            return (
-                number.interval(absolute),
-                f"±{widened['absolute']} (widened: {' '.join(widened['reason'].split())} [{widened['citation']}])",
-            )
+            return number.interval(absolute), f"±{widened['absolute']} (widened)"
         if quantity in EXACT_QUANTITIES:
             if number.value != number.value.to_integral():
                 raise PrintedValueError(f"a {quantity} is a whole number. Received: {text!r}")
             return Interval.exactly(number.value), "exact"
         return number.interval(), f"printed precision ±{number.precision()}"
+
+
+def _widening_reason(widened: dict[str, Any] | None) -> str:
+    """Why a tolerance was widened, with its citation; empty for a tolerance from the printed precision."""
+    return "" if widened is None else f"{' '.join(widened['reason'].split())} [{widened['citation']}]"

@@ -1,0 +1,97 @@
+"""Rendering the report: golden files from a fixed JSON fixture, CSV round-trip through pandas, and the
+checks-loaded-versus-reported invariant.
+
+Regenerate the golden files only deliberately: `pytest tests/test_report.py --regen-golden`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from paperverify import report
+from paperverify.compare import Verdict
+from paperverify.tables import load_claims
+
+GOLDEN = Path(__file__).parent / "golden"
+FIXTURE = json.loads((GOLDEN / "report_fixture.json").read_text(encoding="utf-8"))
+RENDERERS = {"md": report.render_markdown, "csv": report.render_csv, "json": report.render_json}
+
+
+@pytest.mark.parametrize("name", sorted(RENDERERS))
+def test_rendering_matches_the_golden_file(name: str, request: pytest.FixtureRequest) -> None:
+    rendered = RENDERERS[name](FIXTURE)
+    golden = GOLDEN / f"report.{name}"
+    if request.config.getoption("--regen-golden"):
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8"), f"{golden} differs; rerun with --regen-golden if intended"
+
+
+def test_markdown_puts_failures_first_then_divergence_errata_and_matches() -> None:
+    text = report.render_markdown(FIXTURE)
+    order = ["## Problems", "| architecture |", "## Mismatches and errors", "## First divergence", "## Errata"]
+    positions = [text.index(heading) for heading in order]
+    assert positions == sorted(positions)
+    assert text.index("## Skipped") < text.index("matches</summary>")
+    assert "\\| &lt;b&gt;&amp;&lt;/b&gt;" in text  # pipes and raw HTML in a cell are escaped
+
+
+def test_csv_read_back_by_pandas_equals_the_json() -> None:
+    pandas = pytest.importorskip("pandas", reason="pandas is in the test extra: pip install paperverify[test]")
+    frame = pandas.read_csv(io.StringIO(report.render_csv(FIXTURE)), keep_default_na=False, dtype=str)
+    assert list(frame.columns) == list(report.CSV_FIELDS)
+    assert len(frame) == len(FIXTURE["records"])
+    for row, item in zip(frame.to_dict("records"), FIXTURE["records"], strict=True):
+        for field in report.CSV_FIELDS:
+            value = item[field]
+            if field == "erratum":
+                value = report._erratum_text(value)
+            elif field == "notes":
+                value = " | ".join(value)
+            assert row[field] == ("" if value is None else str(value)), field
+
+
+def test_csv_loads_into_pandas_as_is() -> None:
+    pandas = pytest.importorskip("pandas", reason="pandas is in the test extra: pip install paperverify[test]")
+    frame = pandas.read_csv(io.StringIO(report.render_csv(FIXTURE)))
+    assert frame["page"].dtype.kind == "i" and frame["relative"].dtype.kind == "f"
+    assert set(frame["status"]) == {"match", "mismatch", "erratum", "error", "skipped"}
+
+
+def _checks():
+    claims = load_claims()[:3]
+    return claims, [(claim, framework) for claim in claims for framework in ("keras", "torch")]
+
+
+def _verdict(claim_id: str, framework: str) -> Verdict:
+    return Verdict(claim_id, framework, "match", "p", "e", "m", "", "exact")
+
+
+def test_a_missing_verdict_is_a_problem_in_the_report() -> None:
+    claims, checks = _checks()
+    verdicts = [_verdict(claim.id, framework) for claim, framework in checks[:-1]]
+    document = report.build(checks, verdicts, ["keras", "torch"])
+    assert document["problems"][0] == "6 checks loaded but 5 reported"
+    assert f"claim {claims[-1].id} [torch] was loaded but never reported" in document["problems"]
+    assert report.failed(document)
+
+
+def test_an_unexpected_or_repeated_verdict_is_a_problem() -> None:
+    _, checks = _checks()
+    verdicts = [_verdict(claim.id, framework) for claim, framework in checks]
+    verdicts += [verdicts[0], _verdict("nobody/table/x/macs", "torch")]
+    problems = report.build(checks, verdicts, ["keras", "torch"])["problems"]
+    assert any("reported more than once" in problem for problem in problems)
+    assert "claim nobody/table/x/macs [torch] was reported but is not among the claims loaded" in problems
+
+
+def test_every_check_appears_exactly_once() -> None:
+    _, checks = _checks()
+    verdicts = [_verdict(claim.id, framework) for claim, framework in checks]
+    document = report.build(checks, verdicts, ["keras", "torch"])
+    keys = [(item["claim"], item["framework"]) for item in document["records"]]
+    assert len(keys) == len(set(keys)) == len(checks) and document["problems"] == []
+    assert not report.failed(document)
