@@ -72,6 +72,11 @@ def _print_terminal(document: dict, frameworks: list[str]) -> None:
     summary = document["summary"]
     counts = ", ".join(f"{summary[s]} {s}" for s in ("match", "erratum", "mismatch", "error", "skipped"))
     print(f"\n{document['claims_loaded']} claims × {len(frameworks)} framework(s): {counts}")
+    for item in document["divergences"]:
+        print(
+            f"first divergence: {item['paper']} {item['label']}, {item['variant']} [{item['framework']}]: "
+            f"at {item['point']} expected {item['expected']}, found {item['measured']}"
+        )
     for problem in document["problems"]:
         print(f"PROBLEM: {problem}")
 

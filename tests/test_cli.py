@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,32 @@ def test_the_installed_package_finds_its_tables(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     root, count = result.stdout.split()
     assert Path(root).name == "reference_tables" and int(count) == 103
+
+
+def test_report_names_the_first_divergence_and_exits_1(tmp_path: Path, capsys) -> None:
+    """A table whose conv3_x and conv4_x sizes disagree with the model: the first point named is conv3_x."""
+    from tests.test_tables import SIDECAR
+
+    folder = tmp_path / "tables" / "demo2016_net"
+    folder.mkdir(parents=True)
+    rows = '\n[tables.rows.conv3_x]\npoint = "conv3_x"\nquantity = "structure"\n'
+    rows += '\n[tables.rows.conv4_x]\npoint = "conv4_x"\nquantity = "structure"\n'
+    (folder / "paper.toml").write_text(SIDECAR + rows, encoding="utf-8")
+    (folder / "table1.csv").write_text(
+        "row,output size,50-layer\n"
+        'conv1,112×112,"7×7, 64, stride 2"\n'
+        'conv3_x,14×14,"[1×1, 128; 3×3, 128; 1×1, 512] ×4"\n'
+        'conv4_x,7×7,"[1×1, 256; 3×3, 256; 1×1, 1024] ×6"\n'
+        "flops,,3.9×10^9\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["report", "--framework", "torch", "--tables", str(folder.parent), "--out", str(out), "--format", "json"]
+    assert main([*args, "--paper", "demo2016_net"]) == 1
+    printed = capsys.readouterr().out
+    assert (
+        "first divergence: demo2016_net Table 1, resnet50 [torch]: at conv3_x expected 14×14, found 28×28×512"
+        in printed
+    )
+    document = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [item["point"] for item in document["divergences"]] == ["conv3_x"]
