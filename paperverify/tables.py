@@ -254,9 +254,14 @@ class _Loader:
                 f"[paper] id must equal the folder name {self.folder.name!r}. Received: {meta.get('id')!r}",
             )
         self.unknown_keys(sidecar, "top level", data, {"paper", "tables"})
+        if "input_size" in meta and not isinstance(meta["input_size"], int):
+            self.problem(sidecar, f"[paper] input_size must be an integer. Received: {meta['input_size']!r}")
         if not isinstance(meta.get("input_size"), int):
             meta["input_size"] = 0
         tables = data.get("tables", [])
+        if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+            self.problem(sidecar, f"expected [[tables]] entries. Received: tables = {tables!r}")
+            return None
         if not tables:
             self.problem(sidecar, "expected at least one [[tables]] entry. Received: none")
         paper = Paper(id=self.folder.name, folder=self.folder, meta=meta, tables=tables)

@@ -206,3 +206,15 @@ def test_shapes_and_structures_parse() -> None:
     )
     with pytest.raises(PrintedValueError, match="Received: '3×3 conv'"):
         parse_structure("[3×3 conv; 3×3, 64] ×2")
+
+
+def test_input_size_of_the_wrong_type(paper: Path) -> None:
+    write(paper, sidecar=SIDECAR.replace("input_size = 224", 'input_size = "224"'))
+    found = problems(paper)
+    assert any("input_size must be an integer. Received: '224'" in p for p in found), found
+
+
+def test_tables_of_the_wrong_type(paper: Path) -> None:
+    write(paper, sidecar='tables = "table1.csv"\n' + SIDECAR[: SIDECAR.index("[[tables]]")])
+    [problem] = problems(paper)
+    assert "expected [[tables]] entries. Received: tables = 'table1.csv'" in problem
