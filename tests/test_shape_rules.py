@@ -1,0 +1,93 @@
+"""The probe's shape-only stand-ins agree with PyTorch's own meta kernels, and defer to them on bad input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from paperverify.probes.shape_rules import stand_in
+
+sizes = st.integers(min_value=1, max_value=40)
+
+
+def _both(module: nn.Module, x: torch.Tensor) -> tuple[torch.Size, torch.Size]:
+    forward = stand_in(module)
+    assert forward is not None
+    with torch.no_grad():
+        return forward(x).shape, module(x).shape
+
+
+@given(
+    height=sizes,
+    width=sizes,
+    kernel=st.integers(1, 7),
+    stride=st.integers(1, 4),
+    padding=st.integers(0, 3),
+    dilation=st.integers(1, 3),
+    groups=st.sampled_from([1, 2, 4]),
+)
+def test_convolution(height: int, width: int, kernel: int, stride: int, padding: int, dilation: int, groups: int):
+    with torch.device("meta"):
+        conv = nn.Conv2d(8, 12, kernel, stride, padding, dilation, groups)
+        x = torch.empty(2, 8, height, width)
+    if (height + 2 * padding - dilation * (kernel - 1)) < 1 or (width + 2 * padding - dilation * (kernel - 1)) < 1:
+        with pytest.raises(RuntimeError):  # a kernel larger than its padded input: the real conv refuses it
+            stand_in(conv)(x)
+        return
+    rule, real = _both(conv, x)
+    assert rule == real
+
+
+@given(height=sizes, width=sizes, kernel=st.integers(1, 5), stride=st.integers(1, 3), data=st.data())
+def test_max_pool(height: int, width: int, kernel: int, stride: int, data: st.DataObject) -> None:
+    padding = data.draw(st.integers(0, kernel // 2))
+    with torch.device("meta"):
+        pool, x = nn.MaxPool2d(kernel, stride, padding), torch.empty(1, 3, height, width)
+    if height + 2 * padding < kernel or width + 2 * padding < kernel:
+        with pytest.raises(RuntimeError):
+            stand_in(pool)(x)
+        return
+    rule, real = _both(pool, x)
+    assert rule == real
+
+
+@pytest.mark.parametrize(
+    ("module", "shape"),
+    [
+        (nn.AdaptiveAvgPool2d(1), (2, 5, 7, 9)),
+        (nn.AdaptiveAvgPool2d((3, None)), (2, 5, 7, 9)),
+        (nn.Linear(9, 4), (2, 5, 9)),
+        (nn.ZeroPad2d((1, 2, 3, 4)), (1, 3, 5, 6)),
+        (nn.BatchNorm2d(3), (1, 3, 5, 6)),
+        (nn.ReLU(), (1, 3, 5, 6)),
+        (nn.Softmax(dim=1), (2, 10)),
+    ],
+)
+def test_fixed_layers(module: nn.Module, shape: tuple[int, ...]) -> None:
+    rule, real = _both(module.to("meta"), torch.empty(shape, device="meta"))
+    assert rule == real
+
+
+@pytest.mark.parametrize(
+    ("module", "shape"),
+    [
+        (nn.Conv2d(8, 4, 3), (1, 6, 9, 9)),  # fed 6 channels, built for 8
+        (nn.BatchNorm2d(8), (1, 6, 9, 9)),
+        (nn.Linear(8, 4), (1, 6)),
+    ],
+)
+def test_wrong_input_runs_the_real_forward_which_raises(module: nn.Module, shape: tuple[int, ...]) -> None:
+    forward = stand_in(module.to("meta"))
+    assert forward is not None
+    with pytest.raises(RuntimeError):
+        forward(torch.empty(shape, device="meta"))
+
+
+def test_a_subclass_is_not_stood_in_for() -> None:
+    class Custom(nn.Conv2d):
+        pass
+
+    assert stand_in(Custom(3, 3, 3)) is None
