@@ -57,7 +57,7 @@ def _kind_of_class(cls: type[nn.Module]) -> str | None:
 
 def hwc(shape: torch.Size) -> tuple[int, ...]:
     """A shape without its batch dimension, channels last: (N, C, H, W) -> (H, W, C)."""
-    dims = tuple(int(d) for d in shape[1:])
+    dims = tuple(shape)[1:]
     return (*dims[1:], dims[0]) if len(dims) == 3 else dims
 
 
@@ -87,7 +87,8 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     tensors = [t for _, m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
     if any(not t.is_meta for t in tensors):
         model = model.to("meta")
-    model.eval()
+    for _, module in modules:  # model.eval(), without nn.Module.__setattr__'s cost on every module
+        module.__dict__["training"] = False
     calls: list[tuple[str, nn.Module, tuple[torch.Size, ...], torch.Size]] = []
     names = {id(module): name for name, module in leaves}
 
