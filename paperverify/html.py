@@ -14,7 +14,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from paperverify.report import STATUSES, _erratum_text, failed
+from paperverify.report import STATUSES, erratum_text, failed
 
 #: Sections of the records table, in order: a heading and the statuses it holds.
 GROUPS = (
@@ -37,7 +37,7 @@ POLYGONS = {
 #: Candidate half-ranges of the plot's y axis in percent; deviations beyond the last are drawn on the edge.
 LIMITS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 #: Plot geometry in SVG user units: width, height, and the left, right, top and bottom margins.
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 1000, 340, 64, 12, 24, 64
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 1000, 330, 64, 12, 24, 54
 
 STYLE = """
 :root { color-scheme: light; --fg: #1f2328; --muted: #57606a; --line: #d0d7de; --head: #f6f8fa; }
@@ -80,7 +80,7 @@ figure { margin: 8px 0; }
 .legend { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
 .legend svg { vertical-align: -2px; margin-right: 4px; }
 .records { width: 100%; font-size: 13px; }
-.records td { overflow-wrap: anywhere; }
+.records td { overflow-wrap: break-word; }
 .records th.group { background: #eaeef2; font-size: 14px; padding: 6px 8px; }
 .records tr.st-mismatch td { background: #fff5f5; } .records tr.st-error td { background: #fbf5ff; }
 .records tr.st-erratum td { background: #fffbeb; } .records tr.st-skipped td { background: #f6f8fa; }
@@ -291,9 +291,9 @@ def _records(records: list[dict[str, Any]]) -> str:
 def _record_row(item: dict[str, Any]) -> str:
     detail = _e(item["detail"])
     if item["erratum"]:
-        detail += f'<div class="erratum">Erratum: {_e(_erratum_text(item["erratum"]))}</div>'
+        detail += f'<div class="erratum">Erratum: {_e(erratum_text(item["erratum"]))}</div>'
     cells = [
-        f'<td title="{_e(item["config"])}"><code>{_e(item["claim"])}</code></td>',
+        f'<td title="{_e(item["config"])}"><code>{"/<wbr>".join(map(_e, item["claim"].split("/")))}</code></td>',
         f"<td>{_e(item['framework'])}</td>",
         f"<td>{_badge(item['status'])}</td>",
         *(f"<td>{_e(item[key])}</td>" for key in ("printed", "expected", "measured", "deviation", "tolerance")),

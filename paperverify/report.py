@@ -204,13 +204,14 @@ def render_csv(report: dict[str, Any]) -> str:
     writer.writeheader()
     for item in report["records"]:
         row = dict(item)
-        row["erratum"] = _erratum_text(item["erratum"])
+        row["erratum"] = erratum_text(item["erratum"])
         row["notes"] = " | ".join(item["notes"])
         writer.writerow({key: "" if value is None else value for key, value in row.items()})
     return buffer.getvalue()
 
 
-def _erratum_text(erratum: dict[str, str] | None) -> str:
+def erratum_text(erratum: dict[str, str] | None) -> str:
+    """One line for a recorded erratum: what was printed, the correction, the reason and the citation."""
     if not erratum:
         return ""
     return (
@@ -308,7 +309,7 @@ def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bo
         if detail:
             cells.append(item["detail"])
         if erratum:
-            cells.append(_erratum_text(item["erratum"]))
+            cells.append(erratum_text(item["erratum"]))
         rows.append("| " + " | ".join(_md(str(cell)) for cell in cells) + " |")
     return rows
 

@@ -103,12 +103,13 @@ def _record(claim: str, framework: str, status: str, relative: float | None = No
 def fixture_report() -> dict[str, Any]:
     """A report with every status, an off-scale deviation, errata, problems, divergences and hostile text."""
     shape = {"quantity": "output_shape", "point": "conv3_x", "expected": "28×28", "measured": "56×56×512"}
+    missing = {**shape, "measured": "", "deviation": "", "detail": "named point missing: conv3_x"}
     erratum = {"printed": "138M", "corrected": "133M", "reason": "sum of <layers> & biases", "citation": "Errata p. 2"}
     records = [
         _record("he2016_resnet/table1/resnet18/macs", "keras", "mismatch", 0.8, detail=INJECTED),
         _record("he2016_resnet/table1/resnet18/macs", "torch", "mismatch", -0.12),
         _record("he2016_resnet/table1/resnet34/conv3_x/output_shape", "keras", "mismatch", **shape),
-        _record("he2016_resnet/table1/resnet34/conv3_x/output_shape", "torch", "error", detail="missing: conv3_x"),
+        _record("he2016_resnet/table1/resnet34/conv3_x/output_shape", "torch", "error", **missing),
         _record("he2016_resnet/table1/resnet50/macs", "keras", "match", 0.0153),
         _record("he2016_resnet/table1/resnet50/macs", "torch", "match", 0.0153),
         _record("simonyan2015_vgg/table2/vgg16/params", "keras", "erratum", 0.0, erratum=erratum),

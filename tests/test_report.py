@@ -13,12 +13,18 @@ from pathlib import Path
 import pytest
 
 from paperverify import report
+from paperverify.html import render_html
 from paperverify.compare import Verdict
 from paperverify.tables import load_claims
 
 GOLDEN = Path(__file__).parent / "golden"
 FIXTURE = json.loads((GOLDEN / "report_fixture.json").read_text(encoding="utf-8"))
-RENDERERS = {"md": report.render_markdown, "csv": report.render_csv, "json": report.render_json}
+RENDERERS = {
+    "md": report.render_markdown,
+    "csv": report.render_csv,
+    "json": report.render_json,
+    "html": render_html,
+}
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
@@ -48,7 +54,7 @@ def test_csv_read_back_by_pandas_equals_the_json() -> None:
         for field in report.CSV_FIELDS:
             value = item[field]
             if field == "erratum":
-                value = report._erratum_text(value)
+                value = report.erratum_text(value)
             elif field == "notes":
                 value = " | ".join(value)
             assert row[field] == ("" if value is None else str(value)), field
