@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from paperverify import report
-from paperverify.html import render_html
 from paperverify.compare import Verdict
+from paperverify.html import render_html
 from paperverify.tables import load_claims
 
 GOLDEN = Path(__file__).parent / "golden"
