@@ -8,6 +8,7 @@ named `conv3_x` or `conv3_x.<anything>`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from paperverify.counting import WEIGHT_KINDS
 
@@ -17,9 +18,8 @@ Shape = tuple[int, ...]
 SHORTCUT = "shortcut"
 
 
-@dataclass(frozen=True)
-class LayerRecord:
-    """One layer of a trace."""
+class LayerRecord(NamedTuple):
+    """One layer of a trace (a named tuple: a probe makes one per layer, and cheaply)."""
 
     name: str
     kind: str

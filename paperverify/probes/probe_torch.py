@@ -121,14 +121,15 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
 def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output: torch.Size) -> LayerRecord:
     kind = kind_of(name, module)
     attributes = _attributes(module)
-    in_shapes, out_shape = tuple(hwc(s) for s in inputs), hwc(output)
+    in_shapes, out_shape = tuple(map(hwc, inputs)), hwc(output)
+    parameters, buffers = module._parameters, module._buffers
     return LayerRecord(
         name=name,
         kind=kind,
         input_shapes=in_shapes,
         output_shape=out_shape,
-        params=sum(p.numel() for p in module._parameters.values() if p is not None and p.requires_grad),
-        buffers=sum(b.numel() for b in module._buffers.values() if b is not None and b.is_floating_point()),
+        params=sum(p.numel() for p in parameters.values() if p is not None and p.requires_grad) if parameters else 0,
+        buffers=sum(b.numel() for b in buffers.values() if b is not None and b.is_floating_point()) if buffers else 0,
         macs=count_macs(name, kind, in_shapes, out_shape, attributes.get("kernel"), attributes.get("groups", 1)),
         **attributes,
     )
