@@ -87,6 +87,8 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         expected = claim.expected
         shape = trace.point(claim.point).output_shape
         text = "×".join(map(str, shape))
+        if len(shape) == 1 and len(expected) > 1 and set(expected) == {1}:
+            shape = (*expected, *shape)  # a vector of C features is the 1×1×C output papers print after a global pool
         return _Outcome(shape[: len(expected)] == expected, describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
         return _compare_structure(claim, trace)

@@ -8,7 +8,8 @@ StatelessScope exit would initialise them all. This touches Keras internals: the
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from math import prod
 from typing import Any
 
@@ -114,8 +115,31 @@ def execution_order(model: keras.Model) -> list[Any]:
     return order
 
 
+def fused_activation(layer: keras.layers.Layer) -> str | None:
+    """The kind of the activation a convolution or dense layer applies itself (`Dense(activation="softmax")`),
+    None for a linear one. The probe records it as a layer of its own, `<layer>.<kind>`, as PyTorch models
+    and the papers' tables list it."""
+    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+        return None
+    name = getattr(layer.activation, "__name__", str(layer.activation))
+    if name == "linear":
+        return None
+    if name in _ACTIVATIONS:
+        return _ACTIVATIONS[name]
+    raise UnknownLayerError(
+        f"layer {layer.name!r}: cannot tell the kind of its activation {name!r}; known: {sorted(_ACTIVATIONS)}. "
+        "Add it to paperverify.probes.probe_keras._ACTIVATIONS."
+    )
+
+
 def probe_model(model: keras.Model) -> Trace:
     """Trace a functional Keras model from its graph; no data runs through it."""
+    if not model.inputs or not all(d is not None for d in model.inputs[0].shape[1:]):
+        shape = None if not model.inputs else tuple(model.inputs[0].shape)
+        raise ValueError(
+            f"model {model.name!r}: cannot probe a model without a fixed input shape (received input {shape}). "
+            "Build it with a fixed input shape, e.g. keras.Input((224, 224, 3)) or input_shape=(224, 224, 3)."
+        )
     layers = []
     for node in execution_order(model):
         layer = node.operation
@@ -137,16 +161,26 @@ def probe_model(model: keras.Model) -> Trace:
                 **attributes,
             )
         )
+        activation = fused_activation(layer)
+        if activation is not None:
+            layers.append(LayerRecord(f"{layer.name}.{activation}", activation, (output,), output, 0, 0, 0))
     return Trace("keras", _shape(model.inputs[0]), tuple(layers))
+
+
+@contextmanager
+def no_weights() -> Iterator[None]:
+    """Inside: Keras variables get shapes but no values (no initialisation, no weight memory)."""
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            yield
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", [])
 
 
 def build_without_weights(builder: Callable[..., keras.Model], **kwargs: Any) -> keras.Model:
     """Build a model whose variables have shapes but no values (no initialisation, no weight memory)."""
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            return builder(**kwargs)
-    finally:
-        global_state.set_global_attribute("uninitialized_variables", [])
+    with no_weights():
+        return builder(**kwargs)
 
 
 def build_and_probe(builder: Callable[..., keras.Model], input_size: int, options: dict[str, Any]) -> Trace:

@@ -3,6 +3,7 @@ on a meta tensor with a hook on every leaf module."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -80,13 +81,32 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
     return {}
 
 
+def meta_copy(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose parameters and buffers live on the meta device (shapes, no memory).
+
+    The model itself is left untouched, whatever device its weights are on; tied weights stay tied.
+    """
+    memo: dict[int, Any] = {}
+    for module in model.modules():
+        for tensors in (module._parameters, module._buffers):
+            for tensor in tensors.values():
+                if tensor is not None and id(tensor) not in memo:
+                    meta = torch.empty_like(tensor, device="meta")
+                    if isinstance(tensor, nn.Parameter):
+                        meta = nn.Parameter(meta, requires_grad=tensor.requires_grad)
+                    memo[id(tensor)] = meta
+    return copy.deepcopy(model, memo)
+
+
 def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
-    """Trace `model` on a meta input of shape H×W×C. The model must be on the meta device or movable to it."""
+    """Trace `model` on a meta input of shape H×W×C. A model with real weights is probed through a meta copy
+    (see `meta_copy`); the caller's model is never moved or changed."""
     modules = list(model.named_modules())
-    leaves = [(name, module) for name, module in modules if name and not module._modules]
     tensors = [t for _, m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
     if any(not t.is_meta for t in tensors):
-        model = model.to("meta")
+        model = meta_copy(model)
+        modules = list(model.named_modules())
+    leaves = [(name, module) for name, module in modules if name and not module._modules]
     for _, module in modules:  # model.eval(), without nn.Module.__setattr__'s cost on every module
         module.__dict__["training"] = False
     calls: list[tuple[str, nn.Module, tuple[torch.Size, ...], torch.Size]] = []
