@@ -1,3 +1,7 @@
 """paperverify: hold deep-learning implementations to the numbers their papers printed."""
 
 __version__ = "0.1.0"
+
+from paperverify.check import assert_matches, verify
+
+__all__ = ["__version__", "assert_matches", "verify"]

@@ -2,22 +2,29 @@
 
   paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
                      [--tables DIR ...]
+  paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
+                    [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--report DIR] [--format ...] [--tables DIR ...]
+  paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
 
-Exit codes: 0 everything matches (or is a recorded erratum), 1 a mismatch or an error, 2 a usage or
-table-data error.
+Exit codes: 0 everything matches (or is a recorded erratum or deviation), 1 a mismatch or an error, 2 a usage
+or table-data error (a target that cannot be loaded, an unknown paper or variant, a broken table).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from paperverify.check import CheckError
 from paperverify.registry import FRAMEWORKS
+from paperverify.stagemap import StageMapError
 from paperverify.tables import TableValidationError, check_paper, default_roots, load_claims, paper_folders
+from paperverify.thirdparty import ThirdPartyError
 
 
 def _roots(extra: Sequence[str] | None) -> list[Path]:
@@ -29,11 +36,7 @@ def report(args: argparse.Namespace) -> int:
     from paperverify.runner import run
 
     frameworks = list(FRAMEWORKS) if args.framework == "all" else [args.framework]
-    formats = [name.strip() for name in args.format.split(",") if name.strip()]
-    unknown = sorted(set(formats) - set(reports.FORMATS))
-    if unknown:
-        print(f"paperverify: unknown formats {unknown}; expected some of {list(reports.FORMATS)}", file=sys.stderr)
-        return 2
+    formats = _formats(args.format)
     claims = load_claims(_roots(args.tables))
     if args.paper:
         missing = sorted(set(args.paper) - {claim.source.paper for claim in claims})
@@ -53,24 +56,96 @@ def report(args: argparse.Namespace) -> int:
     return 1 if reports.failed(document) else 0
 
 
+def check(args: argparse.Namespace) -> int:
+    from paperverify import report as reports
+    from paperverify.check import load_target, parse_kwargs, verify
+    from paperverify.stagemap import parse_entries
+    from paperverify.thirdparty import known
+
+    formats = _formats(args.format)
+    stage_map = parse_entries(args.map or [])
+    kwargs = parse_kwargs(args.kwarg or [])
+    entry = known(args.target, args.paper)
+    if entry is not None:
+        stage_map = entry.stage_map.merged(stage_map)
+        print(
+            f"{args.target} is a known {entry.source} model: using its stage map and "
+            f"{len(entry.deviations)} recorded deviation(s) (paperverify/thirdparty/)",
+            file=sys.stderr,
+        )
+    print(f"building {args.target} without weights ...", file=sys.stderr, flush=True)
+    model, framework, label = load_target(args.target, kwargs, args.framework)
+    print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
+    result = verify(
+        model,
+        paper=args.paper,
+        variant=args.variant or (entry.variant if entry else None),
+        stage_map=stage_map,
+        input_size=args.input_size,
+        tables=args.tables or [],
+        deviations=entry.deviations if entry else (),
+        name=args.target,
+    )
+    print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
+    _print_terminal(result.report, [framework])
+    if args.report:
+        for path in reports.write(result.report, Path(args.report), formats):
+            print(f"wrote {path}")
+    return 0 if result.ok else 1
+
+
+def conformance(args: argparse.Namespace) -> int:
+    from paperverify import report as reports
+    from paperverify.thirdparty import run_conformance
+
+    formats = _formats(args.format)
+
+    def progress(done: int, total: int, target: str) -> None:
+        print(f"[{done}/{total}] checking {target}", file=sys.stderr, flush=True)
+
+    document = run_conformance(args.source, progress)
+    _print_terminal(document, document["frameworks"])
+    for path in reports.write(document, Path(args.out or f"conformance/{args.source}"), formats):
+        print(f"wrote {path}")
+    return 1 if reports.failed(document) else 0
+
+
+def _formats(text: str) -> list[str]:
+    from paperverify.report import FORMATS
+
+    formats = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise UsageError(f"unknown formats {unknown}; expected some of {list(FORMATS)}")
+    return formats
+
+
+class UsageError(ValueError):
+    """A command-line option that cannot be used (exit code 2)."""
+
+
 def _print_terminal(document: dict, frameworks: list[str]) -> None:
     """Every claim with its printed value, each framework's measured value, and the status."""
     by_claim: dict[str, dict[str, dict]] = {}
     for item in document["records"]:
         by_claim.setdefault(item["claim"], {})[item["framework"]] = item
-    rows = []
+    rows: list[list[str] | str] = []
     for claim_id, results in by_claim.items():
         statuses = {item["status"] for item in results.values()}
-        status = next((s for s in ("error", "mismatch", "skipped", "erratum") if s in statuses), "match")
+        status = next((s for s in ("error", "mismatch", "skipped", "deviation", "erratum") if s in statuses), "match")
         first = next(iter(results.values()))
         cells = [results[f]["measured"] or results[f]["status"] if f in results else "" for f in frameworks]
         rows.append([claim_id, first["printed"], *cells, status])
         for framework, item in results.items():
-            if item["status"] in ("mismatch", "error") and item["detail"]:
-                rows.append(["", f"  {framework}: {item['detail']}", *[""] * len(frameworks), ""])
+            if item["status"] in ("mismatch", "error", "deviation") and item["detail"]:
+                rows.append(f"    {framework}: {item['detail']}")
     _print_table(["claim", "paper", *frameworks, "status"], rows)
     summary = document["summary"]
-    counts = ", ".join(f"{summary[s]} {s}" for s in ("match", "erratum", "mismatch", "error", "skipped"))
+    counts = ", ".join(
+        f"{summary[s]} {s}"
+        for s in ("match", "erratum", "deviation", "mismatch", "error", "skipped")
+        if summary[s] or s != "deviation"
+    )
     print(f"\n{document['claims_loaded']} claims × {len(frameworks)} framework(s): {counts}")
     for item in document["divergences"]:
         print(
@@ -104,9 +179,14 @@ def tables(args: argparse.Namespace) -> int:
     return 2 if problems else 0
 
 
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+def _print_table(header: list[str], rows: Sequence[list[str] | str]) -> None:
+    """Columns sized to the cells; a row given as a string (a detail line) is printed as it is."""
+    cells = [header, *(row for row in rows if not isinstance(row, str))]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
     for index, row in enumerate([header, *rows]):
+        if isinstance(row, str):
+            print(row)
+            continue
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
             print("  ".join("-" * width for width in widths))
@@ -114,6 +194,8 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `paperverify` console script."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before a target module imports TensorFlow
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     parser = argparse.ArgumentParser(prog="paperverify", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     report_parser = commands.add_parser("report", help="check every claim and print paper vs measured values")
@@ -123,6 +205,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_parser.add_argument("--paper", action="append", help="only this paper id (repeatable)")
     report_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     report_parser.set_defaults(func=report)
+    check_parser = commands.add_parser(
+        "check",
+        help="check your own model against a paper's tables",
+        description="Build TARGET without weights and check it against every claim of a paper's tables for "
+        "one variant; print the discrepancy table and the first divergence.",
+    )
+    check_parser.add_argument(
+        "target", help="package.module:callable, path/to/file.py:callable, or a saved Keras model (.keras, .h5)"
+    )
+    check_parser.add_argument("--paper", required=True, help="paper id, e.g. he2016_resnet (see `paperverify tables`)")
+    check_parser.add_argument("--variant", help="the paper's variant, e.g. resnet50 (default: inferred from TARGET)")
+    check_parser.add_argument("--framework", choices=["auto", *FRAMEWORKS], default="auto")
+    check_parser.add_argument("--input-size", type=int, help="input side for a PyTorch model (default: the paper's)")
+    check_parser.add_argument(
+        "--map", action="append", metavar="PAPER_POINT=LAYER", help="line a paper point up with the model's layers"
+    )
+    check_parser.add_argument("--kwarg", action="append", metavar="K=V", help="keyword argument for the callable")
+    check_parser.add_argument("--report", metavar="DIR", help="also write the report files into DIR")
+    check_parser.add_argument("--format", default="json,md,csv,html", help="formats for --report (default: all)")
+    check_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
+    check_parser.set_defaults(func=check)
+    conformance_parser = commands.add_parser(
+        "conformance", help="check the third-party models whose papers have reference tables"
+    )
+    conformance_parser.add_argument("source", choices=["keras-applications", "torchvision"])
+    conformance_parser.add_argument("--out", help="folder for the report files (default: conformance/SOURCE)")
+    conformance_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all)")
+    conformance_parser.set_defaults(func=conformance)
     tables_parser = commands.add_parser("tables", help="list papers, tables and claim counts")
     tables_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     tables_parser.add_argument("--check", metavar="DIR", help="validate one paper folder and print every problem")
@@ -130,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except TableValidationError as err:
+    except (TableValidationError, UsageError, CheckError, StageMapError, ThirdPartyError) as err:
         print(f"paperverify: {err}", file=sys.stderr)
         return 2
 

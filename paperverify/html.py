@@ -14,12 +14,13 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from paperverify.report import STATUSES, erratum_text, failed
+from paperverify.report import PASSING, STATUSES, erratum_text, failed
 
 #: Sections of the records table, in order: a heading and the statuses it holds.
 GROUPS = (
     ("Mismatches and errors", ("mismatch", "error")),
     ("Errata (checked against the corrected value)", ("erratum",)),
+    ("Recorded deviations of the model from the paper", ("deviation",)),
     ("Skipped", ("skipped",)),
     ("Matches", ("match",)),
 )
@@ -27,8 +28,22 @@ COLUMNS = (
     "claim", "framework", "status", "printed", "expected", "measured", "deviation", "tolerance", "source", "detail",
 )  # fmt: skip
 #: Plot marker colour (at least 3:1 against white) and shape per status, so the plot does not rely on colour alone.
-COLOURS = {"match": "#1a7f37", "mismatch": "#cf222e", "erratum": "#9a6700", "error": "#8250df", "skipped": "#6e7781"}
-SHAPES = {"match": "circle", "mismatch": "cross", "erratum": "diamond", "error": "triangle", "skipped": "square"}
+COLOURS = {
+    "match": "#1a7f37",
+    "mismatch": "#cf222e",
+    "erratum": "#9a6700",
+    "deviation": "#0969da",
+    "error": "#8250df",
+    "skipped": "#6e7781",
+}
+SHAPES = {
+    "match": "circle",
+    "mismatch": "cross",
+    "erratum": "diamond",
+    "deviation": "diamond",
+    "error": "triangle",
+    "skipped": "square",
+}
 POLYGONS = {
     "diamond": ((0, -1.3), (1.3, 0), (0, 1.3), (-1.3, 0)),
     "triangle": ((0, -1.3), (1.2, 1), (-1.2, 1)),
@@ -59,6 +74,7 @@ code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 .b-match { background: #dafbe1; color: #116329; border-color: #4ac26b; }
 .b-mismatch { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
 .b-erratum { background: #fff8c5; color: #6c4400; border-color: #d4a72c; }
+.b-deviation { background: #ddf4ff; color: #0a3069; border-color: #54aeff; }
 .b-error { background: #fbefff; color: #6639ba; border-color: #c297ff; }
 .b-skipped { background: #eaeef2; color: #424a53; border-color: #afb8c1; }
 .problems { border: 1px solid #ff8182; border-left: 6px solid #cf222e; background: #ffebe9; color: #6e011a;
@@ -84,10 +100,12 @@ figure { margin: 8px 0; }
 .records th.group { background: #eaeef2; font-size: 14px; padding: 6px 8px; }
 .records tr.st-mismatch td { background: #fff5f5; } .records tr.st-error td { background: #fbf5ff; }
 .records tr.st-erratum td { background: #fffbeb; } .records tr.st-skipped td { background: #f6f8fa; }
+.records tr.st-deviation td { background: #f3f9ff; }
 .records tr td:first-child { border-left-width: 5px; }
 .records tr.st-match td:first-child { border-left-color: #1a7f37; }
 .records tr.st-mismatch td:first-child { border-left-color: #cf222e; }
 .records tr.st-erratum td:first-child { border-left-color: #bf8700; }
+.records tr.st-deviation td:first-child { border-left-color: #0969da; }
 .records tr.st-error td:first-child { border-left-color: #8250df; }
 .records tr.st-skipped td:first-child { border-left-color: #8c959f; }
 .records q { display: block; color: var(--muted); font-style: italic; }
@@ -177,12 +195,12 @@ def _header(report: dict[str, Any]) -> str:
     return (
         f"<header>\n<h1>paperverify report</h1>\n"
         f'<p class="verdict {verdict[0]}"><strong>{verdict[1]}</strong>'
-        f"{summary['match'] + summary['erratum']} of {summary['total']} checks match the papers "
+        f"{sum(summary[status] for status in PASSING)} of {summary['total']} checks match the papers "
         f"({report['claims_loaded']} claims × {len(frameworks)} framework(s))</p>\n"
         f'<ul class="counts">{counts}</ul>\n'
         f'<p class="meta">Generated <time datetime="{_e(report["generated"])}">{_e(report["generated"])}</time> '
         f"by paperverify {_e(report['paperverify'])} (report schema {_e(report['schema'])}); "
-        f"frameworks: {_e(', '.join(frameworks))}.</p>\n</header>"
+        f"frameworks: {_e(', '.join(frameworks))}; checked: {_e(report['subject'])}.</p>\n</header>"
     )
 
 

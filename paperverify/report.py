@@ -6,10 +6,12 @@ Schema of `report.json` (version 1):
       "schema": 1,
       "paperverify": "0.1.0",
       "generated": "2026-11-22T03:00:00+00:00",      # the only field that differs between two runs
+      "subject": "paperverify implementations",
       "frameworks": ["keras", "torch"],
       "claims_loaded": 103,                            # distinct claims among the checks
       "checks_loaded": 206,                            # (claim, framework) pairs expected as records
-      "summary": {"match": 206, "mismatch": 0, "erratum": 0, "error": 0, "skipped": 0, "total": 206},
+      "summary": {"match": 206, "mismatch": 0, "erratum": 0, "deviation": 0, "error": 0, "skipped": 0,
+                  "total": 206},
       "matrix": [{"architecture": "resnet", "framework": "keras", "matched": 103, "total": 103}, ...],
       "divergences": [                                 # first named point where a model departs from a table
         {"paper": ..., "table": ..., "variant": ..., "framework": ..., "claim": ..., "point": "conv3_x",
@@ -29,8 +31,10 @@ Schema of `report.json` (version 1):
       ]
     }
 
-`status` is one of match, mismatch, erratum (matched the corrected value of a recorded misprint), error
-(could not be measured), skipped (with the reason in `detail`).
+`status` is one of match, mismatch, erratum (matched the corrected value of a recorded misprint),
+deviation (a third-party model departs from the paper here on purpose, as recorded with reason and citation
+in `detail`), error (could not be measured), skipped (with the reason in `detail`). `subject` names what
+was checked: the paperverify implementations, or a user's model.
 """
 
 from __future__ import annotations
@@ -49,7 +53,10 @@ from paperverify.compare import Verdict
 from paperverify.tables import Claim
 
 SCHEMA = 1
-STATUSES = ("match", "mismatch", "erratum", "error", "skipped")
+STATUSES = ("match", "mismatch", "erratum", "deviation", "error", "skipped")
+#: Statuses that pass: the value matches the paper, a recorded misprint's correction, or a recorded deliberate
+#: difference of a third-party model.
+PASSING = ("match", "erratum", "deviation")
 FORMATS = ("json", "md", "csv", "html")
 #: Quantities whose claims describe a point along the network, in table order: where divergence is traced.
 POINTWISE = ("output_shape", "structure", "stride")
@@ -99,6 +106,7 @@ def build(
     verdicts: Iterable[Verdict],
     frameworks: Sequence[str],
     generated: datetime | None = None,
+    subject: str = "paperverify implementations",
 ) -> dict[str, Any]:
     """The report for the expected (claim, framework) checks; a missing, unexpected or repeated verdict is a
     problem shown in the report itself."""
@@ -125,6 +133,7 @@ def build(
         "schema": SCHEMA,
         "paperverify": __version__,
         "generated": (generated or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "subject": subject,
         "frameworks": list(frameworks),
         "claims_loaded": len({claim.id for claim, _ in checks}),
         "checks_loaded": len(checks),
@@ -153,7 +162,7 @@ def _matrix(records: list[dict[str, Any]], frameworks: Sequence[str]) -> list[di
     cells: dict[tuple[str, str], list[int]] = {}
     for item in records:
         cell = cells.setdefault((item["architecture"], item["framework"]), [0, 0])
-        cell[0] += item["status"] in ("match", "erratum")
+        cell[0] += item["status"] in PASSING
         cell[1] += 1
     order = {framework: index for index, framework in enumerate(frameworks)}
     return [
@@ -223,15 +232,18 @@ def render_markdown(report: dict[str, Any]) -> str:
     """A summary matrix, then mismatches and errors, first divergences, errata, and the matches folded away."""
     summary = report["summary"]
     frameworks = report["frameworks"]
-    passed = summary["match"] + summary["erratum"]
+    passed = sum(summary[status] for status in PASSING)
+    order = ("match", "erratum", "deviation", "mismatch", "error", "skipped")
+    counts = ", ".join(f"{summary[status]} {status}" for status in order if summary[status] or status != "deviation")
     lines = [
         "# paperverify report",
         "",
         f"**{passed} of {report['checks_loaded']} checks match the papers** ({report['claims_loaded']} claims, "
-        f"{', '.join(frameworks)}): {summary['match']} match, {summary['erratum']} erratum, "
-        f"{summary['mismatch']} mismatch, {summary['error']} error, {summary['skipped']} skipped.",
+        f"{', '.join(frameworks)}): {counts}.",
         "",
     ]
+    if report["subject"] != "paperverify implementations":
+        lines[1:1] = ["", f"Checked: {_md(report['subject'])}"]
     if report["problems"]:
         lines += ["## Problems", "", *(f"- {_md(problem)}" for problem in report["problems"]), ""]
     matrix = {(cell["architecture"], cell["framework"]): cell for cell in report["matrix"]}
@@ -265,6 +277,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     errata = [item for item in records if item["status"] == "erratum"]
     if errata:
         lines += ["## Errata (checked against the corrected value)", "", *_record_table(errata, erratum=True), ""]
+    deviations = [item for item in records if item["status"] == "deviation"]
+    if deviations:
+        lines += ["## Recorded deviations of the model from the paper", "", *_record_table(deviations, detail=True), ""]
     skipped = [item for item in records if item["status"] == "skipped"]
     if skipped:
         lines += ["## Skipped", "", *_record_table(skipped, detail=True), ""]
@@ -274,6 +289,12 @@ def render_markdown(report: dict[str, Any]) -> str:
             widened.setdefault(f"`{item['claim']}` ({item['tolerance']})", item["tolerance_reason"])
     if widened:
         lines += ["## Widened tolerances", "", *(f"- {claim}: {_md(reason)}" for claim, reason in widened.items()), ""]
+    if report.get("models"):
+        lines += ["## Models checked", "", "| model | paper | variant | notes |", "|---|---|---|---|"]
+        for model in report["models"]:
+            notes = " ".join(_md(note) for note in model["notes"])
+            lines.append(f"| `{model['target']}` | {model['paper']} | {model['variant']} | {notes} |")
+        lines.append("")
     matches = [item for item in records if item["status"] == "match"]
     if matches:
         lines += [

@@ -111,7 +111,7 @@ def fixture_report() -> dict[str, Any]:
         _record("he2016_resnet/table1/resnet34/conv3_x/output_shape", "keras", "mismatch", **shape),
         _record("he2016_resnet/table1/resnet34/conv3_x/output_shape", "torch", "error", **missing),
         _record("he2016_resnet/table1/resnet50/macs", "keras", "match", 0.0153),
-        _record("he2016_resnet/table1/resnet50/macs", "torch", "match", 0.0153),
+        _record("he2016_resnet/table1/resnet50/macs", "torch", "deviation", 0.0621, detail="recorded deviation: v1.5"),
         _record("simonyan2015_vgg/table2/vgg16/params", "keras", "erratum", 0.0, erratum=erratum),
         _record("simonyan2015_vgg/table2/vgg16/params", "torch", "erratum", 0.0, erratum=erratum),
         _record("simonyan2015_vgg/table2/vgg19/params", "keras", "skipped", detail="<keras> lacks LRN"),
@@ -126,6 +126,7 @@ def fixture_report() -> dict[str, Any]:
         "schema": 1,
         "paperverify": "0.1.0",
         "generated": "2026-11-22T03:00:00+00:00",
+        "subject": "paperverify implementations",
         "frameworks": ["keras", "torch"],
         "claims_loaded": 6,
         "summary": {**{status: counts[status] for status in report.STATUSES}, "total": len(records)},
@@ -144,6 +145,7 @@ def fixture_report() -> dict[str, Any]:
 def empty_report() -> dict[str, Any]:
     return {
         "schema": 1, "paperverify": "0.1.0", "generated": "2026-11-22T03:00:00+00:00", "frameworks": ["keras"],
+        "subject": "paperverify implementations",
         "claims_loaded": 0, "summary": {**dict.fromkeys(report.STATUSES, 0), "total": 0}, "matrix": [],
         "divergences": [], "problems": [], "records": [],
     }  # fmt: skip
@@ -206,7 +208,7 @@ def test_every_record_appears_once_with_its_status_as_text(tree: Node) -> None:
 
 def test_records_are_ordered_failures_errata_skipped_then_matches(tree: Node) -> None:
     order = [row.attrs["data-status"] for row in _rows(tree)]
-    rank = {"mismatch": 0, "error": 0, "erratum": 1, "skipped": 2, "match": 3}
+    rank = {"mismatch": 0, "error": 0, "erratum": 1, "deviation": 2, "skipped": 3, "match": 4}
     assert [rank[status] for status in order] == sorted(rank[status] for status in order)
     assert set(order) == set(report.STATUSES)
 
@@ -215,7 +217,14 @@ def test_the_header_counts_every_status_and_names_its_origin(tree: Node) -> None
     (header,) = tree.find_all("header")
     text = " ".join(header.text().split())
     assert "FAIL" in text and "6 of 11 checks match the papers" in text
-    for count, status in [(3, "mismatch"), (1, "error"), (2, "erratum"), (1, "skipped"), (4, "match")]:
+    for count, status in [
+        (3, "mismatch"),
+        (1, "error"),
+        (2, "erratum"),
+        (1, "deviation"),
+        (1, "skipped"),
+        (3, "match"),
+    ]:
         assert f"{count} {status}" in text
     assert "2026-11-22T03:00:00+00:00" in text and "paperverify 0.1.0" in text
 

@@ -64,7 +64,7 @@ def test_csv_loads_into_pandas_as_is() -> None:
     pandas = pytest.importorskip("pandas", reason="pandas is in the test extra: pip install paperverify[test]")
     frame = pandas.read_csv(io.StringIO(report.render_csv(FIXTURE)))
     assert frame["page"].dtype.kind == "i" and frame["relative"].dtype.kind == "f"
-    assert set(frame["status"]) == {"match", "mismatch", "erratum", "error", "skipped"}
+    assert set(frame["status"]) == {"match", "mismatch", "erratum", "deviation", "error", "skipped"}
 
 
 def _checks():

@@ -1,0 +1,356 @@
+"""Check anyone's model against a paper: `verify` and `assert_matches`, and loading a model from a target.
+
+    import paperverify
+    result = paperverify.verify(model, paper="he2016_resnet", variant="resnet50", stage_map={...})
+    paperverify.assert_matches(model, paper="he2016_resnet", variant="resnet50")
+
+The model (a `torch.nn.Module` or a functional `keras.Model`) goes through the same probes as the
+implementations: a PyTorch model is probed through a meta-device copy (no data runs through it and its
+weights are neither copied nor moved), a Keras model from its graph. A stage map lines its layer names up
+with the paper's points; recorded deviations turn the mismatches a third-party model has on purpose into
+`deviation` verdicts that carry their reason and citation.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from paperverify import compare
+from paperverify.compare import Verdict
+from paperverify.stagemap import StageMap
+from paperverify.tables import Claim, default_roots, load_claims
+from paperverify.trace import Trace
+
+#: Saved Keras model files `check` loads as a target.
+KERAS_FILES = (".keras", ".h5", ".hdf5")
+
+
+class CheckError(ValueError):
+    """A usage problem: a target that cannot be loaded, an unknown paper or variant, a bad option."""
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A deliberate, documented difference of a model from the paper, matching claim ids (shell patterns)."""
+
+    claims: tuple[str, ...]
+    reason: str
+    citation: str
+
+    def covers(self, claim_id: str) -> bool:
+        return any(fnmatchcase(claim_id, pattern) for pattern in self.claims)
+
+    def __str__(self) -> str:
+        return f"recorded deviation: {self.reason} [{self.citation}]"
+
+
+@dataclass
+class Verification:
+    """The verdicts of one model against one paper's claims for one variant, and the report built from them."""
+
+    model: str
+    paper: str
+    variant: str
+    framework: str
+    claims: list[Claim]
+    verdicts: list[Verdict]
+    report: dict[str, Any] = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when every claim matches, is a recorded erratum or a recorded deviation."""
+        from paperverify.report import failed
+
+        return not failed(self.report)
+
+    @property
+    def failures(self) -> list[Verdict]:
+        return [verdict for verdict in self.verdicts if verdict.status in ("mismatch", "error")]
+
+    def describe(self) -> str:
+        """The failing claims with expected and found values, then the first divergence: a readable diff."""
+        lines = [
+            f"{self.model} against {self.paper} ({self.variant}, {self.framework}): "
+            f"{len(self.failures)} of {len(self.verdicts)} claims fail"
+        ]
+        for verdict in self.failures:
+            detail = f" ({verdict.detail})" if verdict.detail else ""
+            lines.append(
+                f"  {verdict.claim}: paper {verdict.printed!r}, expected {verdict.expected}, "
+                f"found {verdict.measured or '-'}{detail}"
+            )
+        for item in self.report["divergences"]:
+            lines.append(
+                f"  first divergence ({item['label']}): at {item['point']} expected {item['expected']}, "
+                f"found {item['measured'] or '-'}"
+            )
+        lines.extend(f"  problem: {problem}" for problem in self.report["problems"])
+        return "\n".join(lines)
+
+
+class PaperMismatchError(AssertionError):
+    """Raised by `assert_matches`; the message lists every failing claim and the first divergence."""
+
+    def __init__(self, verification: Verification) -> None:
+        self.verification = verification
+        super().__init__(verification.describe())
+
+
+def framework_of(model: Any) -> str:
+    """`torch` or `keras`, from the model's class; CheckError for anything else."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return "torch"
+    keras = sys.modules.get("keras")
+    if keras is not None and isinstance(model, keras.Model):
+        return "keras"
+    raise CheckError(
+        f"expected a torch.nn.Module or a keras.Model. Received: {type(model).__module__}.{type(model).__qualname__}"
+    )
+
+
+def select_claims(paper: str, variant: str | None, tables: Iterable[Path | str] = (), hint: str = "") -> list[Claim]:
+    """The claims of `paper` about `variant`; CheckError naming the papers or variants there are.
+
+    Without a variant, the one the paper describes is taken, or the one whose name `hint` (e.g. the
+    callable's name, `ResNet50`) spells; otherwise the variant must be given.
+    """
+    claims = load_claims([*default_roots(), *(Path(t) for t in tables)])
+    papers = sorted({claim.source.paper for claim in claims})
+    if paper not in papers:
+        raise CheckError(f"no reference tables for paper {paper!r}. Papers: {papers}")
+    of_paper = [claim for claim in claims if claim.source.paper == paper]
+    variants = sorted({claim.config.variant for claim in of_paper})
+    if variant is None:
+        spelled = [v for v in variants if _letters(v) == _letters(hint)]
+        if len(variants) == 1 or spelled:
+            variant = (spelled or variants)[0]
+        else:
+            raise CheckError(f"paper {paper!r} describes several variants; give one with --variant: {variants}")
+    if variant not in variants:
+        raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r}. Variants: {variants}")
+    return [claim for claim in of_paper if claim.config.variant == variant]
+
+
+def probe_external(model: Any, framework: str, input_size: int) -> Trace:
+    """Trace a user's model: PyTorch at input_size×input_size×3 through a meta copy, Keras at its own input."""
+    if framework == "torch":
+        from paperverify.probes.probe_torch import probe_model
+
+        return probe_model(model, (input_size, input_size, 3))
+    from paperverify.probes.probe_keras import probe_model
+
+    return probe_model(model)
+
+
+def verify(
+    model: Any,
+    *,
+    paper: str,
+    variant: str | None = None,
+    stage_map: StageMap | Mapping[str, str | Sequence[str]] | None = None,
+    input_size: int | None = None,
+    tables: Iterable[Path | str] = (),
+    deviations: Iterable[Deviation] = (),
+    name: str | None = None,
+) -> Verification:
+    """Judge `model` against every claim `paper` makes about `variant`.
+
+    `stage_map` maps paper points to the model's layer names (`{"conv3_x": "layer2"}`), `input_size` is
+    the side of the square input a PyTorch model is probed at (default: the paper's; a Keras model is
+    probed at its own input), `tables` adds folders of reference tables, `deviations` are recorded
+    deliberate differences. A model that cannot be probed gives `error` verdicts, not an exception.
+    """
+    from paperverify import report as reports
+
+    framework = framework_of(model)
+    label = name or type(model).__qualname__
+    claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2])
+    chosen = claims[0].config.variant
+    mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
+    traces: dict[int, Trace | Exception] = {}
+    verdicts = []
+    for claim in claims:
+        size = input_size or claim.config.input_size
+        if size not in traces:
+            try:
+                trace = probe_external(model, framework, size)
+                traces[size] = mapping.apply(trace) if mapping else trace
+            except Exception as err:  # a model that cannot be probed is reported, claim by claim
+                traces[size] = err
+        found = traces[size]
+        if isinstance(found, Exception):
+            verdicts.append(compare.error(claim, framework, f"{label}: {type(found).__name__}: {found}"))
+        else:
+            verdicts.append(_hint_missing_point(compare.judge(claim, found), found))
+    verdicts, problems = _apply_deviations(verdicts, list(deviations))
+    document = reports.build(
+        [(claim, framework) for claim in claims], verdicts, [framework], subject=f"{label} against {paper}"
+    )
+    document["problems"].extend(problems)
+    return Verification(label, paper, chosen, framework, claims, verdicts, document)
+
+
+def assert_matches(model: Any, **options: Any) -> Verification:
+    """`verify(model, **options)`, raising PaperMismatchError (an AssertionError) unless everything matches."""
+    verification = verify(model, **options)
+    if not verification.ok:
+        raise PaperMismatchError(verification)
+    return verification
+
+
+def _hint_missing_point(verdict: Verdict, trace: Trace) -> Verdict:
+    if verdict.status != "error" or "named point missing" not in verdict.detail:
+        return verdict
+    return replace(verdict, detail=f"{verdict.detail}. Map it to the model's layer names with a stage map (--map)")
+
+
+def _apply_deviations(verdicts: list[Verdict], deviations: list[Deviation]) -> tuple[list[Verdict], list[str]]:
+    used: set[int] = set()
+    result = []
+    for verdict in verdicts:
+        index = next((i for i, d in enumerate(deviations) if d.covers(verdict.claim)), None)
+        if index is not None and verdict.status in ("mismatch", "error"):
+            used.add(index)
+            detail = f"{verdict.detail}; {deviations[index]}" if verdict.detail else str(deviations[index])
+            verdict = replace(verdict, status="deviation", detail=detail)
+        elif index is not None:
+            detail = f"{verdict.detail}; " if verdict.detail else ""
+            verdict = replace(verdict, detail=f"{detail}a deviation is recorded here but the model matches")
+        result.append(verdict)
+    problems = [
+        f"recorded deviation explains no failing claim of this model (stale?): {deviation.claims} ({deviation.reason})"
+        for index, deviation in enumerate(deviations)
+        if index not in used
+    ]
+    return result, problems
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+# --- loading a model from a command-line target ------------------------------------------------------
+
+
+def parse_kwargs(entries: Iterable[str]) -> dict[str, Any]:
+    """`K=V` entries as keyword arguments; V is a Python literal (`None`, `10`, `(224, 224, 3)`) or a string."""
+    kwargs: dict[str, Any] = {}
+    for entry in entries:
+        key, sep, text = entry.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise CheckError(f"--kwarg expects NAME=VALUE, e.g. weights=None or num_classes=1000. Received: {entry!r}")
+        try:
+            value: Any = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        kwargs[key.strip()] = value
+    return kwargs
+
+
+def load_target(target: str, kwargs: Mapping[str, Any], framework: str = "auto") -> tuple[Any, str, str]:
+    """Build the model a target names, without weights where the framework allows; (model, framework, label).
+
+    TARGET is `package.module:callable`, `path/to/file.py:callable` or a saved Keras model file. The callable
+    is called with `kwargs` under `torch.device("meta")` (PyTorch) or inside
+    `keras.StatelessScope(initialize_variables=False)` (Keras). Only the module the target names is imported.
+    """
+    if framework not in ("auto", "keras", "torch"):
+        raise CheckError(f"--framework expects auto, keras or torch. Received: {framework!r}")
+    if Path(target).suffix in KERAS_FILES and ":" not in target:
+        return _load_keras_file(Path(target), framework), "keras", Path(target).name
+    location, sep, attribute = target.rpartition(":")
+    if not sep or not location or not attribute:
+        raise CheckError(
+            "TARGET is package.module:callable, path/to/file.py:callable or a saved Keras model file "
+            f"({', '.join(KERAS_FILES)}). Received: {target!r}"
+        )
+    module = _import_target_module(location)
+    builder = module
+    for part in attribute.split("."):
+        if not hasattr(builder, part):
+            public = sorted(n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n)))
+            raise CheckError(f"{location} has no attribute {attribute!r}. Callables there: {public[:30]}")
+        builder = getattr(builder, part)
+    if not callable(builder):
+        raise CheckError(f"{target} is a {type(builder).__name__}, not a callable that returns a model")
+    frameworks = _frameworks_for(framework)
+    model = _call(builder, target, kwargs, frameworks)
+    found = framework_of(model)
+    if framework != "auto" and found != framework:
+        raise CheckError(f"{target} returned a {found} model, but --framework {framework} was given")
+    return model, found, attribute
+
+
+def _import_target_module(location: str) -> Any:
+    if location.endswith(".py") or "/" in location or "\\" in location:
+        path = Path(location)
+        if not path.is_file():
+            raise CheckError(f"no such file: {path}. TARGET is path/to/file.py:callable")
+        spec = importlib.util.spec_from_file_location(f"paperverify_target_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            raise CheckError(f"cannot import {path} as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:
+            raise CheckError(f"importing {path} raised {type(err).__name__}: {err}") from err
+        return module
+    try:
+        return importlib.import_module(location)
+    except ImportError as err:
+        raise CheckError(f"cannot import module {location!r}: {err}") from err
+    except Exception as err:
+        raise CheckError(f"importing {location} raised {type(err).__name__}: {err}") from err
+
+
+def _frameworks_for(framework: str) -> list[str]:
+    if framework != "auto":
+        return [framework]
+    loaded = [name for name in ("torch", "keras") if name in sys.modules]
+    return loaded or [name for name in ("torch", "keras") if importlib.util.find_spec(name) is not None]
+
+
+def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], frameworks: list[str]) -> Any:
+    try:
+        inspect.signature(builder).bind(**kwargs)
+    except TypeError as err:
+        raise CheckError(f"{target} does not take these arguments {dict(kwargs)}: {err}") from err
+    except ValueError:
+        pass  # no signature to check (a builtin or C extension): let the call tell
+    with ExitStack() as stack:
+        if "keras" in frameworks:
+            from paperverify.probes.probe_keras import no_weights
+
+            stack.enter_context(no_weights())
+        if "torch" in frameworks:
+            import torch
+
+            stack.enter_context(torch.device("meta"))
+        try:
+            return builder(**kwargs)
+        except Exception as err:
+            raise CheckError(f"calling {target}(**{dict(kwargs)}) raised {type(err).__name__}: {err}") from err
+
+
+def _load_keras_file(path: Path, framework: str) -> Any:
+    if framework == "torch":
+        raise CheckError(f"{path} is a saved Keras model; --framework torch cannot load it")
+    if not path.is_file():
+        raise CheckError(f"no such file: {path}")
+    from paperverify.probes import probe_keras
+
+    try:
+        return probe_keras.keras.saving.load_model(path, compile=False)
+    except Exception as err:
+        raise CheckError(f"cannot load {path} as a Keras model: {type(err).__name__}: {err}") from err

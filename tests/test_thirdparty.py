@@ -1,0 +1,97 @@
+"""Third-party models: the shipped stage maps and recorded deviations, keras.applications conformance, and
+Keras models given as saved files or built at the wrong input size."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from paperverify import verify
+from paperverify.check import select_claims
+from paperverify.cli import main
+from paperverify.probes import probe
+from paperverify.tables import Config
+from paperverify.thirdparty import SOURCES, check_entry, known, load, run_conformance
+
+PAPER = "he2016_resnet"
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_every_entry_names_a_paper_variant_and_points_our_implementation_has(source: str, torch_threads: int) -> None:
+    entries = load(source)
+    assert entries
+    for entry in entries:
+        assert select_claims(entry.paper, entry.variant)  # raises for an unknown paper or variant
+        ours = probe(Config(entry.variant, 224), "torch")
+        for point, _ in entry.stage_map.points:
+            ours.point(point)  # raises KeyError for a paper point our implementation does not have
+        for deviation in entry.deviations:
+            assert deviation.reason and deviation.citation
+
+
+@pytest.mark.xdist_group("keras")
+def test_keras_applications_resnets_conform_to_the_paper() -> None:
+    document = run_conformance("keras-applications")
+    assert document["problems"] == []
+    assert {model["variant"] for model in document["models"]} == {"resnet50", "resnet101", "resnet152"}
+    loaded = sum(len(select_claims(PAPER, variant)) for variant in ("resnet50", "resnet101", "resnet152"))
+    assert document["checks_loaded"] == len(document["records"]) == loaded
+    assert {item["status"] for item in document["records"]} == {"match"}
+
+
+def test_torchvision_conformance_runs_or_reports_every_claim_as_an_error() -> None:
+    entries = load("torchvision")
+    if importlib.util.find_spec("torchvision") is None:
+        for entry in entries:
+            result = check_entry(entry)
+            assert len(result.verdicts) == len(select_claims(entry.paper, entry.variant))
+            assert {v.status for v in result.verdicts} == {"error"}
+            assert all("cannot import module 'torchvision.models'" in v.detail for v in result.verdicts)
+    else:
+        document = run_conformance("torchvision")
+        assert document["problems"] == []
+        assert {item["status"] for item in document["records"]} == {"match", "deviation"}
+
+
+def test_check_uses_the_shipped_map_for_a_known_target() -> None:
+    entry = known("keras.applications:ResNet50", PAPER)
+    assert entry is not None and entry.variant == "resnet50"
+    assert entry.stage_map.rename("conv3_block1_0_conv") == "conv3_x.conv3_1.shortcut.0_conv"
+    assert known("my.models:resnet50") is None
+
+
+@pytest.mark.xdist_group("keras")
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_a_saved_keras_model_file_is_a_target(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from implementations.keras.resnet import resnet18
+
+    path = tmp_path / "mine.keras"
+    resnet18().save(path)
+    assert main(["check", str(path), "--paper", PAPER, "--variant", "resnet18"]) == 0
+    out = capsys.readouterr().out
+    assert "mine.keras [keras] against he2016_resnet, variant resnet18" in out
+    assert "19 claims × 1 framework(s): 19 match" in out
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_keras_model_built_at_227_diverges_at_conv1() -> None:
+    from implementations.keras.resnet import resnet18
+    from paperverify.probes.probe_keras import build_without_weights
+
+    model = build_without_weights(resnet18, input_shape=(227, 227, 3))
+    result = verify(model, paper=PAPER, variant="resnet18")
+    divergence = result.report["divergences"][0]
+    assert (divergence["point"], divergence["expected"], divergence["measured"]) == ("conv1", "112×112", "114×114×64")
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_keras_model_without_a_fixed_input_is_an_error_verdict_not_a_crash() -> None:
+    import keras
+
+    inputs = keras.Input((None, None, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(8, 3, name="conv1")(inputs))
+    result = verify(model, paper=PAPER, variant="resnet18")
+    assert {v.status for v in result.verdicts} == {"error"}
+    assert "cannot probe a model without a fixed input shape" in result.verdicts[0].detail
