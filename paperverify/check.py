@@ -175,6 +175,13 @@ def verify(
 
     framework = framework_of(model)
     label = name or type(model).__qualname__
+    if framework == "keras" and input_size is not None:
+        shape = tuple(model.inputs[0].shape[1:3]) if getattr(model, "inputs", None) else None
+        if shape != (input_size, input_size):
+            raise CheckError(
+                f"{label}: a Keras model is checked at its own input, {shape}, not at input_size={input_size}. "
+                f"Build it at that size instead (e.g. --kwarg input_shape=({input_size},{input_size},3))."
+            )
     claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2])
     chosen = claims[0].config.variant
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)

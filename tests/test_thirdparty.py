@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from paperverify import verify
-from paperverify.check import select_claims
+from paperverify.check import CheckError, select_claims
 from paperverify.cli import main
 from paperverify.probes import probe
 from paperverify.tables import Config
@@ -84,6 +84,8 @@ def test_a_keras_model_built_at_227_diverges_at_conv1() -> None:
     result = verify(model, paper=PAPER, variant="resnet18")
     divergence = result.report["divergences"][0]
     assert (divergence["point"], divergence["expected"], divergence["measured"]) == ("conv1", "112×112", "114×114×64")
+    with pytest.raises(CheckError, match=r"checked at its own input, \(227, 227\), not at input_size=224"):
+        verify(model, paper=PAPER, variant="resnet18", input_size=224)
 
 
 @pytest.mark.xdist_group("keras")
