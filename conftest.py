@@ -1,11 +1,17 @@
-"""Test-session set-up: quiet frameworks, threads sized for the machine, hypothesis profiles.
+"""Test-session set-up: quiet frameworks, threads sized for the machine, hypothesis profiles, no network.
 
-Frameworks are imported lazily (in the xdist workers only), never at collection in the controller.
+Frameworks are imported lazily (in the xdist workers only), never at collection in the controller. Every
+test runs with the network blocked: a connection to anything but this machine raises NetworkBlocked, so a
+model that tried to download weights, or a table that pointed at a URL, fails its test. Set
+PAPERVERIFY_ALLOW_NETWORK=1 to lift the guard.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -48,6 +54,44 @@ def tf_threads() -> int:
     except RuntimeError:  # TensorFlow already ran an op in this process: the counts are fixed
         pass
     return threads
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach the network."""
+
+
+_LOCAL = ("localhost", "127.0.0.1", "::1", "")
+
+
+def _host(address: Any) -> str:
+    return str(address[0]) if isinstance(address, tuple) else ""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network() -> Iterator[None]:
+    """Block every connection to another machine for the whole session (Unix sockets and loopback pass)."""
+    if os.environ.get("PAPERVERIFY_ALLOW_NETWORK") == "1":
+        yield
+        return
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if self.family != socket.AF_UNIX and _host(address) not in _LOCAL:
+            raise NetworkBlocked(f"a test tried to connect to {address!r}; paperverify runs offline")
+        return real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in (*_LOCAL, None):
+            raise NetworkBlocked(f"a test tried to resolve {host!r}; paperverify runs offline")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.getaddrinfo = real_getaddrinfo  # type: ignore[assignment]
 
 
 pytest_plugins = ("pytester",)
