@@ -199,7 +199,7 @@ def verify(
         if isinstance(found, Exception):
             verdicts.append(compare.error(claim, framework, f"{label}: {type(found).__name__}: {found}"))
         else:
-            verdicts.append(_hint_missing_point(compare.judge(claim, found), found))
+            verdicts.append(_hint_missing_point(compare.safe_judge(claim, found), found))
     verdicts, problems = _apply_deviations(verdicts, list(deviations))
     document = reports.build(
         [(claim, framework) for claim in claims], verdicts, [framework], subject=f"{label} against {paper}"

@@ -67,6 +67,14 @@ def judge(claim: Claim, trace: Trace) -> Verdict:
     )
 
 
+def safe_judge(claim: Claim, trace: Trace) -> Verdict:
+    """`judge`, with anything a malformed trace makes it raise turned into an `error` verdict."""
+    try:
+        return judge(claim, trace)
+    except Exception as err:  # a trace of the wrong shape is reported, never crashes the run
+        return error(claim, trace.framework, f"could not measure {claim.quantity}: {type(err).__name__}: {err}")
+
+
 def error(claim: Claim, framework: str, detail: str) -> Verdict:
     """The verdict for a claim that could not be measured (the model failed to build or probe)."""
     return Verdict(claim.id, framework, "error", claim.printed, describe(claim), "", "", claim.tolerance, detail)

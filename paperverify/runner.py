@@ -17,7 +17,7 @@ def verdict(claim: Claim, framework: str) -> Verdict:
         trace = probe(claim.config, framework)
     except Exception as err:  # a broken implementation is reported, never crashes the run
         return compare.error(claim, framework, f"{claim.config}: {type(err).__name__}: {err}")
-    return compare.judge(claim, trace)
+    return compare.safe_judge(claim, trace)
 
 
 def run(

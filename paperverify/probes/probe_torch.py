@@ -115,7 +115,7 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     def record(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
         name = names.get(id(module))
         if name is not None:
-            calls.append((name, module, tuple(t.shape for t in inputs if isinstance(t, torch.Tensor)), output.shape))
+            calls.append((name, module, tuple(t.shape for t in inputs if isinstance(t, torch.Tensor)), _shape(output)))
 
     # One global hook: a handle per module costs ~30 µs to create, more than the module's meta forward.
     handle = register_module_forward_hook(record)
@@ -138,7 +138,26 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     )
 
 
-def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output: torch.Size) -> LayerRecord:
+def _shape(output: Any) -> torch.Size | None:
+    """The shape of a layer's output, or of the first tensor of a tuple or list it returns (None if none)."""
+    if isinstance(output, torch.Tensor):
+        return output.shape
+    if isinstance(output, (tuple, list)):
+        return next((item.shape for item in output if isinstance(item, torch.Tensor)), None)
+    return None
+
+
+class BatchDimensionError(ValueError):
+    """A layer whose output has lost the probe's batch dimension (or returns no tensor at all)."""
+
+
+def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output: torch.Size | None) -> LayerRecord:
+    if output is None or len(output) == 0 or output[0] != 1:
+        raise BatchDimensionError(
+            f"layer {name!r}: expected an output tensor whose first dimension is the probe's batch of 1. "
+            f"Received: {'no tensor' if output is None else tuple(output)}. Does the model drop or move the batch "
+            "dimension (e.g. x[0], or a reshape without it)?"
+        )
     kind = kind_of(name, module)
     attributes = _attributes(module)
     in_shapes, out_shape = tuple(map(hwc, inputs)), hwc(output)
