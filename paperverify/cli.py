@@ -6,6 +6,7 @@
                     [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--report DIR] [--format ...] [--tables DIR ...]
   paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
+  paperverify sanity [--tables DIR ...]
 
 Exit codes: 0 everything matches (or is a recorded erratum or deviation), 1 a mismatch or an error, 2 a usage
 or table-data error (a target that cannot be loaded, an unknown paper or variant, a broken table).
@@ -156,6 +157,17 @@ def _print_terminal(document: dict, frameworks: list[str]) -> None:
         print(f"PROBLEM: {problem}")
 
 
+def sanity(args: argparse.Namespace) -> int:
+    from paperverify.sanity import problems
+
+    roots = [Path(folder) for folder in args.tables] if args.tables else None
+    found = problems(roots, thirdparty=roots is None)
+    for problem in found:
+        print(problem)
+    print(f"sanity: {len(found)} problem(s)" if found else "sanity: OK")
+    return 2 if found else 0
+
+
 def tables(args: argparse.Namespace) -> int:
     if args.check:
         _, problems = check_paper(Path(args.check))
@@ -233,6 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     conformance_parser.add_argument("--out", help="folder for the report files (default: conformance/SOURCE)")
     conformance_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all)")
     conformance_parser.set_defaults(func=conformance)
+    sanity_parser = commands.add_parser(
+        "sanity", help="check the shipped tables and third-party lists as a whole (provenance, units, errata)"
+    )
+    sanity_parser.add_argument("--tables", action="append", help="check these table folders instead")
+    sanity_parser.set_defaults(func=sanity)
     tables_parser = commands.add_parser("tables", help="list papers, tables and claim counts")
     tables_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     tables_parser.add_argument("--check", metavar="DIR", help="validate one paper folder and print every problem")

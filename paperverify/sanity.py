@@ -1,0 +1,83 @@
+"""Sanity of the shipped data (`paperverify sanity`, `tox -e sanity`): beyond what the loader validates
+cell by cell, the tables and third-party lists as a whole.
+
+- every paper folder loads without a problem (schema, every row mapped, unique ids, parseable cells);
+- provenance is never empty: title, authors, year, venue, arXiv id and version, the input size's source;
+  every table's label, every grid table's page and caption;
+- units are declared: a paper with multiply-add or FLOP claims states its counting convention;
+- every erratum and widened tolerance matches a claim (one on an unchecked column would silently do nothing);
+- every third-party model names a paper variant with claims, and every recorded deviation matches a claim id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from paperverify.tables import Claim, check_paper, default_roots, paper_folders
+
+PROVENANCE = ("title", "authors", "year", "venue", "arxiv", "arxiv_version", "input_size_source")
+
+
+def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> list[str]:
+    """Every sanity problem of the tables under `roots` (default: the shipped ones), one line each."""
+    found: list[str] = []
+    claims: list[Claim] = []
+    papers: dict[str, Path] = {}
+    for folder in paper_folders(default_roots() if roots is None else roots):
+        paper, loader_problems = check_paper(folder)
+        found += [str(problem) for problem in loader_problems]
+        if paper is None:
+            continue
+        sidecar = folder / "paper.toml"
+        if paper.id in papers:
+            found.append(f"{sidecar}: paper id {paper.id!r} is also used by {papers[paper.id]}")
+        papers[paper.id] = folder
+        claims += paper.claims
+        for key in PROVENANCE:
+            if not paper.meta.get(key):
+                found.append(f"{sidecar}: [paper] {key} is empty or missing (provenance is required)")
+        if any(claim.quantity in ("macs", "flops") for claim in paper.claims) and not paper.meta.get("macs_convention"):
+            found.append(
+                f"{sidecar}: [paper] macs_convention is missing: say what the paper's FLOPs or mult-adds count"
+            )
+        for table in paper.tables:
+            where = f"{sidecar}: table {table.get('id')!r}"
+            if not table.get("label"):
+                found.append(f"{where}: label is empty")
+            if table.get("kind") == "grid" and not (table.get("page") and table.get("caption")):
+                found.append(f"{where}: a printed table needs its page and caption")
+            cells = {(c.source.row, c.source.column) for c in paper.claims if c.source.table == table.get("id")}
+            for section in ("errata", "tolerances"):
+                for entry in table.get(section, []):
+                    if (entry.get("row"), entry.get("column")) not in cells:
+                        found.append(
+                            f"{where}: the {section} entry for row {entry.get('row')!r}, column "
+                            f"{entry.get('column')!r} matches no claim (is the column checked?)"
+                        )
+    if thirdparty:
+        found += _thirdparty_problems(claims)
+    return found
+
+
+def _thirdparty_problems(claims: list[Claim]) -> list[str]:
+    from paperverify.thirdparty import SOURCES, ThirdPartyError, load
+
+    found = []
+    ids = [claim.id for claim in claims]
+    variants = {(claim.source.paper, claim.config.variant) for claim in claims}
+    for source in sorted(SOURCES):
+        try:
+            entries = load(source)
+        except ThirdPartyError as err:
+            found.append(str(err))
+            continue
+        for entry in entries:
+            if (entry.paper, entry.variant) not in variants:
+                found.append(f"{source} {entry.target}: no claims for {entry.paper} variant {entry.variant!r}")
+            for deviation in entry.deviations:
+                for pattern in deviation.claims:
+                    if not any(fnmatchcase(claim_id, pattern) for claim_id in ids):
+                        found.append(f"{source} {entry.target}: recorded deviation {pattern!r} matches no claim id")
+    return found

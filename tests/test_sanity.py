@@ -1,0 +1,57 @@
+"""`paperverify sanity`: the shipped data passes; each kind of whole-table problem is found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paperverify.cli import main
+from paperverify.sanity import problems
+from tests.test_tables import CSV, SIDECAR
+
+
+def test_the_shipped_tables_and_thirdparty_lists_are_sane(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sanity"]) == 0
+    assert capsys.readouterr().out.strip() == "sanity: OK"
+
+
+def test_each_whole_table_problem_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "demo2016_net"
+    folder.mkdir()
+    sidecar = SIDECAR.replace('title = "Demo"', 'title = ""') + (
+        '\n[tables.columns."layer name"]\ncheck = false\nreason = "a label"\n'
+        '\n[[tables.errata]]\nrow = "conv1"\ncolumn = "layer name"\nprinted = "conv1"\ncorrected = "conv2"\n'
+        'reason = "demo"\ncitation = "demo"\n'
+    )
+    (folder / "paper.toml").write_text(sidecar, encoding="utf-8")
+    (folder / "table1.csv").write_text(
+        CSV.replace("row,output size,", "row,layer name,output size,")
+        .replace("conv1,", "conv1,conv1,")
+        .replace("flops,", "flops,,"),
+        encoding="utf-8",
+    )
+    found = problems([tmp_path], thirdparty=False)
+    text = "\n".join(found)
+    assert "[paper] title is empty or missing" in text
+    assert "[paper] venue is empty or missing" in text
+    assert "[paper] macs_convention is missing" in text
+    assert "a printed table needs its page and caption" in text
+    assert "the errata entry for row 'conv1', column 'layer name' matches no claim" in text
+    assert main(["sanity", "--tables", str(tmp_path)]) == 2
+    assert "problem(s)" in capsys.readouterr().out
+
+
+def test_a_deviation_or_model_that_matches_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from paperverify import thirdparty
+    from paperverify.check import Deviation
+
+    entry = thirdparty.load("keras-applications")[0]
+    stale = replace(entry, deviations=(Deviation(("he2016_resnet/table9/*",), "gone", "nowhere"),))
+    orphan = replace(entry, target="keras.applications:ResNet18", variant="resnet18v2")
+    monkeypatch.setattr(thirdparty, "load", lambda source: [stale, orphan])
+    text = "\n".join(problems())
+    assert "recorded deviation 'he2016_resnet/table9/*' matches no claim id" in text
+    assert "keras.applications:ResNet18: no claims for he2016_resnet variant 'resnet18v2'" in text
