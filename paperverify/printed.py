@@ -91,6 +91,15 @@ def parse_number(text: str) -> PrintedNumber:
     )
 
 
+def unit_of(text: str) -> str:
+    """The scale a printed number carries after its digits, spaces removed: `3.8×10^9` -> `×10^9`,
+    `25.6M` -> `M`, `569` -> ``. PrintedValueError if the text is not a number."""
+    match = _NUMBER.match(text.strip())
+    if not match:
+        raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
+    return "".join(text.strip()[match.end("mantissa") :].split())
+
+
 def parse_shape(text: str) -> tuple[int, ...]:
     """Parse a printed shape `56×56` or `7×7×512` (H×W[×C]) into a tuple of ints."""
     cleaned = text.strip()

@@ -4,7 +4,9 @@ cell by cell, the tables and third-party lists as a whole.
 - every paper folder loads without a problem (schema, every row mapped, unique ids, parseable cells);
 - provenance is never empty: title, authors, year, venue, arXiv id and version, the input size's source;
   every table's label, every grid table's page and caption;
-- units are declared: a paper with multiply-add or FLOP claims states its counting convention;
+- units are declared: a paper with multiply-add or FLOP claims states its counting convention, and every
+  parameter, multiply-add or FLOP value its unit (so a changed unit is an error, not a silent rescaling);
+- every table declares how many claims its cells make (so a lost cell or row is an error);
 - every erratum and widened tolerance matches a claim (one on an unchecked column would silently do nothing);
 - every third-party model names a paper variant with claims, and every recorded deviation matches a claim id.
 """
@@ -18,6 +20,8 @@ from pathlib import Path
 from paperverify.tables import Claim, check_paper, default_roots, paper_folders
 
 PROVENANCE = ("title", "authors", "year", "venue", "arxiv", "arxiv_version", "input_size_source")
+#: Quantities printed at a scale (×10^9, M): their unit must be declared, so a changed unit is an error.
+SCALED = frozenset({"params", "macs", "flops", "layer_params", "layer_macs"})
 
 
 def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> list[str]:
@@ -42,8 +46,17 @@ def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> li
             found.append(
                 f"{sidecar}: [paper] macs_convention is missing: say what the paper's FLOPs or mult-adds count"
             )
+        for claim in paper.claims:
+            if claim.quantity in SCALED and claim.unit is None:
+                found.append(
+                    f"{claim.source.file}, row {claim.source.row!r}, column {claim.source.column!r}: "
+                    f"declare the unit of this {claim.quantity} value (unit = ... on its row or column in paper.toml, "
+                    "or a unit column in a statements table)"
+                )
         for table in paper.tables:
             where = f"{sidecar}: table {table.get('id')!r}"
+            if not isinstance(table.get("claims"), int):
+                found.append(f"{where}: declare how many claims its cells make (claims = N), so none can vanish")
             if not table.get("label"):
                 found.append(f"{where}: label is empty")
             if table.get("kind") == "grid" and not (table.get("page") and table.get("caption")):

@@ -7,6 +7,7 @@ received. Tables are data only: TOML and CSV, read with the standard library, ne
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import tomllib
 
 from paperverify import registry
-from paperverify.printed import Interval, PrintedValueError, parse_number, parse_shape
+from paperverify.printed import Interval, PrintedValueError, parse_number, parse_shape, unit_of
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
@@ -27,8 +28,10 @@ EXACT_QUANTITIES = frozenset({"depth", "stride"})
 
 TABLE_KINDS = ("grid", "statements")
 STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value")
-#: Optional in a statements table: the named point a statement is about (e.g. `conv3_x.conv3_1`).
+#: Optional in a statements table: the named point a statement is about (e.g. `conv3_x.conv3_1`), and the
+#: unit its value is printed in (`×10^9`, `M`, or empty for a plain count), checked against every value.
 STATEMENT_POINT = "point"
+STATEMENT_UNIT = "unit"
 
 _PAPER_KEYS = {
     "id",
@@ -58,11 +61,35 @@ _TABLE_KEYS = {
     "rows",
     "tolerances",
     "errata",
+    "claims",
 }
-_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason"}
-_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason"}
+_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit"}
+_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason", "unit"}
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
+
+#: The TOML type of every key: a type, a tuple of types, or ("list", type) for a list of that type.
+_Schema = dict[str, Any]
+_PAPER_TYPES: _Schema = {
+    "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
+    "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
+}  # fmt: skip
+_TABLE_TYPES: _Schema = {
+    "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
+    "transcription": str, "added_columns": dict, "columns": dict, "rows": dict, "tolerances": ("list", dict),
+    "errata": ("list", dict), "claims": int,
+}  # fmt: skip
+_COLUMN_TYPES: _Schema = {
+    "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
+    "config_reason": str, "unit": str,
+}  # fmt: skip
+_ROW_TYPES: _Schema = {
+    "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str, "config": dict,
+    "config_reason": str, "unit": str,
+}  # fmt: skip
+_ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
+#: Builder options a `config` may set: plain scalars (they become keyword arguments).
+_CONFIG_VALUE = (str, int, float, bool)
 
 
 class TableError(ValueError):
@@ -148,6 +175,7 @@ class Claim:
     erratum: Erratum | None = None
     notes: tuple[str, ...] = ()
     tolerance_reason: str = ""
+    unit: str | None = None  # the unit paper.toml declares for the printed value (None: not declared)
 
 
 @dataclass
@@ -194,6 +222,8 @@ def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[st
     claims: list[Claim] = []
     problems: list[TableError] = []
     seen: dict[str, str] = {}
+    for root in default_roots() if roots is None else roots:
+        problems.extend(_orphans(Path(root)))
     for folder in paper_folders(roots):
         paper, found = check_paper(folder, known_variants)
         problems.extend(found)
@@ -208,6 +238,27 @@ def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[st
     if problems:
         raise TableValidationError(problems)
     return claims
+
+
+def _orphans(root: Path) -> list[TableError]:
+    """A tables folder that holds no paper, or a paper folder whose paper.toml is missing."""
+    if (root / "paper.toml").is_file():
+        return []
+    if not root.is_dir():
+        return [TableError(root, "expected a folder of reference tables. Received: no such folder")]
+    problems = [
+        TableError(folder / "paper.toml", "expected a paper.toml beside these CSV files. Received: no such file")
+        for folder in sorted(p for p in root.iterdir() if p.is_dir())
+        if not (folder / "paper.toml").is_file() and any(folder.glob("*.csv"))
+    ]
+    if not problems and not any(root.glob("*/paper.toml")):
+        if any(root.glob("*.csv")):
+            problems.append(
+                TableError(root / "paper.toml", "expected a paper.toml beside these CSV files. Received: no such file")
+            )
+        else:
+            problems.append(TableError(root, "expected paper folders (each with a paper.toml). Received: none"))
+    return problems
 
 
 class _Cell(NamedTuple):
@@ -226,6 +277,7 @@ class _Loader:
         self.folder = folder
         self.known_variants = known_variants
         self.problems: list[TableError] = []
+        self.empty_cells: list[tuple[str, str]] = []
 
     def problem(self, file: Path | str, message: str, row: str | None = None, column: str | None = None) -> None:
         self.problems.append(TableError(file, message, row=row, column=column))
@@ -236,7 +288,7 @@ class _Loader:
             self.problem(sidecar, "expected a paper.toml describing the paper and its tables. Received: no such file")
             return None
         try:
-            data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+            data = tomllib.loads(sidecar.read_text(encoding="utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             self.problem(sidecar, f"expected valid TOML. Received: {err}")
             return None
@@ -245,19 +297,18 @@ class _Loader:
             self.problem(sidecar, "expected a [paper] section with title, authors, arxiv, ... Received: none")
             return None
         self.unknown_keys(sidecar, "[paper]", meta, _PAPER_KEYS)
-        for key in _PAPER_REQUIRED:
-            if key not in meta:
-                self.problem(sidecar, f"[paper] needs {key!r}. Received: keys {sorted(meta)}")
+        missing = [key for key in _PAPER_REQUIRED if key not in meta]
+        for key in missing:
+            self.problem(sidecar, f"[paper] needs {key!r}. Received: keys {sorted(meta)}")
         if meta.get("id") != self.folder.name:
             self.problem(
                 sidecar,
                 f"[paper] id must equal the folder name {self.folder.name!r}. Received: {meta.get('id')!r}",
             )
         self.unknown_keys(sidecar, "top level", data, {"paper", "tables"})
-        if "input_size" in meta and not isinstance(meta["input_size"], int):
-            self.problem(sidecar, f"[paper] input_size must be an integer. Received: {meta['input_size']!r}")
-        if not isinstance(meta.get("input_size"), int):
-            meta["input_size"] = 0
+        if not self.typed(sidecar, "[paper]", meta, _PAPER_TYPES):
+            return None
+        meta.setdefault("input_size", 0)  # reported missing above; the tables are still checked
         tables = data.get("tables", [])
         if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
             self.problem(sidecar, f"expected [[tables]] entries. Received: tables = {tables!r}")
@@ -269,6 +320,8 @@ class _Loader:
         for index, table in enumerate(tables):
             where = f"[[tables]] #{index + 1}"
             self.unknown_keys(sidecar, where, table, _TABLE_KEYS)
+            if not self.table_typed(sidecar, f"{where} ({table.get('id', '?')})", table):
+                continue
             table_id = table.get("id")
             if not table_id:
                 self.problem(sidecar, f"{where} needs an 'id'. Received: keys {sorted(table)}")
@@ -277,6 +330,10 @@ class _Loader:
                 self.problem(sidecar, f"table id {table_id!r} is used twice")
             table_ids.add(table_id)
             paper.claims.extend(self.load_table(paper, table))
+        declared = {table.get("file") for table in tables}
+        for path in sorted(self.folder.glob("*.csv")):
+            if path.name not in declared:
+                self.problem(path, "no [[tables]] entry in paper.toml declares this CSV file (a truncated paper.toml?)")
         ids: set[str] = set()
         for claim in paper.claims:
             if claim.id in ids:
@@ -288,8 +345,49 @@ class _Loader:
         for key in sorted(set(section) - allowed):
             self.problem(file, f"{where}: unknown key {key!r}. Expected one of {sorted(allowed)}")
 
+    def typed(self, file: Path, where: str, section: dict[str, Any], schema: _Schema) -> bool:
+        """Whether every known key of `section` has its schema type; a problem for each that does not."""
+        ok = True
+        for key, expected in schema.items():
+            if key in section and not _is(section[key], expected):
+                self.problem(
+                    file,
+                    f"{where}: {key} must be {_describe(expected)}. Received: {section[key]!r} "
+                    f"({type(section[key]).__name__})",
+                )
+                ok = False
+        return ok
+
+    def table_typed(self, sidecar: Path, where: str, table: dict[str, Any]) -> bool:
+        """Every type in one [[tables]] entry: its keys, its columns, rows, tolerances and errata."""
+        ok = self.typed(sidecar, where, table, _TABLE_TYPES)
+        for section, schema in (("columns", _COLUMN_TYPES), ("rows", _ROW_TYPES)):
+            for name, spec in table.get(section, {}).items() if isinstance(table.get(section), dict) else ():
+                label = f"{where} {section[:-1]} {name!r}"
+                if not isinstance(spec, dict):
+                    self.problem(sidecar, f"{label} must be a table of keys. Received: {spec!r}")
+                    ok = False
+                    continue
+                ok = self.typed(sidecar, label, spec, schema) and ok
+                config = spec.get("config", {})
+                if isinstance(config, dict) and not all(isinstance(v, _CONFIG_VALUE) for v in config.values()):
+                    self.problem(sidecar, f"{label}: config values must be strings or numbers. Received: {config!r}")
+                    ok = False
+        added = table.get("added_columns", {})
+        if isinstance(added, dict) and not all(isinstance(text, str) for text in added.values()):
+            self.problem(
+                sidecar, f"{where} added_columns: each value must say why the column was added. Received: {added!r}"
+            )
+            ok = False
+        for section in ("tolerances", "errata"):
+            for entry in table.get(section, []) if isinstance(table.get(section), list) else ():
+                if isinstance(entry, dict):
+                    ok = self.typed(sidecar, f"{where} {section} entry", entry, _ENTRY_TYPES) and ok
+        return ok
+
     def load_table(self, paper: Paper, table: dict[str, Any]) -> list[Claim]:
         sidecar = self.folder / "paper.toml"
+        before = len(self.problems)
         where = f"table {table['id']!r}"
         for key in ("kind", "file", "label", "row_key"):
             if key not in table:
@@ -315,14 +413,36 @@ class _Loader:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
         adjustments = self.adjustments(path, table, header, rows)
         builder = self.grid_claims if table["kind"] == "grid" else self.statement_claims
-        return list(builder(paper, table, path, header, rows, adjustments))
+        self.empty_cells = []
+        claims = list(builder(paper, table, path, header, rows, adjustments))
+        declared = table.get("claims")
+        if declared is not None and declared != len(claims) and len(self.problems) == before:
+            empty = ", ".join(f"({row!r}, {column!r})" for row, column in self.empty_cells) or "none"
+            self.problem(
+                path,
+                f"paper.toml declares {declared} claims for table {table['id']!r}; its cells make {len(claims)}. "
+                f"A cell or row was lost or added. Empty cells in checked columns: {empty}",
+            )
+        return claims
 
     def read_csv(self, path: Path, row_key: str) -> tuple[list[str] | None, dict[str, tuple[int, dict[str, str]]]]:
+        raw = path.read_bytes()
         try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                records = list(csv.reader(handle))
-        except (UnicodeDecodeError, csv.Error) as err:
-            self.problem(path, f"expected a UTF-8 CSV file. Received: {err}")
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = raw[: err.start].count(b"\n") + 1
+            self.problem(
+                path,
+                f"expected UTF-8 text. Received: byte {raw[err.start : err.start + 1]!r} that is not UTF-8 "
+                "(save the file as UTF-8)",
+                row=f"on line {line}",
+            )
+            return None, {}
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            records = list(reader)
+        except csv.Error as err:
+            self.problem(path, f"expected a CSV file. Received: {err}", row=f"on line {reader.line_num}")
             return None, {}
         if not records:
             self.problem(path, "expected a header row. Received: an empty file")
@@ -434,7 +554,10 @@ class _Loader:
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
-                if spec is None or not text or spec.get("check", True) is False:
+                if spec is None or spec.get("check", True) is False:
+                    continue
+                if not text:
+                    self.empty_cells.append((key, column))
                     continue
                 if "quantity" in spec:
                     quantity = spec["quantity"]
@@ -458,7 +581,7 @@ class _Loader:
                     cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
                         paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
-                        adjustment=adjustments.get((key, column), {}),
+                        adjustment=adjustments.get((key, column), {}), unit=row_spec.get("unit", spec.get("unit")),
                     )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
@@ -467,19 +590,20 @@ class _Loader:
             self.problem(path, f"a statements table needs column {name!r}. Received: columns {header}", column=name)
         if missing:
             return
-        for name in sorted(set(header) - {table["row_key"], *STATEMENT_COLUMNS, STATEMENT_POINT}):
+        for name in sorted(set(header) - {table["row_key"], *STATEMENT_COLUMNS, STATEMENT_POINT, STATEMENT_UNIT}):
             self.problem(path, f"unknown column in a statements table; expected {list(STATEMENT_COLUMNS)}", column=name)
         row_specs = table.get("rows", {})
         for key, (line, cells) in rows.items():
             row_spec = row_specs.get(key, {})
+            where = f"{key!r} (line {line})"
             try:
                 page = int(cells["page"])
             except ValueError:
-                self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=key, column="page")
+                self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=where, column="page")
                 continue
             for column in ("location", "quote", "value"):
                 if not cells[column]:
-                    self.problem(path, "expected a non-empty cell (provenance is required)", row=key, column=column)
+                    self.problem(path, "expected a non-empty cell (provenance is required)", row=where, column=column)
             if not cells["value"]:
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
@@ -489,6 +613,7 @@ class _Loader:
                     paper, table, path, cell, configs=(row_spec,), row_spec=row_spec,
                     adjustment=adjustments.get((key, "value"), {}), page=page, quote=cells["quote"],
                     location=cells["location"], point=cells.get(STATEMENT_POINT) or None, shared=len(variants) > 1,
+                    unit=cells.get(STATEMENT_UNIT),
                 )  # fmt: skip
 
     def make_claim(
@@ -506,9 +631,25 @@ class _Loader:
         location: str | None = None,
         point: str | None = None,
         shared: bool = False,
+        unit: str | None = None,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
+        if unit is not None and quantity in NUMERIC_QUANTITIES:
+            try:
+                found = unit_of(text)
+            except PrintedValueError as err:
+                self.problem(path, str(err), row=where, column=column)
+                return
+            if found != "".join(unit.split()):
+                self.problem(
+                    path,
+                    f"expected a value printed in {unit or 'plain units (no scale)'!r}, the unit paper.toml declares "
+                    f"for it. Received: {text!r}. Fix the cell, or the declared unit if the paper prints another",
+                    row=where,
+                    column=column,
+                )
+                return
         if quantity not in QUANTITIES:
             self.problem(
                 path,
@@ -574,6 +715,7 @@ class _Loader:
             else None,
             notes=tuple(notes),
             tolerance_reason=_widening_reason(adjustment.get("tolerances")),
+            unit=unit,
         )
 
     @staticmethod
@@ -596,3 +738,21 @@ class _Loader:
 def _widening_reason(widened: dict[str, Any] | None) -> str:
     """Why a tolerance was widened, with its citation; empty for a tolerance from the printed precision."""
     return "" if widened is None else f"{' '.join(widened['reason'].split())} [{widened['citation']}]"
+
+
+def _is(value: Any, expected: Any) -> bool:
+    if isinstance(expected, tuple) and expected and expected[0] == "list":
+        return isinstance(value, list) and all(_is(item, expected[1]) for item in value)
+    if isinstance(expected, tuple):
+        return any(_is(value, option) for option in expected)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _describe(expected: Any) -> str:
+    if isinstance(expected, tuple) and expected and expected[0] == "list":
+        return f"a list of {_describe(expected[1])}s"
+    if isinstance(expected, tuple):
+        return " or ".join(_describe(option) for option in expected)
+    return {str: "a string", int: "an integer", bool: "true or false", dict: "a table", list: "a list"}[expected]

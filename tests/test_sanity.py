@@ -38,6 +38,8 @@ def test_each_whole_table_problem_is_found(tmp_path: Path, capsys: pytest.Captur
     assert "[paper] macs_convention is missing" in text
     assert "a printed table needs its page and caption" in text
     assert "the errata entry for row 'conv1', column 'layer name' matches no claim" in text
+    assert "table 'table1': declare how many claims its cells make (claims = N)" in text
+    assert "row 'flops', column '50-layer': declare the unit of this macs value" in text
     assert main(["sanity", "--tables", str(tmp_path)]) == 2
     assert "problem(s)" in capsys.readouterr().out
 
