@@ -7,6 +7,7 @@ received. Tables are data only: TOML and CSV, read with the standard library, ne
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +60,10 @@ _TABLE_KEYS = {
     "tolerances",
     "errata",
 }
-_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason"}
-_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason"}
+_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason", "scale"}
+_ROW_KEYS = {"check", "reason", "point", "layers", "exclude", "quantity", "config", "config_reason", "scale"}
+#: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
+_SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
 
@@ -431,6 +434,10 @@ class _Loader:
                     row=key,
                 )
                 continue
+            if row_spec.get("check", True) is False:
+                if not str(row_spec.get("reason", "")).strip():
+                    self.problem(sidecar, "a row with check = false needs a reason. Received: none", row=key)
+                continue
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
@@ -454,11 +461,12 @@ class _Loader:
                         column=column,
                     )
                     continue
+                scale = spec.get("scale", row_spec.get("scale"))
                 for variant, column_spec in targets:
                     cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
                         paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
-                        adjustment=adjustments.get((key, column), {}),
+                        adjustment=adjustments.get((key, column), {}), scale=scale,
                     )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
@@ -506,6 +514,7 @@ class _Loader:
         location: str | None = None,
         point: str | None = None,
         shared: bool = False,
+        scale: str | None = None,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
@@ -530,7 +539,7 @@ class _Loader:
         erratum = adjustment.get("errata")
         value_text = erratum["corrected"] if erratum else text
         try:
-            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"))
+            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"), scale)
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return
@@ -577,12 +586,19 @@ class _Loader:
         )
 
     @staticmethod
-    def expectation(quantity: str, text: str, widened: dict[str, Any] | None) -> tuple[Any, str]:
+    def expectation(
+        quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None
+    ) -> tuple[Any, str]:
         if quantity == "output_shape":
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
         number = parse_number(text)
+        if scale is not None:
+            unit = _SCALE.match(str(scale))
+            if unit is None:
+                raise PrintedValueError(f"expected scale = '10^k' (e.g. '10^6' for millions). Received: {scale!r}")
+            number = number.scaled(int(unit["exponent"]))
         if widened is not None:
             absolute = parse_number(widened["absolute"]).value
             return number.interval(absolute), f"±{widened['absolute']} (widened)"
