@@ -105,6 +105,7 @@ class LRNParameters:
 
     @property
     def alpha_mean(self) -> float:
+        """The alpha of the averaged form k + alpha_mean·mean(a²), which PyTorch's module takes."""
         return self.alpha * self.n
 
 

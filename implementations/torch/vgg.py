@@ -17,13 +17,14 @@ from implementations.specs.vgg import (
     INPUT_SIZE,
     LRN_PARAMETERS,
     POOL_SIZE,
+    Block,
     Conv,
     classifier_side,
     configuration,
 )
 
 
-def _block(index: int, layers, cin: int) -> tuple[nn.Sequential, int]:
+def _block(index: int, layers: Block, cin: int) -> tuple[nn.Sequential, int]:
     """One Table 1 block: each convolution (stride 1, padding that keeps the size) with its ReLU."""
     modules: list[tuple[str, nn.Module]] = []
     number = 0
