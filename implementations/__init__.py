@@ -11,3 +11,10 @@ register(
     keras="implementations.keras.resnet",
     torch="implementations.torch.resnet",
 )
+
+register(
+    "vgg",
+    ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"],
+    keras="implementations.keras.vgg",
+    torch="implementations.torch.vgg",
+)

@@ -60,6 +60,11 @@ class PrintedNumber:
         mantissa = format((self.half_unit / Decimal(10) ** self.exponent).normalize(), "f")
         return f"{mantissa}×10^{self.exponent}" if self.exponent else mantissa
 
+    def scaled(self, exponent: int) -> PrintedNumber:
+        """The same print in a unit of 10^exponent (a table 'in millions' is scaled by 10^6)."""
+        factor = Decimal(10) ** exponent
+        return PrintedNumber(self.text, self.value * factor, self.half_unit * factor, self.exponent + exponent)
+
     def interval(self, absolute: Decimal | None = None) -> Interval:
         """Values the print admits; `absolute` replaces the precision-derived half-width."""
         half = self.half_unit if absolute is None else absolute

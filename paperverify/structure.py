@@ -2,6 +2,8 @@
 
 ResNet Table 1 writes a stage as `[1×1, 64; 3×3, 64; 1×1, 256] ×3` (a bracket of stacked layers repeated
 three times), a single layer as `7×7, 64, stride 2`, and a head as `average pool, 1000-d fc, softmax`.
+VGG Table 1 writes `conv3-64` (conv⟨receptive field size⟩-⟨number of channels⟩), `maxpool`, `LRN`,
+`FC-4096` and `soft-max`; stacked layers of one cell are separated by commas (`conv3-64, LRN`).
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -16,6 +18,10 @@ _BRACKET = re.compile(r"^\[(?P<body>[^\]]+)\]\s*×\s*(?P<repeat>\d+)$")
 _CONV = re.compile(r"^(?P<k>\d+)×(?P=k),\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
 _POOL = re.compile(r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$")
 _FC = re.compile(r"^(?P<units>\d+)-d\s+fc$")
+_VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
+_VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
+#: Layers printed by a bare name, with no attribute.
+_NAMED = {"softmax": "softmax", "soft-max": "softmax", "maxpool": "maxpool", "LRN": "lrn"}
 _POOL_KIND = {"max": "maxpool", "average": "avgpool"}
 
 
@@ -57,7 +63,8 @@ def _parse_item(text: str) -> LayerSpec:
     if spec is None:
         raise PrintedValueError(
             "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '3×3 max pool, stride 2', "
-            f"'average pool', '1000-d fc' or 'softmax'. Received: {text.strip()!r}"
+            "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096' or 'soft-max'. "
+            f"Received: {text.strip()!r}"
         )
     return spec
 
@@ -67,10 +74,12 @@ def _match_item(text: str) -> LayerSpec | None:
         return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]))
     if pool := _POOL.match(text):
         return LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"]))
-    if fc := _FC.match(text):
+    if fc := _FC.match(text) or _VGG_FC.match(text):
         return LayerSpec("dense", None, int(fc["units"]))
-    if text == "softmax":
-        return LayerSpec("softmax")
+    if conv := _VGG_CONV.match(text):
+        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]))
+    if text in _NAMED:
+        return LayerSpec(_NAMED[text])
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,8 +64,12 @@ _TABLE_KEYS = {
     "errata",
     "claims",
 }
-_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit"}
-_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason", "unit"}
+_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit", "scale"}
+_ROW_KEYS = {
+    "check", "reason", "point", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
+}  # fmt: skip
+#: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
+_SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
 
@@ -81,11 +86,11 @@ _TABLE_TYPES: _Schema = {
 }  # fmt: skip
 _COLUMN_TYPES: _Schema = {
     "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
-    "config_reason": str, "unit": str,
+    "config_reason": str, "unit": str, "scale": str,
 }  # fmt: skip
 _ROW_TYPES: _Schema = {
-    "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str, "config": dict,
-    "config_reason": str, "unit": str,
+    "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
+    "config": dict, "config_reason": str, "unit": str, "scale": str,
 }  # fmt: skip
 _ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
@@ -96,6 +101,7 @@ class TableError(ValueError):
     """One problem in a reference table, located by file, row and column."""
 
     def __init__(self, file: Path | str, message: str, *, row: str | None = None, column: str | None = None) -> None:
+        row, column, message = (None if x is None else _one_line(x) for x in (row, column, message))
         self.file, self.row, self.column, self.message = str(file), row, column, message
         where = [self.file]
         if row is not None:
@@ -288,10 +294,13 @@ class _Loader:
             self.problem(sidecar, "expected a paper.toml describing the paper and its tables. Received: no such file")
             return None
         try:
-            data = tomllib.loads(sidecar.read_text(encoding="utf-8-sig"))
+            text = sidecar.read_text(encoding="utf-8-sig")
+            data = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             self.problem(sidecar, f"expected valid TOML. Received: {err}")
             return None
+        if text and not text.endswith("\n"):
+            self.problem(sidecar, "expected the file to end with a line break. Received: none (a truncated file?)")
         meta = data.get("paper")
         if not isinstance(meta, dict):
             self.problem(sidecar, "expected a [paper] section with title, authors, arxiv, ... Received: none")
@@ -438,6 +447,13 @@ class _Loader:
                 row=f"on line {line}",
             )
             return None, {}
+        if text and not text.endswith("\n"):
+            self.problem(
+                path,
+                "expected the file to end with a line break. Received: a last line without one (a truncated file?)",
+                row=f"on line {text.count(chr(10)) + 1}",
+            )
+            return None, {}
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             records = list(reader)
@@ -551,6 +567,10 @@ class _Loader:
                     row=key,
                 )
                 continue
+            if row_spec.get("check", True) is False:
+                if not str(row_spec.get("reason", "")).strip():
+                    self.problem(sidecar, "a row with check = false needs a reason. Received: none", row=key)
+                continue
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
@@ -577,11 +597,13 @@ class _Loader:
                         column=column,
                     )
                     continue
+                scale = spec.get("scale", row_spec.get("scale"))
                 for variant, column_spec in targets:
                     cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
                         paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
-                        adjustment=adjustments.get((key, column), {}), unit=row_spec.get("unit", spec.get("unit")),
+                        adjustment=adjustments.get((key, column), {}), scale=scale,
+                        unit=row_spec.get("unit", spec.get("unit", "" if scale is not None else None)),
                     )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
@@ -632,6 +654,7 @@ class _Loader:
         point: str | None = None,
         shared: bool = False,
         unit: str | None = None,
+        scale: str | None = None,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
@@ -671,7 +694,7 @@ class _Loader:
         erratum = adjustment.get("errata")
         value_text = erratum["corrected"] if erratum else text
         try:
-            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"))
+            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"), scale)
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return
@@ -719,16 +742,27 @@ class _Loader:
         )
 
     @staticmethod
-    def expectation(quantity: str, text: str, widened: dict[str, Any] | None) -> tuple[Any, str]:
+    def expectation(
+        quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None
+    ) -> tuple[Any, str]:
         if quantity == "output_shape":
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
         number = parse_number(text)
+        if scale is not None:
+            unit = _SCALE.match(str(scale))
+            if unit is None:
+                raise PrintedValueError(f"expected scale = '10^k' (e.g. '10^6' for millions). Received: {scale!r}")
+            number = number.scaled(int(unit["exponent"]))
         if widened is not None:
             absolute = parse_number(widened["absolute"]).value
             return number.interval(absolute), f"±{widened['absolute']} (widened)"
         if quantity in EXACT_QUANTITIES:
+            if unit_of(text):
+                raise PrintedValueError(
+                    f"a {quantity} is a plain whole number, printed without a scale. Received: {text!r}"
+                )
             if number.value != number.value.to_integral():
                 raise PrintedValueError(f"a {quantity} is a whole number. Received: {text!r}")
             return Interval.exactly(number.value), "exact"
@@ -756,3 +790,8 @@ def _describe(expected: Any) -> str:
     if isinstance(expected, tuple):
         return " or ".join(_describe(option) for option in expected)
     return {str: "a string", int: "an integer", bool: "true or false", dict: "a table", list: "a list"}[expected]
+
+
+def _one_line(text: str) -> str:
+    """A problem is one line: line breaks inside a cell (a stray quote joins lines) are shown escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")

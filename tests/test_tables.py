@@ -218,3 +218,45 @@ def test_tables_of_the_wrong_type(paper: Path) -> None:
     write(paper, sidecar='tables = "table1.csv"\n' + SIDECAR[: SIDECAR.index("[[tables]]")])
     [problem] = problems(paper)
     assert "expected [[tables]] entries. Received: tables = 'table1.csv'" in problem
+
+
+def test_vgg_notation_parses() -> None:
+    """VGG Table 1 (arXiv 1409.1556v6, p. 3): conv<receptive field>-<channels>, LRN, maxpool, FC-n, soft-max."""
+    assert parse_structure("conv3-64, LRN") == (LayerSpec("conv2d", 3, 64), LayerSpec("lrn"))
+    assert parse_structure("conv3-256, conv3-256, conv1-256") == (
+        LayerSpec("conv2d", 3, 256),
+        LayerSpec("conv2d", 3, 256),
+        LayerSpec("conv2d", 1, 256),
+    )
+    assert parse_structure("maxpool") == (LayerSpec("maxpool"),)
+    assert parse_structure("FC-4096") == (LayerSpec("dense", None, 4096),)
+    assert parse_structure("soft-max") == (LayerSpec("softmax"),)
+    with pytest.raises(PrintedValueError, match="Received: 'conv3 64'"):
+        parse_structure("conv3-64, conv3 64")
+
+
+SCALED_ROWS = """
+[tables.rows.params]
+quantity = "params"
+scale = "10^6"
+
+[tables.rows.note]
+check = false
+reason = "a label the transcriber keeps but does not check"
+"""
+
+
+def test_a_row_in_millions_is_scaled_and_a_row_can_be_left_unchecked(paper: Path) -> None:
+    table = CSV + "params,,25.6\nnote,,a note\n"
+    claims = {claim.id: claim for claim in load_claims([write(paper, SIDECAR + SCALED_ROWS, table)])}
+    params = claims["demo2016_net/table1/resnet50/params"]
+    assert (params.expected.low, params.expected.high) == (Decimal("25.55e6"), Decimal("25.65e6"))
+    assert params.printed == "25.6" and params.tolerance == "printed precision ±0.05×10^6"
+    assert not any("/note" in claim_id for claim_id in claims)
+
+
+def test_a_bad_scale_and_an_unchecked_row_without_reason_are_reported(paper: Path) -> None:
+    sidecar = SIDECAR + SCALED_ROWS.replace('"10^6"', '"millions"').replace('reason = "a label', 'label = "a label')
+    found = problems(write(paper, sidecar, CSV + "params,,25.6\nnote,,a note\n"))
+    assert any("row 'params' (line 4)" in p and "Received: 'millions'" in p for p in found), found
+    assert any("row note" in p and "check = false needs a reason" in p for p in found), found
