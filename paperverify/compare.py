@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from paperverify.counting import WEIGHT_KINDS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import LayerRecord, Trace
+from paperverify.trace import LayerRecord, Trace, longest_path
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed.
 STRUCTURE_KINDS = frozenset({"conv2d", "dense", "maxpool", "avgpool", "softmax"})
@@ -87,7 +88,7 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         expected = claim.expected
         shape = trace.point(claim.point).output_shape
         text = "×".join(map(str, shape))
-        return _Outcome(shape[: len(expected)] == expected, describe(claim), text, detail=f"at {claim.point}")
+        return _Outcome(_same_shape(shape, expected), describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
         return _compare_structure(claim, trace)
     value = _number(quantity, claim, trace)
@@ -100,6 +101,14 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
     return _Outcome(
         value in interval, str(interval), _plain(Decimal(value)), f"{_plain(deviation, sign=True)}{percent}", relative
     )
+
+
+def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """A printed H×W (compares the first two dimensions) or H×W×C; a printed 1×1×C is also a C-vector
+    (GoogLeNet Table 1 prints the output of its linear layer as 1×1×1000)."""
+    if len(shape) == 1 and len(expected) == 3 and expected[:2] == (1, 1):
+        shape = (1, 1, *shape)
+    return shape[: len(expected)] == expected
 
 
 def _plain(value: Decimal, sign: bool = False) -> str:
@@ -116,9 +125,15 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return 2 * trace.macs
     if quantity == "depth":
         return trace.depth
+    if quantity == "depth_with_pooling":
+        return trace.depth_with_pooling
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         raise KeyError(f"no layer under {list(claim.layers)}")
+    if quantity == "channels":
+        return layers[-1].output_shape[-1]
+    if quantity == "layer_depth":
+        return longest_path(layers, WEIGHT_KINDS)
     if quantity == "stride":
         return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":

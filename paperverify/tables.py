@@ -19,11 +19,29 @@ from paperverify.printed import Interval, PrintedValueError, parse_number, parse
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride"})
-POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride"})
+NUMERIC_QUANTITIES = frozenset(
+    {
+        "params",
+        "macs",
+        "flops",
+        "depth",
+        "depth_with_pooling",
+        "layer_params",
+        "layer_macs",
+        "layer_depth",
+        "stride",
+        "channels",
+    }
+)
+POINT_QUANTITIES = frozenset(
+    {"output_shape", "structure", "layer_params", "layer_macs", "layer_depth", "stride", "channels"}
+)
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
-#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2.
-EXACT_QUANTITIES = frozenset({"depth", "stride"})
+#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
+#: layer has 128 filters.
+EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels"})
+#: How a column's K, M, G suffixes scale: powers of 1000 (the default) or of 1024.
+PREFIXES = ("decimal", "binary")
 
 TABLE_KINDS = ("grid", "statements")
 STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value")
@@ -59,8 +77,18 @@ _TABLE_KEYS = {
     "tolerances",
     "errata",
 }
-_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason"}
-_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason"}
+_COLUMN_KEYS = {
+    "check",
+    "reason",
+    "quantity",
+    "variants",
+    "variant",
+    "config",
+    "config_reason",
+    "prefixes",
+    "prefixes_reason",
+}
+_ROW_KEYS = {"point", "points", "layers", "exclude", "quantity", "config", "config_reason", "check", "reason"}
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
 
@@ -313,6 +341,17 @@ class _Loader:
             self.unknown_keys(sidecar, f"{where} row {name!r}", row, _ROW_KEYS)
             if name not in rows:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
+            if row.get("check", True) is False and not str(row.get("reason", "")).strip():
+                self.problem(sidecar, "a row with check = false needs a reason", row=name)
+            for column in row.get("points", {}):
+                if column not in header:
+                    self.problem(sidecar, f"points names column {column!r}. Received: CSV columns {header}", row=name)
+        for name, column in table.get("columns", {}).items():
+            prefixes = column.get("prefixes", "decimal")
+            if prefixes not in PREFIXES:
+                self.problem(sidecar, f"prefixes must be one of {list(PREFIXES)}. Received: {prefixes!r}", column=name)
+            elif prefixes == "binary" and not str(column.get("prefixes_reason", "")).strip():
+                self.problem(sidecar, "binary prefixes (K = 1024) need a prefixes_reason", column=name)
         adjustments = self.adjustments(path, table, header, rows)
         builder = self.grid_claims if table["kind"] == "grid" else self.statement_claims
         return list(builder(paper, table, path, header, rows, adjustments))
@@ -431,6 +470,8 @@ class _Loader:
                     row=key,
                 )
                 continue
+            if row_spec.get("check", True) is False:
+                continue
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
@@ -444,9 +485,10 @@ class _Loader:
                         if wanted == "all"
                         else [(v, {}) for v in wanted]
                     )
+                    targets = [(v, column_spec, spec) for v, column_spec in targets]
                 elif "variant" in spec:
                     quantity = row_spec.get("quantity")
-                    targets = [(spec["variant"], spec)]
+                    targets = [(spec["variant"], spec, {})]
                 else:
                     self.problem(
                         sidecar,
@@ -454,11 +496,13 @@ class _Loader:
                         column=column,
                     )
                     continue
-                for variant, column_spec in targets:
+                column_point = row_spec.get("points", {}).get(column)
+                for variant, column_spec, quantity_spec in targets:
                     cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
-                        paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
-                        adjustment=adjustments.get((key, column), {}),
+                        paper, table, path, cell, configs=(column_spec, quantity_spec, row_spec), row_spec=row_spec,
+                        adjustment=adjustments.get((key, column), {}), column_point=column_point,
+                        binary=spec.get("prefixes") == "binary",
                     )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
@@ -472,15 +516,16 @@ class _Loader:
         row_specs = table.get("rows", {})
         for key, (line, cells) in rows.items():
             row_spec = row_specs.get(key, {})
+            unchecked = row_spec.get("check", True) is False
             try:
                 page = int(cells["page"])
             except ValueError:
                 self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=key, column="page")
                 continue
-            for column in ("location", "quote", "value"):
+            for column in ("location", "quote") if unchecked else ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=key, column=column)
-            if not cells["value"]:
+            if unchecked or not cells["value"]:
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
             for variant in variants:
@@ -506,6 +551,8 @@ class _Loader:
         location: str | None = None,
         point: str | None = None,
         shared: bool = False,
+        column_point: str | None = None,
+        binary: bool = False,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
@@ -519,7 +566,7 @@ class _Loader:
             return
         if not self.variant_ok(path, variant, where, column):
             return
-        point = row_spec.get("point") or point
+        point = column_point or row_spec.get("point") or point
         if quantity in POINT_QUANTITIES and not point:
             self.problem(
                 self.folder / "paper.toml",
@@ -530,7 +577,7 @@ class _Loader:
         erratum = adjustment.get("errata")
         value_text = erratum["corrected"] if erratum else text
         try:
-            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"))
+            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"), binary)
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return
@@ -543,6 +590,8 @@ class _Loader:
         table_id = table["id"]
         if table["kind"] == "statements":
             claim_id = f"{paper.id}/{table_id}/{row}" + (f"/{variant}" if shared else "")
+        elif column_point:
+            claim_id = f"{paper.id}/{table_id}/{variant}/{column_point}/{quantity}"
         elif quantity in POINT_QUANTITIES:
             claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{quantity}"
         else:
@@ -567,8 +616,8 @@ class _Loader:
                 quote=quote,
             ),
             point=point,
-            layers=tuple(row_spec.get("layers", [point] if point else [])),
-            exclude=tuple(row_spec.get("exclude", [])),
+            layers=(point,) if column_point else tuple(row_spec.get("layers", [point] if point else [])),
+            exclude=() if column_point else tuple(row_spec.get("exclude", [])),
             erratum=Erratum(erratum["printed"], erratum["corrected"], erratum["reason"], erratum["citation"])
             if erratum
             else None,
@@ -577,14 +626,14 @@ class _Loader:
         )
 
     @staticmethod
-    def expectation(quantity: str, text: str, widened: dict[str, Any] | None) -> tuple[Any, str]:
+    def expectation(quantity: str, text: str, widened: dict[str, Any] | None, binary: bool = False) -> tuple[Any, str]:
         if quantity == "output_shape":
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
-        number = parse_number(text)
+        number = parse_number(text, binary=binary)
         if widened is not None:
-            absolute = parse_number(widened["absolute"]).value
+            absolute = parse_number(widened["absolute"], binary=binary).value
             return number.interval(absolute), f"±{widened['absolute']} (widened)"
         if quantity in EXACT_QUANTITIES:
             if number.value != number.value.to_integral():
