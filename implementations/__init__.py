@@ -11,3 +11,10 @@ register(
     keras="implementations.keras.resnet",
     torch="implementations.torch.resnet",
 )
+
+register(
+    "googlenet",
+    ["googlenet"],
+    keras="implementations.keras.googlenet",
+    torch="implementations.torch.googlenet",
+)
