@@ -18,3 +18,10 @@ register(
     keras="implementations.keras.vgg",
     torch="implementations.torch.vgg",
 )
+
+register(
+    "googlenet",
+    ["googlenet"],
+    keras="implementations.keras.googlenet",
+    torch="implementations.torch.googlenet",
+)

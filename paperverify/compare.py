@@ -10,7 +10,7 @@ from paperverify.counting import WEIGHT_KINDS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import LayerRecord, Trace
+from paperverify.trace import LayerRecord, Trace, longest_path
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -97,9 +97,7 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         expected = claim.expected
         shape = trace.point(claim.point).output_shape
         text = "×".join(map(str, shape))
-        if len(shape) == 1 and len(expected) > 1 and set(expected) == {1}:
-            shape = (*expected, *shape)  # a vector of C features is the 1×1×C output papers print after a global pool
-        return _Outcome(shape[: len(expected)] == expected, describe(claim), text, detail=f"at {claim.point}")
+        return _Outcome(_same_shape(shape, expected), describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
         return _compare_structure(claim, trace)
     value = _number(quantity, claim, trace)
@@ -112,6 +110,14 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
     return _Outcome(
         value in interval, str(interval), _plain(Decimal(value)), f"{_plain(deviation, sign=True)}{percent}", relative
     )
+
+
+def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    """A printed H×W (compares the first two dimensions) or H×W×C; a vector of C features is the 1×1 or
+    1×1×C papers print after a global pool (ResNet Table 1's 1×1; GoogLeNet Table 1's linear 1×1×1000)."""
+    if len(shape) == 1 and len(expected) > 1 and expected[:2] == (1, 1):
+        shape = (1, 1, *shape)
+    return shape[: len(expected)] == expected
 
 
 def _plain(value: Decimal, sign: bool = False) -> str:
@@ -128,11 +134,17 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return 2 * trace.macs
     if quantity == "depth" and not claim.layers:
         return trace.depth
+    if quantity == "depth_with_pooling":
+        return trace.depth_with_pooling
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         raise KeyError(f"no layer under {list(claim.layers)}")
     if quantity == "depth":  # weight layers under the named points: "8 conv. and 3 FC layers"
         return sum(1 for layer in layers if layer.kind in WEIGHT_KINDS and not layer.on_shortcut)
+    if quantity == "channels":
+        return layers[-1].output_shape[-1]
+    if quantity == "layer_depth":
+        return longest_path(layers, WEIGHT_KINDS)
     if quantity == "stride":
         return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":

@@ -1,8 +1,8 @@
 """Analytic multiply-add counting from a layer's kind and its input and output shapes.
 
-Convolution: Hout·Wout·Cout·(Cin/groups)·kh·kw. Dense: in·out per position. Normalisation, activations,
-pooling, padding, reshaping and element-wise additions count zero multiply-adds (DESIGN, counting
-conventions). A kind not listed here is an error, never a silent zero.
+Convolution: Hout·Wout·Cout·(Cin/groups)·kh·kw. Dense: in·out per position. Normalisation (batch and local
+response), activations, pooling, padding, reshaping, concatenation and element-wise additions count zero
+multiply-adds (DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
 """
 
 from __future__ import annotations
@@ -50,10 +50,13 @@ COUNTERS: dict[str, Counter] = {
     "pad_channels": _zero,
     "dropout": _zero,
     "lrn": _zero,
+    "concat": _zero,
 }
 
 #: Kinds that hold weights and make up a network's depth ("weight layers").
 WEIGHT_KINDS = frozenset({"conv2d", "dense"})
+#: Pooling kinds, counted with the weight layers by a depth "if we also count pooling" (GoogLeNet, Sec. 5).
+POOLING_KINDS = frozenset({"maxpool", "avgpool"})
 
 
 def count_macs(

@@ -1,7 +1,9 @@
 """Values as papers print them, and the tolerance their printed precision implies.
 
 `3.8×10^9` states a value in [3.75, 3.85)×10^9; `569` one in [568.5, 569.5); `56×56` is an exact
-shape. Parsing uses `Decimal`, so the bounds are the printed digits, not binary approximations.
+shape. Parsing uses `Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes
+K, M, G scale by powers of 1000, or of 1024 where a table's column says its prefixes are binary
+(GoogLeNet's params column: `112K` is 112 × 1024).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ _NUMBER = re.compile(
     r"\s*(?P<suffix>[KMGB])?$"
 )
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9}
+_BINARY_POWER = {"K": 1, "M": 2, "G": 3}
 _SHAPE = re.compile(r"^\d+(?:\s*×\s*\d+)*$")
 
 
@@ -54,9 +57,18 @@ class PrintedNumber:
     value: Decimal
     half_unit: Decimal
     exponent: int = 0
+    binary_suffix: str = ""
 
     def precision(self) -> str:
-        """The half-unit in the print's own scale: `3.8×10^9` -> `0.05×10^9`, `569` -> `0.5`."""
+        """The half-unit in the print's own scale: `3.8×10^9` -> `0.05×10^9`, `569` -> `0.5`, binary `159K`
+        -> `0.5K (K = 1024)`."""
+        if self.binary_suffix:
+            unit = Decimal(1024) ** _BINARY_POWER[self.binary_suffix]
+            mantissa = format((self.half_unit / unit / Decimal(10) ** self.exponent).normalize(), "f")
+            scale = f"×10^{self.exponent}" if self.exponent else ""
+            power = _BINARY_POWER[self.binary_suffix]
+            unit_text = "1024" if power == 1 else f"1024^{power}"
+            return f"{mantissa}{scale}{self.binary_suffix} ({self.binary_suffix} = {unit_text})"
         mantissa = format((self.half_unit / Decimal(10) ** self.exponent).normalize(), "f")
         return f"{mantissa}×10^{self.exponent}" if self.exponent else mantissa
 
@@ -71,10 +83,11 @@ class PrintedNumber:
         return Interval(self.value - half, self.value + half)
 
 
-def parse_number(text: str) -> PrintedNumber:
+def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
     """Parse `3.8×10^9`, `25.6M`, `60,000` or `569` into its value and precision.
 
-    Raises PrintedValueError naming what was received.
+    With `binary`, the suffixes K, M, G stand for 1024, 1024², 1024³. Raises PrintedValueError naming what
+    was received.
     """
     cleaned = text.strip()
     match = _NUMBER.match(cleaned)
@@ -85,8 +98,19 @@ def parse_number(text: str) -> PrintedNumber:
         mantissa = Decimal(mantissa_text)
     except InvalidOperation as err:  # pragma: no cover - the regex admits only digits
         raise PrintedValueError(f"expected a number. Received: {text!r}") from err
-    exponent = int(match["exponent"] or 0) + _SUFFIX[match["suffix"]]
     decimals = len(mantissa_text.split(".")[1]) if "." in mantissa_text else 0
+    suffix = match["suffix"]
+    if binary and suffix in _BINARY_POWER:
+        exponent = int(match["exponent"] or 0)
+        scale = Decimal(10) ** exponent * Decimal(1024) ** _BINARY_POWER[suffix]
+        return PrintedNumber(
+            text=cleaned,
+            value=mantissa * scale,
+            half_unit=Decimal("0.5") * Decimal(10) ** -decimals * scale,
+            exponent=exponent,
+            binary_suffix=suffix,
+        )
+    exponent = int(match["exponent"] or 0) + _SUFFIX[suffix]
     scale = Decimal(10) ** exponent
     return PrintedNumber(
         text=cleaned,

@@ -21,11 +21,29 @@ from paperverify.printed import Interval, PrintedValueError, parse_number, parse
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride"})
-POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride"})
+NUMERIC_QUANTITIES = frozenset(
+    {
+        "params",
+        "macs",
+        "flops",
+        "depth",
+        "depth_with_pooling",
+        "layer_params",
+        "layer_macs",
+        "layer_depth",
+        "stride",
+        "channels",
+    }
+)
+POINT_QUANTITIES = frozenset(
+    {"output_shape", "structure", "layer_params", "layer_macs", "layer_depth", "stride", "channels"}
+)
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
-#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2.
-EXACT_QUANTITIES = frozenset({"depth", "stride"})
+#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
+#: layer has 128 filters.
+EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels"})
+#: How a column's K, M, G suffixes scale: powers of 1000 (the default) or of 1024.
+PREFIXES = ("decimal", "binary")
 
 TABLE_KINDS = ("grid", "statements")
 STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value")
@@ -64,9 +82,12 @@ _TABLE_KEYS = {
     "errata",
     "claims",
 }
-_COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit", "scale"}
+_COLUMN_KEYS = {
+    "check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit", "scale", "prefixes",
+    "prefixes_reason",
+}  # fmt: skip
 _ROW_KEYS = {
-    "check", "reason", "point", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
+    "check", "reason", "point", "points", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
 }  # fmt: skip
 #: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
@@ -86,11 +107,11 @@ _TABLE_TYPES: _Schema = {
 }  # fmt: skip
 _COLUMN_TYPES: _Schema = {
     "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
-    "config_reason": str, "unit": str, "scale": str,
+    "config_reason": str, "unit": str, "scale": str, "prefixes": str, "prefixes_reason": str,
 }  # fmt: skip
 _ROW_TYPES: _Schema = {
     "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
-    "config": dict, "config_reason": str, "unit": str, "scale": str,
+    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict,
 }  # fmt: skip
 _ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
@@ -378,6 +399,10 @@ class _Loader:
                     ok = False
                     continue
                 ok = self.typed(sidecar, label, spec, schema) and ok
+                points = spec.get("points", {})
+                if isinstance(points, dict) and not all(isinstance(point, str) for point in points.values()):
+                    self.problem(sidecar, f"{label}: points maps a column to a named point. Received: {points!r}")
+                    ok = False
                 config = spec.get("config", {})
                 if isinstance(config, dict) and not all(isinstance(v, _CONFIG_VALUE) for v in config.values()):
                     self.problem(sidecar, f"{label}: config values must be strings or numbers. Received: {config!r}")
@@ -420,6 +445,17 @@ class _Loader:
             self.unknown_keys(sidecar, f"{where} row {name!r}", row, _ROW_KEYS)
             if name not in rows:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
+            if row.get("check", True) is False and not str(row.get("reason", "")).strip():
+                self.problem(sidecar, "a row with check = false needs a reason", row=name)
+            for column in row.get("points", {}):
+                if column not in header:
+                    self.problem(sidecar, f"points names column {column!r}. Received: CSV columns {header}", row=name)
+        for name, column in table.get("columns", {}).items():
+            prefixes = column.get("prefixes", "decimal")
+            if prefixes not in PREFIXES:
+                self.problem(sidecar, f"prefixes must be one of {list(PREFIXES)}. Received: {prefixes!r}", column=name)
+            elif prefixes == "binary" and not str(column.get("prefixes_reason", "")).strip():
+                self.problem(sidecar, "binary prefixes (K = 1024) need a prefixes_reason", column=name)
         adjustments = self.adjustments(path, table, header, rows)
         builder = self.grid_claims if table["kind"] == "grid" else self.statement_claims
         self.empty_cells = []
@@ -568,8 +604,6 @@ class _Loader:
                 )
                 continue
             if row_spec.get("check", True) is False:
-                if not str(row_spec.get("reason", "")).strip():
-                    self.problem(sidecar, "a row with check = false needs a reason. Received: none", row=key)
                 continue
             for column in header:
                 spec = columns.get(column)
@@ -587,9 +621,10 @@ class _Loader:
                         if wanted == "all"
                         else [(v, {}) for v in wanted]
                     )
+                    targets = [(v, column_spec, spec) for v, column_spec in targets]
                 elif "variant" in spec:
                     quantity = row_spec.get("quantity")
-                    targets = [(spec["variant"], spec)]
+                    targets = [(spec["variant"], spec, {})]
                 else:
                     self.problem(
                         sidecar,
@@ -598,11 +633,13 @@ class _Loader:
                     )
                     continue
                 scale = spec.get("scale", row_spec.get("scale"))
-                for variant, column_spec in targets:
+                column_point = row_spec.get("points", {}).get(column)
+                for variant, column_spec, quantity_spec in targets:
                     cell = _Cell(key, line, column, text, quantity, variant)
                     yield from self.make_claim(
-                        paper, table, path, cell, configs=(column_spec, row_spec), row_spec=row_spec,
-                        adjustment=adjustments.get((key, column), {}), scale=scale,
+                        paper, table, path, cell, configs=(column_spec, quantity_spec, row_spec), row_spec=row_spec,
+                        adjustment=adjustments.get((key, column), {}), column_point=column_point,
+                        binary=spec.get("prefixes") == "binary", scale=scale,
                         unit=row_spec.get("unit", spec.get("unit", "" if scale is not None else None)),
                     )  # fmt: skip
 
@@ -618,15 +655,16 @@ class _Loader:
         for key, (line, cells) in rows.items():
             row_spec = row_specs.get(key, {})
             where = f"{key!r} (line {line})"
+            unchecked = row_spec.get("check", True) is False
             try:
                 page = int(cells["page"])
             except ValueError:
                 self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=where, column="page")
                 continue
-            for column in ("location", "quote", "value"):
+            for column in ("location", "quote") if unchecked else ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=where, column=column)
-            if not cells["value"]:
+            if unchecked or not cells["value"]:
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
             for variant in variants:
@@ -655,6 +693,8 @@ class _Loader:
         shared: bool = False,
         unit: str | None = None,
         scale: str | None = None,
+        column_point: str | None = None,
+        binary: bool = False,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
@@ -683,7 +723,7 @@ class _Loader:
             return
         if not self.variant_ok(path, variant, where, column):
             return
-        point = row_spec.get("point") or point
+        point = column_point or row_spec.get("point") or point
         if quantity in POINT_QUANTITIES and not point:
             self.problem(
                 self.folder / "paper.toml",
@@ -694,7 +734,9 @@ class _Loader:
         erratum = adjustment.get("errata")
         value_text = erratum["corrected"] if erratum else text
         try:
-            expected, tolerance = self.expectation(quantity, value_text, adjustment.get("tolerances"), scale)
+            expected, tolerance = self.expectation(
+                quantity, value_text, adjustment.get("tolerances"), scale=scale, binary=binary
+            )
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return
@@ -707,6 +749,8 @@ class _Loader:
         table_id = table["id"]
         if table["kind"] == "statements":
             claim_id = f"{paper.id}/{table_id}/{row}" + (f"/{variant}" if shared else "")
+        elif column_point:
+            claim_id = f"{paper.id}/{table_id}/{variant}/{column_point}/{quantity}"
         elif quantity in POINT_QUANTITIES:
             claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{quantity}"
         else:
@@ -731,8 +775,8 @@ class _Loader:
                 quote=quote,
             ),
             point=point,
-            layers=tuple(row_spec.get("layers", [point] if point else [])),
-            exclude=tuple(row_spec.get("exclude", [])),
+            layers=(point,) if column_point else tuple(row_spec.get("layers", [point] if point else [])),
+            exclude=() if column_point else tuple(row_spec.get("exclude", [])),
             erratum=Erratum(erratum["printed"], erratum["corrected"], erratum["reason"], erratum["citation"])
             if erratum
             else None,
@@ -743,20 +787,20 @@ class _Loader:
 
     @staticmethod
     def expectation(
-        quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None
+        quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None, binary: bool = False
     ) -> tuple[Any, str]:
         if quantity == "output_shape":
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
-        number = parse_number(text)
+        number = parse_number(text, binary=binary)
         if scale is not None:
             unit = _SCALE.match(str(scale))
             if unit is None:
                 raise PrintedValueError(f"expected scale = '10^k' (e.g. '10^6' for millions). Received: {scale!r}")
             number = number.scaled(int(unit["exponent"]))
         if widened is not None:
-            absolute = parse_number(widened["absolute"]).value
+            absolute = parse_number(widened["absolute"], binary=binary).value
             return number.interval(absolute), f"±{widened['absolute']} (widened)"
         if quantity in EXACT_QUANTITIES:
             if unit_of(text):

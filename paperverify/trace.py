@@ -3,19 +3,27 @@
 Shapes are H×W×C (or (features,) after flattening), without the batch dimension, whatever layout the
 framework uses. Named points are layer-name prefixes: the point `conv3_x` is the output of the last layer
 named `conv3_x` or `conv3_x.<anything>`.
+
+Depth is counted along the longest path, read from the names: layers under `P.branch1`, `P.branch2`, ...
+(a name component `branch<N>`) are parallel branches of `P` (an Inception module), and count as the deepest
+of them; layers on a `shortcut` are not counted.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from paperverify.counting import WEIGHT_KINDS
+from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS
 
 Shape = tuple[int, ...]
 
 #: A layer whose dotted name has this component lies on a shortcut branch, not on the main path.
 SHORTCUT = "shortcut"
+#: A dotted-name component `branch<N>` marks one of several parallel branches of its parent.
+BRANCH = re.compile(r"^branch\d+$")
 
 
 class LayerRecord(NamedTuple):
@@ -62,8 +70,13 @@ class Trace:
 
     @property
     def depth(self) -> int:
-        """Weight layers (convolution, dense) on the main path, as papers count depth."""
-        return sum(1 for layer in self.layers if layer.kind in WEIGHT_KINDS and not layer.on_shortcut)
+        """Weight layers (convolution, dense) on the longest main path, as papers count depth."""
+        return longest_path(self.layers, WEIGHT_KINDS)
+
+    @property
+    def depth_with_pooling(self) -> int:
+        """Weight and pooling layers on the longest main path ("27 layers if we also count pooling")."""
+        return longest_path(self.layers, WEIGHT_KINDS | POOLING_KINDS)
 
     def under(self, prefixes: tuple[str, ...], exclude: tuple[str, ...] = ()) -> tuple[LayerRecord, ...]:
         """Layers under any of the named points `prefixes`, less those under `exclude`."""
@@ -80,6 +93,27 @@ class Trace:
             tops = sorted({layer.name.split(".")[0] for layer in self.layers})
             raise KeyError(f"no layer at named point {name!r}. Top-level points: {tops}")
         return layers[-1]
+
+
+def longest_path(layers: Iterable[LayerRecord], kinds: frozenset[str]) -> int:
+    """Layers of `kinds` on the longest path: sequential layers add up, sibling `branch<N>` take the deepest.
+
+    Layers on a shortcut are left out (a projection shortcut is never deeper than the path it bypasses).
+    """
+    return _longest([layer.name.split(".") for layer in layers if layer.kind in kinds and not layer.on_shortcut])
+
+
+def _longest(names: list[list[str]]) -> int:
+    total = 0
+    groups: dict[tuple[str, ...], dict[str, list[list[str]]]] = {}
+    for parts in names:
+        split = next((index for index, part in enumerate(parts) if BRANCH.match(part)), None)
+        if split is None:
+            total += 1
+        else:
+            branches = groups.setdefault(tuple(parts[:split]), {})
+            branches.setdefault(parts[split], []).append(parts[split + 1 :])
+    return total + sum(max(_longest(rest) for rest in branches.values()) for branches in groups.values())
 
 
 def _is_under(name: str, prefix: str) -> bool:

@@ -35,6 +35,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Flatten, "flatten"),
     (keras.layers.ZeroPadding2D, "pad"),
     (keras.layers.Dropout, "dropout"),
+    (keras.layers.Concatenate, "concat"),
 )
 _ACTIVATIONS = {"relu": "relu", "softmax": "softmax"}
 
@@ -86,32 +87,29 @@ def _size(variables: list[Any]) -> int:
 
 
 def execution_order(model: keras.Model) -> list[Any]:
-    """The model's call nodes in the order a program would run them: depth first, a branch to its end
-    before the next one starts, consumers taken in the order the layers were added (as PyTorch's forward
-    runs a block's main path, then its shortcut)."""
-    rank = {id(layer): index for index, layer in enumerate(model.layers)}
-    nodes = [
-        node
-        for layer in model.layers
-        if not isinstance(layer, keras.layers.InputLayer)
-        for node in layer._inbound_nodes
-    ]
-    known = {id(node) for node in nodes}
-    waiting = {id(node): sum(1 for p in node.parent_nodes if id(p) in known) for node in nodes}
-    children: dict[int, list[Any]] = {id(node): [] for node in nodes}
-    for node in nodes:
-        for parent in node.parent_nodes:
-            if id(parent) in known:
-                children[id(parent)].append(node)
-    ready = sorted((n for n in nodes if waiting[id(n)] == 0), key=lambda n: -rank[id(n.operation)])
-    order = []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for child in sorted(children[id(node)], key=lambda n: -rank[id(n.operation)]):
-            waiting[id(child)] -= 1
-            if waiting[id(child)] == 0:
-                ready.append(child)
+    """The model's call nodes in the order a program would run them: each output in turn, a node after
+    its inputs, and a node's inputs in the order the call lists them, each input's branch to its end
+    before the next one starts (as PyTorch's forward runs `add(main(x), shortcut(x))` or
+    `cat(branch1(x), branch2(x), ...)`)."""
+    members = {id(layer) for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)}
+    order: list[Any] = []
+    done: set[int] = set()
+    for output in model.outputs:
+        history = output._keras_history
+        if history.operation is None:
+            continue
+        stack = [(history.operation._inbound_nodes[history.node_index], False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in done:
+                continue
+            if expanded:
+                done.add(id(node))
+                if id(node.operation) in members:
+                    order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(node.parent_nodes) if id(parent) not in done)
     return order
 
 
