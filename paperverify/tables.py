@@ -19,8 +19,9 @@ from paperverify.printed import Interval, PrintedValueError, parse_number, parse
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride"})
-POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride"})
+NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride", "neurons"})
+POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride", "neurons"})
+#: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2.
 EXACT_QUANTITIES = frozenset({"depth", "stride"})
@@ -60,7 +61,7 @@ _TABLE_KEYS = {
     "errata",
 }
 _COLUMN_KEYS = {"check", "reason", "quantity", "variants", "variant", "config", "config_reason"}
-_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason"}
+_ROW_KEYS = {"point", "layers", "exclude", "quantity", "config", "config_reason", "check", "reason"}
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
 
@@ -431,6 +432,8 @@ class _Loader:
                     row=key,
                 )
                 continue
+            if self.unchecked(row_spec, key):
+                continue
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
@@ -480,7 +483,7 @@ class _Loader:
             for column in ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=key, column=column)
-            if not cells["value"]:
+            if not cells["value"] or self.unchecked(row_spec, key):
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
             for variant in variants:
@@ -490,6 +493,16 @@ class _Loader:
                     adjustment=adjustments.get((key, "value"), {}), page=page, quote=cells["quote"],
                     location=cells["location"], point=cells.get(STATEMENT_POINT) or None, shared=len(variants) > 1,
                 )  # fmt: skip
+
+    def unchecked(self, row_spec: dict[str, Any], key: str) -> bool:
+        """A row transcribed but not checked (`check = false`): a printed number no quantity measures.
+
+        It needs a reason; its quantity is free text."""
+        if row_spec.get("check", True) is not False:
+            return False
+        if not str(row_spec.get("reason", "")).strip():
+            self.problem(self.folder / "paper.toml", "a row with check = false needs a reason. Received: none", row=key)
+        return True
 
     def make_claim(
         self,
