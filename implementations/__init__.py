@@ -11,3 +11,10 @@ register(
     keras="implementations.keras.resnet",
     torch="implementations.torch.resnet",
 )
+
+register(
+    "alexnet",
+    ["alexnet"],
+    keras="implementations.keras.alexnet",
+    torch="implementations.torch.alexnet",
+)

@@ -49,6 +49,7 @@ COUNTERS: dict[str, Counter] = {
     "pad": _zero,
     "pad_channels": _zero,
     "dropout": _zero,
+    "lrn": _zero,
 }
 
 #: Kinds that hold weights and make up a network's depth ("weight layers").

@@ -28,6 +28,7 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Flatten, "flatten"),
     (nn.ZeroPad2d, "pad"),
     (nn.Dropout, "dropout"),
+    (nn.LocalResponseNorm, "lrn"),
     (nn.Identity, "identity"),
 )
 
