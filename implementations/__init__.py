@@ -18,3 +18,10 @@ register(
     keras="implementations.keras.alexnet",
     torch="implementations.torch.alexnet",
 )
+
+register(
+    "nin",
+    ["nin_cifar10"],
+    keras="implementations.keras.nin",
+    torch="implementations.torch.nin",
+)
