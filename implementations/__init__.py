@@ -25,3 +25,17 @@ register(
     keras="implementations.keras.googlenet",
     torch="implementations.torch.googlenet",
 )
+
+register(
+    "alexnet",
+    ["alexnet"],
+    keras="implementations.keras.alexnet",
+    torch="implementations.torch.alexnet",
+)
+
+register(
+    "nin",
+    ["nin_cifar10"],
+    keras="implementations.keras.nin",
+    torch="implementations.torch.nin",
+)

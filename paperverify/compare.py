@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from math import prod
 from typing import NamedTuple
 
 from paperverify.counting import WEIGHT_KINDS
@@ -136,6 +137,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return trace.depth
     if quantity == "depth_with_pooling":
         return trace.depth_with_pooling
+    if quantity == "neurons":
+        return sum(prod(trace.point(point).output_shape) for point in claim.layers)
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         raise KeyError(f"no layer under {list(claim.layers)}")
@@ -188,8 +191,16 @@ def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
         layer.kernel[0] if layer.kernel and spec.kernel is not None else None,
         layer.channels if spec.channels is not None else None,
         layer.stride[0] if layer.stride and spec.stride is not None else None,
+        _kernel_depth(layer) if spec.depth is not None else None,
     )
     square = layer.kernel is None or spec.kernel is None or layer.kernel[0] == layer.kernel[1]
     if found != spec or not square:
         return f"{found} (kernel {layer.kernel}, stride {layer.stride})"
     return ""
+
+
+def _kernel_depth(layer: LayerRecord) -> int | None:
+    """The input channels each kernel of a convolution sees: its input channels over its groups."""
+    if not layer.input_shapes or not layer.input_shapes[0]:
+        return None
+    return layer.input_shapes[0][-1] // layer.groups

@@ -2,7 +2,8 @@
 cell by cell, the tables and third-party lists as a whole.
 
 - every paper folder loads without a problem (schema, every row mapped, unique ids, parseable cells);
-- provenance is never empty: title, authors, year, venue, arXiv id and version, the input size's source;
+- provenance is never empty: title, authors, year, venue, the arXiv id and version of an arXiv paper, the
+  input size's source;
   every table's label, every grid table's page and caption;
 - units are declared: a paper with multiply-add or FLOP claims states its counting convention, and every
   parameter, multiply-add or FLOP value its unit (so a changed unit is an error, not a silent rescaling);
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from paperverify.tables import Claim, check_paper, default_roots, paper_folders
 
-PROVENANCE = ("title", "authors", "year", "venue", "arxiv", "arxiv_version", "input_size_source")
+PROVENANCE = ("title", "authors", "year", "venue", "input_size_source")
 #: Quantities printed at a scale (×10^9, M): their unit must be declared, so a changed unit is an error.
 SCALED = frozenset({"params", "macs", "flops", "layer_params", "layer_macs"})
 
@@ -39,7 +40,7 @@ def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> li
             found.append(f"{sidecar}: paper id {paper.id!r} is also used by {papers[paper.id]}")
         papers[paper.id] = folder
         claims += paper.claims
-        for key in PROVENANCE:
+        for key in (*PROVENANCE, *(("arxiv", "arxiv_version") if "arxiv" in paper.meta else ())):
             if not paper.meta.get(key):
                 found.append(f"{sidecar}: [paper] {key} is empty or missing (provenance is required)")
         if any(claim.quantity in ("macs", "flops") for claim in paper.claims) and not paper.meta.get("macs_convention"):

@@ -4,6 +4,8 @@ ResNet Table 1 writes a stage as `[1×1, 64; 3×3, 64; 1×1, 256] ×3` (a bracke
 three times), a single layer as `7×7, 64, stride 2`, and a head as `average pool, 1000-d fc, softmax`.
 VGG Table 1 writes `conv3-64` (conv⟨receptive field size⟩-⟨number of channels⟩), `maxpool`, `LRN`,
 `FC-4096` and `soft-max`; stacked layers of one cell are separated by commas (`conv3-64, LRN`).
+A kernel may print its depth, the input channels each kernel sees (AlexNet, Sec. 3.5: "256 kernels of size
+5 × 5 × 48" is `5×5×48, 256`); a grouped convolution's kernels see its input channels divided by the groups.
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from paperverify.printed import PrintedValueError
 
 _BRACKET = re.compile(r"^\[(?P<body>[^\]]+)\]\s*×\s*(?P<repeat>\d+)$")
-_CONV = re.compile(r"^(?P<k>\d+)×(?P=k),\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
+_CONV = re.compile(r"^(?P<k>\d+)×(?P=k)(?:×(?P<depth>\d+))?,\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
 _POOL = re.compile(r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$")
 _FC = re.compile(r"^(?P<units>\d+)-d\s+fc$")
 _VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
@@ -33,11 +35,12 @@ class LayerSpec:
     kernel: int | None = None
     channels: int | None = None
     stride: int | None = None
+    depth: int | None = None
 
     def __str__(self) -> str:
         parts = [self.kind]
         if self.kernel is not None:
-            parts.append(f"{self.kernel}×{self.kernel}")
+            parts.append(f"{self.kernel}×{self.kernel}" + (f"×{self.depth}" if self.depth is not None else ""))
         if self.channels is not None:
             parts.append(str(self.channels))
         if self.stride is not None:
@@ -62,7 +65,7 @@ def _parse_item(text: str) -> LayerSpec:
     spec = _match_item(text.strip())
     if spec is None:
         raise PrintedValueError(
-            "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '3×3 max pool, stride 2', "
+            "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '5×5×48, 256', '3×3 max pool, stride 2', "
             "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096' or 'soft-max'. "
             f"Received: {text.strip()!r}"
         )
@@ -71,7 +74,7 @@ def _parse_item(text: str) -> LayerSpec:
 
 def _match_item(text: str) -> LayerSpec | None:
     if conv := _CONV.match(text):
-        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]))
+        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]), _int(conv["depth"]))
     if pool := _POOL.match(text):
         return LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"]))
     if fc := _FC.match(text) or _VGG_FC.match(text):

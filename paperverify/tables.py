@@ -33,11 +33,13 @@ NUMERIC_QUANTITIES = frozenset(
         "layer_depth",
         "stride",
         "channels",
+        "neurons",
     }
 )
 POINT_QUANTITIES = frozenset(
-    {"output_shape", "structure", "layer_params", "layer_macs", "layer_depth", "stride", "channels"}
+    {"output_shape", "structure", "layer_params", "layer_macs", "layer_depth", "stride", "channels", "neurons"}
 )
+#: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
 #: layer has 128 filters.
@@ -65,7 +67,7 @@ _PAPER_KEYS = {
     "input_size",
     "input_size_source",
 }
-_PAPER_REQUIRED = ("id", "title", "authors", "year", "arxiv", "arxiv_version", "architecture", "input_size")
+_PAPER_REQUIRED = ("id", "title", "authors", "year", "architecture", "input_size")
 _TABLE_KEYS = {
     "id",
     "kind",
@@ -171,10 +173,12 @@ class Source:
     row: str
     column: str
     quote: str | None = None
+    venue: str = ""
 
     def __str__(self) -> str:
         page = f", p. {self.page}" if self.page is not None else ""
-        return f"arXiv {self.arxiv}, {self.label}{page}, row {self.row!r}, column {self.column!r}"
+        origin = f"arXiv {self.arxiv}" if self.arxiv else self.venue
+        return f"{origin}, {self.label}{page}, row {self.row!r}, column {self.column!r}"
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,10 @@ class _Loader:
             return None
         self.unknown_keys(sidecar, "[paper]", meta, _PAPER_KEYS)
         missing = [key for key in _PAPER_REQUIRED if key not in meta]
+        if "arxiv" in meta and "arxiv_version" not in meta:
+            missing.append("arxiv_version")  # an arXiv paper is cited with its version, any other by its venue
+        if "arxiv" not in meta and "venue" not in meta:
+            missing.append("arxiv (with arxiv_version) or venue")
         for key in missing:
             self.problem(sidecar, f"[paper] needs {key!r}. Received: keys {sorted(meta)}")
         if meta.get("id") != self.folder.name:
@@ -765,7 +773,8 @@ class _Loader:
             source=Source(
                 paper=paper.id,
                 architecture=str(paper.meta.get("architecture", "?")),
-                arxiv=f"{paper.meta.get('arxiv', '?')}{paper.meta.get('arxiv_version', '')}",
+                arxiv=f"{paper.meta['arxiv']}{paper.meta.get('arxiv_version', '')}" if "arxiv" in paper.meta else "",
+                venue=str(paper.meta.get("venue", "")),
                 table=table_id,
                 label=table["label"] if location is None else location,
                 page=table.get("page") if page is None else page,

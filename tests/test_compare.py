@@ -134,3 +134,35 @@ def test_downsampling_in_the_wrong_block_is_caught_though_stage_sizes_match(torc
     assert size.status == "match"
     caption = compare.judge(_claim("he2016_resnet/text/table1_caption_conv3_1/resnet50"), trace)
     assert (caption.status, caption.measured) == ("mismatch", "1")
+
+
+def _alexnet_trace(**options):
+    import torch
+
+    from implementations.torch.alexnet import alexnet
+
+    with torch.device("meta"):
+        model = alexnet(**options)
+        model.conv4.conv = torch.nn.Conv2d(384, 384, 3, 1, 1)  # one GPU's kernels seeing all 384 maps
+    return _torch_trace(model)
+
+
+def test_an_ungrouped_convolution_breaks_the_printed_kernel_depth(torch_threads: int) -> None:
+    trace = _alexnet_trace()
+    result = compare.judge(_claim("krizhevsky2012_alexnet/text/sec3.5_conv4"), trace)
+    assert result.status == "mismatch"
+    assert "3×3×384" in result.detail and "3×3×192" in result.detail
+    assert compare.judge(_claim("krizhevsky2012_alexnet/text/sec3.5_conv3"), trace).status == "match"
+    params = compare.judge(_claim("krizhevsky2012_alexnet/text/abstract_params"), trace)
+    assert (params.status, params.measured) == ("mismatch", "61628776")  # 60,965,224 + 384·9·192
+
+
+def test_neurons_are_the_values_a_point_outputs(torch_threads: int) -> None:
+    """The caption's 253,440 is an erratum for 55·55·96; without conv1's padding the 224 input gives 54·54·96."""
+    claim = _claim("krizhevsky2012_alexnet/text/fig2_caption_conv1")
+    padded = compare.judge(claim, _alexnet_trace())
+    assert (padded.status, padded.measured) == ("erratum", "290400")
+    unpadded = compare.judge(claim, _alexnet_trace(conv1_padding=0))
+    assert (unpadded.status, unpadded.measured) == ("mismatch", str(54 * 54 * 96))
+    total = compare.judge(_claim("krizhevsky2012_alexnet/text/abstract_neurons"), _alexnet_trace())
+    assert total.measured == str(290400 + 186624 + 64896 * 2 + 43264 + 4096 * 2 + 1000)

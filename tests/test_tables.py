@@ -260,3 +260,55 @@ def test_a_bad_scale_and_an_unchecked_row_without_reason_are_reported(paper: Pat
     found = problems(write(paper, sidecar, CSV + "params,,25.6\nnote,,a note\n"))
     assert any("row 'params' (line 4)" in p and "Received: 'millions'" in p for p in found), found
     assert any("row note" in p and "check = false needs a reason" in p for p in found), found
+
+
+def test_a_kernel_prints_its_depth() -> None:
+    """AlexNet, Sec. 3.5: '256 kernels of size 5 × 5 × 48' is written `5×5×48, 256`."""
+    assert parse_structure("5×5×48, 256") == (LayerSpec("conv2d", 5, 256, None, 48),)
+    assert parse_structure("11×11×3, 96, stride 4") == (LayerSpec("conv2d", 11, 96, 4, 3),)
+    assert str(LayerSpec("conv2d", 5, 256, None, 48)) == "conv2d 5×5×48 256"
+    with pytest.raises(PrintedValueError, match="Received: '5×5×48'"):
+        parse_structure("5×5×48")
+
+
+STATEMENTS_SIDECAR = (
+    SIDECAR[: SIDECAR.index("[[tables]]")]
+    + """\
+[[tables]]
+id = "text"
+kind = "statements"
+file = "table1.csv"
+label = "Text"
+row_key = "id"
+
+[tables.rows.lrn_k]
+check = false
+reason = "A hyper-parameter; no quantity measures it."
+
+[tables.rows.units]
+point = "fc"
+layers = ["conv1", "fc"]
+"""
+)
+
+STATEMENTS = """\
+id,page,location,quote,variant,quantity,value
+lrn_k,4,Sec. 3.3,we used k = 2,resnet50,lrn_k,2
+units,5,Fig. 2,"the number of neurons ... is given by 800,000–1000",resnet50,neurons,"801,000"
+"""
+
+
+def test_an_unchecked_statement_is_transcribed_with_a_reason(paper: Path) -> None:
+    claims = load_claims([write(paper, sidecar=STATEMENTS_SIDECAR, table=STATEMENTS)])
+    [claim] = claims  # the unchecked row makes no claim, and its free-text quantity is no problem
+    assert (claim.id, claim.quantity, claim.layers) == ("demo2016_net/text/units", "neurons", ("conv1", "fc"))
+    write(paper, sidecar=STATEMENTS_SIDECAR.replace('reason = "A hyper-parameter; no quantity measures it."\n', ""),
+          table=STATEMENTS)  # fmt: skip
+    [problem] = problems(paper)
+    assert "row lrn_k" in problem and "check = false needs a reason" in problem
+
+
+def test_an_unchecked_grid_row_makes_no_claim(paper: Path) -> None:
+    sidecar = SIDECAR.replace('[tables.rows.conv1]\npoint = "conv1"\n', "[tables.rows.conv1]\ncheck = false\n")
+    write(paper, sidecar=sidecar.replace('quantity = "structure"\n', 'quantity = "structure"\nreason = "per GPU"\n', 1))
+    assert [claim.id for claim in load_claims([paper])] == ["demo2016_net/table1/resnet50/macs"]

@@ -1,0 +1,95 @@
+"""AlexNet in Keras 3 (Krizhevsky, Sutskever, Hinton, NIPS 2012, Sec. 3 and Figure 2, p. 2-5).
+
+Layer names follow the paper and match the PyTorch builder (conv1.conv, conv1.lrn, conv1.pool, ..., fc6.fc,
+fc8.fc, softmax). The two GPUs are the two groups of conv2, conv4 and conv5 (`groups=2`). conv1 is preceded by
+explicit zero padding of 2 (see specs.alexnet.CONV1_PADDING); 'same' padding with stride 4 would pad
+differently. Flatten runs over H×W×C here and C×H×W in PyTorch: the same features in another order.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from implementations.specs.alexnet import (
+    CONV1_PADDING,
+    CONVS,
+    DROPOUT,
+    FULLS,
+    INPUT_SIZE,
+    LRN_ALPHA,
+    LRN_BETA,
+    LRN_K,
+    LRN_N,
+    POOL_SIZE,
+    POOL_STRIDE,
+    feature_size,
+)
+
+
+class LocalResponseNorm(layers.Layer):
+    """Sec. 3.3, p. 4: b_i = a_i / (k + α Σ_j a_j²)^β, the sum over `size` adjacent channels around i.
+
+    The window is channels i − size//2 ... i + (size − 1)//2, clipped to the layer (PyTorch's
+    LocalResponseNorm window; for the paper's odd n = 5 exactly its i − n/2 ... i + n/2). `alpha` is the
+    paper's α, not divided by the size.
+    """
+
+    paperverify_kind = "lrn"
+
+    def __init__(self, size: int, alpha: float, beta: float, k: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def call(self, x):
+        channels = x.shape[-1]
+        squares = ops.pad(ops.square(x), [[0, 0], [0, 0], [0, 0], [self.size // 2, (self.size - 1) // 2]])
+        total = sum(squares[..., offset : offset + channels] for offset in range(self.size))
+        return x / ops.power(self.k + self.alpha * total, self.beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
+
+
+def alexnet(
+    *,
+    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = INPUT_SIZE,
+    num_classes: int = 1000,
+    conv1_padding: int = CONV1_PADDING,
+) -> keras.Model:
+    """AlexNet (Sec. 3.5, Figure 2) on an input_size × input_size × 3 image (the paper's 224).
+
+    `input_shape`, when given, must agree with `input_size` (the PyTorch builder sizes fc6 from `input_size`).
+    """
+    if input_shape is None:
+        input_shape = (input_size, input_size, 3)
+    if tuple(input_shape[:2]) != (input_size, input_size):
+        raise ValueError(f"input_shape {tuple(input_shape)} disagrees with input_size={input_size}")
+    feature_size(input_size, conv1_padding)  # raises for an input too small for the network
+    inputs = keras.Input(input_shape, name="image")
+    x = inputs
+    for spec in CONVS:
+        padding = conv1_padding if spec.name == "conv1" else spec.padding
+        if spec.stride > 1 and padding:
+            x = layers.ZeroPadding2D(padding, name=f"{spec.name}.pad")(x)
+            padding = 0
+        mode = "valid" if padding == 0 else "same"  # stride 1, padding kernel // 2: 'same' pads alike
+        x = layers.Conv2D(spec.kernels, spec.kernel, spec.stride, mode, groups=spec.groups, name=f"{spec.name}.conv")(x)
+        x = layers.ReLU(name=f"{spec.name}.relu")(x)
+        if spec.lrn:
+            x = LocalResponseNorm(LRN_N, LRN_ALPHA, LRN_BETA, LRN_K, name=f"{spec.name}.lrn")(x)
+        if spec.pool:
+            x = layers.MaxPooling2D(POOL_SIZE, POOL_STRIDE, name=f"{spec.name}.pool")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for spec in FULLS:
+        x = layers.Dense(num_classes if spec.name == "fc8" else spec.units, name=f"{spec.name}.fc")(x)
+        if spec.relu:
+            x = layers.ReLU(name=f"{spec.name}.relu")(x)
+        if spec.dropout:
+            x = layers.Dropout(DROPOUT, name=f"{spec.name}.dropout")(x)
+    outputs = layers.Softmax(name="softmax")(x)
+    return keras.Model(inputs, outputs, name="alexnet")
