@@ -87,8 +87,12 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         expected = claim.expected
         shape = trace.point(claim.point).output_shape
         text = "×".join(map(str, shape))
-        if len(shape) == 1 and len(expected) > 1 and set(expected) == {1}:
-            shape = (*expected, *shape)  # a vector of C features is the 1×1×C output papers print after a global pool
+        # A vector of C features is the 1×1×C output papers print after a global pool; a printed count of units
+        # ("F6: layer 84", LeNet-5 Fig. 2) is a vector of that many features, a 1×1 map of that many channels.
+        if len(shape) == 1:
+            shape = (1, 1, *shape)
+        if len(expected) == 1:
+            expected = (1, 1, *expected)
         return _Outcome(shape[: len(expected)] == expected, describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
         return _compare_structure(claim, trace)
@@ -116,6 +120,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return trace.macs
     if quantity == "flops":
         return 2 * trace.macs
+    if quantity == "connections":
+        return trace.connections
     if quantity == "depth":
         return trace.depth
     layers = trace.under(claim.layers, claim.exclude)
@@ -125,6 +131,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":
         return sum(layer.params for layer in layers)
+    if quantity == "layer_connections":
+        return sum(layer.connections for layer in layers)
     return sum(layer.macs for layer in layers)  # layer_macs
 
 

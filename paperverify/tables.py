@@ -19,8 +19,10 @@ from paperverify.printed import Interval, PrintedValueError, parse_number, parse
 from paperverify.structure import LayerSpec, parse_structure
 
 #: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset({"params", "macs", "flops", "depth", "layer_params", "layer_macs", "stride"})
-POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "stride"})
+NUMERIC_QUANTITIES = frozenset(
+    {"params", "macs", "flops", "connections", "depth", "layer_params", "layer_macs", "layer_connections", "stride"}
+)
+POINT_QUANTITIES = frozenset({"output_shape", "structure", "layer_params", "layer_macs", "layer_connections", "stride"})
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2.
 EXACT_QUANTITIES = frozenset({"depth", "stride"})
@@ -38,12 +40,14 @@ _PAPER_KEYS = {
     "venue",
     "arxiv",
     "arxiv_version",
+    "publication",
+    "pages",
     "architecture",
     "macs_convention",
     "input_size",
     "input_size_source",
 }
-_PAPER_REQUIRED = ("id", "title", "authors", "year", "arxiv", "arxiv_version", "architecture", "input_size")
+_PAPER_REQUIRED = ("id", "title", "authors", "year", "architecture", "input_size")
 _TABLE_KEYS = {
     "id",
     "kind",
@@ -117,10 +121,13 @@ class Source:
     row: str
     column: str
     quote: str | None = None
+    #: A paper not on arXiv (`arxiv` empty): where it was published, as `[paper] publication` gives it.
+    publication: str = ""
 
     def __str__(self) -> str:
         page = f", p. {self.page}" if self.page is not None else ""
-        return f"arXiv {self.arxiv}, {self.label}{page}, row {self.row!r}, column {self.column!r}"
+        where = f"arXiv {self.arxiv}" if self.arxiv else self.publication
+        return f"{where}, {self.label}{page}, row {self.row!r}, column {self.column!r}"
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,12 @@ class _Loader:
         for key in _PAPER_REQUIRED:
             if key not in meta:
                 self.problem(sidecar, f"[paper] needs {key!r}. Received: keys {sorted(meta)}")
+        if not ({"arxiv", "arxiv_version"} <= set(meta) or "publication" in meta):
+            self.problem(
+                sidecar,
+                "[paper] needs 'arxiv' and 'arxiv_version', or for a paper not on arXiv 'publication' "
+                f"(journal, volume, issue, year). Received: keys {sorted(meta)}",
+            )
         if meta.get("id") != self.folder.name:
             self.problem(
                 sidecar,
@@ -557,7 +570,7 @@ class _Loader:
             source=Source(
                 paper=paper.id,
                 architecture=str(paper.meta.get("architecture", "?")),
-                arxiv=f"{paper.meta.get('arxiv', '?')}{paper.meta.get('arxiv_version', '')}",
+                arxiv=f"{paper.meta['arxiv']}{paper.meta.get('arxiv_version', '')}" if "arxiv" in paper.meta else "",
                 table=table_id,
                 label=table["label"] if location is None else location,
                 page=table.get("page") if page is None else page,
@@ -565,6 +578,7 @@ class _Loader:
                 row=row,
                 column=column,
                 quote=quote,
+                publication=str(paper.meta.get("publication", "")),
             ),
             point=point,
             layers=tuple(row_spec.get("layers", [point] if point else [])),
