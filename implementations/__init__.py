@@ -11,3 +11,11 @@ register(
     keras="implementations.keras.resnet",
     torch="implementations.torch.resnet",
 )
+
+register(
+    "lenet",
+    ["lenet5"],
+    input_channels=1,
+    keras="implementations.keras.lenet5",
+    torch="implementations.torch.lenet5",
+)

@@ -30,3 +30,4 @@ def test_unknown_variant_lists_the_registered_ones() -> None:
 
 def test_a_variant_records_the_channels_of_its_input_image() -> None:
     assert registry.get("resnet50").input_channels == 3
+    assert registry.get("lenet5").input_channels == 1  # LeNet-5 reads one grey 32×32 plane (Sec. II.B)
