@@ -39,3 +39,11 @@ register(
     keras="implementations.keras.nin",
     torch="implementations.torch.nin",
 )
+
+register(
+    "lenet",
+    ["lenet5"],
+    input_channels=1,
+    keras="implementations.keras.lenet5",
+    torch="implementations.torch.lenet5",
+)

@@ -25,7 +25,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from paperverify import compare
+from paperverify import compare, registry
 from paperverify.compare import Verdict
 from paperverify.stagemap import StageMap
 from paperverify.tables import Claim, default_roots, load_claims
@@ -142,12 +142,13 @@ def select_claims(paper: str, variant: str | None, tables: Iterable[Path | str] 
     return [claim for claim in of_paper if claim.config.variant == variant]
 
 
-def probe_external(model: Any, framework: str, input_size: int) -> Trace:
-    """Trace a user's model: PyTorch at input_size×input_size×3 through a meta copy, Keras at its own input."""
+def probe_external(model: Any, framework: str, input_size: int, channels: int = 3) -> Trace:
+    """Trace a user's model: PyTorch at input_size×input_size×channels through a meta copy, Keras at its own
+    input."""
     if framework == "torch":
         from paperverify.probes.probe_torch import probe_model
 
-        return probe_model(model, (input_size, input_size, 3))
+        return probe_model(model, (input_size, input_size, channels))
     from paperverify.probes.probe_keras import probe_model
 
     return probe_model(model)
@@ -184,6 +185,7 @@ def verify(
             )
     claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2])
     chosen = claims[0].config.variant
+    channels = registry.get(chosen).input_channels
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
     traces: dict[int, Trace | Exception] = {}
     verdicts = []
@@ -191,7 +193,7 @@ def verify(
         size = input_size or claim.config.input_size
         if size not in traces:
             try:
-                trace = probe_external(model, framework, size)
+                trace = probe_external(model, framework, size, channels)
                 traces[size] = mapping.apply(trace) if mapping else trace
             except Exception as err:  # a model that cannot be probed is reported, claim by claim
                 traces[size] = err

@@ -114,10 +114,13 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
 
 
 def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
-    """A printed H×W (compares the first two dimensions) or H×W×C; a vector of C features is the 1×1 or
-    1×1×C papers print after a global pool (ResNet Table 1's 1×1; GoogLeNet Table 1's linear 1×1×1000)."""
-    if len(shape) == 1 and len(expected) > 1 and expected[:2] == (1, 1):
+    """A printed H×W (compares the first two dimensions) or H×W×C. A vector of C features is the 1×1 or
+    1×1×C papers print after a global pool (ResNet Table 1, GoogLeNet Table 1's linear 1×1×1000), and a
+    printed count of units ("F6: layer 84", LeNet-5 Fig. 2) is a 1×1 map of that many channels."""
+    if len(shape) == 1:
         shape = (1, 1, *shape)
+    if len(expected) == 1:
+        expected = (1, 1, *expected)
     return shape[: len(expected)] == expected
 
 
@@ -133,6 +136,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return trace.macs
     if quantity == "flops":
         return 2 * trace.macs
+    if quantity == "connections":
+        return trace.connections
     if quantity == "depth" and not claim.layers:
         return trace.depth
     if quantity == "depth_with_pooling":
@@ -152,6 +157,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":
         return sum(layer.params for layer in layers)
+    if quantity == "layer_connections":
+        return sum(layer.connections for layer in layers)
     return sum(layer.macs for layer in layers)  # layer_macs
 
 

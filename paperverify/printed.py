@@ -1,9 +1,11 @@
 """Values as papers print them, and the tolerance their printed precision implies.
 
 `3.8×10^9` states a value in [3.75, 3.85)×10^9; `569` one in [568.5, 569.5); `56×56` is an exact
-shape. Parsing uses `Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes
-K, M, G scale by powers of 1000, or of 1024 where a table's column says its prefixes are binary
-(GoogLeNet's params column: `112K` is 112 × 1024).
+shape. Digits may be grouped in threes by commas (`60,000`) or, as the Proceedings of the IEEE prints them,
+by a space (`122 304`; a thin or narrow no-break space counts as a space), never by both. Parsing uses
+`Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes K, M, G scale by powers
+of 1000, or of 1024 where a table's column says its prefixes are binary (GoogLeNet's params column: `112K` is
+112 × 1024).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _NUMBER = re.compile(
-    r"^(?P<mantissa>\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"^(?P<mantissa>\d+(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+)?(?:\.\d+)?)"
     r"(?:\s*×\s*10\^(?P<exponent>[+-]?\d+))?"
     r"\s*(?P<suffix>[KMGB])?$"
 )
@@ -84,7 +86,7 @@ class PrintedNumber:
 
 
 def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
-    """Parse `3.8×10^9`, `25.6M`, `60,000` or `569` into its value and precision.
+    """Parse `3.8×10^9`, `25.6M`, `60,000`, `122 304` or `569` into its value and precision.
 
     With `binary`, the suffixes K, M, G stand for 1024, 1024², 1024³. Raises PrintedValueError naming what
     was received.
@@ -93,7 +95,7 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
     match = _NUMBER.match(cleaned)
     if not match:
         raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
-    mantissa_text = match["mantissa"].replace(",", "")
+    mantissa_text = re.sub(r"[, \u2009\u202f]", "", match["mantissa"])
     try:
         mantissa = Decimal(mantissa_text)
     except InvalidOperation as err:  # pragma: no cover - the regex admits only digits

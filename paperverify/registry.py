@@ -25,6 +25,8 @@ class Variant:
     name: str
     architecture: str
     modules: tuple[tuple[str, str], ...]
+    #: Channels of the input image the builders expect (3 for RGB; LeNet-5 reads one grey plane).
+    input_channels: int = 3
 
     @property
     def frameworks(self) -> tuple[str, ...]:
@@ -45,10 +47,11 @@ _REGISTRY: dict[str, Variant] = {}
 _LOADED = False
 
 
-def register(architecture: str, variants: list[str], **modules: str) -> None:
+def register(architecture: str, variants: list[str], *, input_channels: int = 3, **modules: str) -> None:
     """Register `variants` of `architecture`, each built by the function of that name in each module.
 
-    `modules` maps a framework to its module, e.g. `torch="implementations.torch.resnet"`.
+    `modules` maps a framework to its module, e.g. `torch="implementations.torch.resnet"`;
+    `input_channels` is the number of channels of the input image the models read (probes build them so).
     Raises RegistryError on a duplicate variant or an unknown framework.
     """
     unknown = sorted(set(modules) - set(FRAMEWORKS))
@@ -61,7 +64,7 @@ def register(architecture: str, variants: list[str], **modules: str) -> None:
                 f"{architecture!r}. Variant names must be unique."
             )
         ordered = tuple((framework, modules[framework]) for framework in FRAMEWORKS if framework in modules)
-        _REGISTRY[name] = Variant(name, architecture, ordered)
+        _REGISTRY[name] = Variant(name, architecture, ordered, input_channels)
 
 
 def _load() -> None:

@@ -26,10 +26,12 @@ NUMERIC_QUANTITIES = frozenset(
         "params",
         "macs",
         "flops",
+        "connections",
         "depth",
         "depth_with_pooling",
         "layer_params",
         "layer_macs",
+        "layer_connections",
         "layer_depth",
         "stride",
         "channels",
@@ -37,8 +39,11 @@ NUMERIC_QUANTITIES = frozenset(
     }
 )
 POINT_QUANTITIES = frozenset(
-    {"output_shape", "structure", "layer_params", "layer_macs", "layer_depth", "stride", "channels", "neurons"}
-)
+    {
+        "output_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth", "stride",
+        "channels", "neurons",
+    }
+)  # fmt: skip
 #: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
@@ -62,6 +67,7 @@ _PAPER_KEYS = {
     "venue",
     "arxiv",
     "arxiv_version",
+    "pages",
     "architecture",
     "macs_convention",
     "input_size",
@@ -101,6 +107,7 @@ _Schema = dict[str, Any]
 _PAPER_TYPES: _Schema = {
     "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
     "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
+    "pages": str,
 }  # fmt: skip
 _TABLE_TYPES: _Schema = {
     "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,

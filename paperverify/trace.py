@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS
+from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS, count_connections
 
 Shape = tuple[int, ...]
 
@@ -40,10 +40,22 @@ class LayerRecord(NamedTuple):
     stride: tuple[int, int] | None = None
     channels: int | None = None
     groups: int = 1
+    #: A convolution with a connection table: its connected (input map, output map) pairs; None otherwise.
+    links: int | None = None
+    #: Whether every output unit adds a bias (convolution, dense, subsampling).
+    bias: bool = False
 
     @property
     def on_shortcut(self) -> bool:
         return SHORTCUT in self.name.split(".")
+
+    @property
+    def connections(self) -> int:
+        """Input connections plus bias of every output unit (LeCun et al. 1998), by the kind's rule in
+        paperverify.counting; raises for a kind without one."""
+        return count_connections(
+            self.name, self.kind, self.input_shapes, self.output_shape, self.kernel, self.groups, self.links, self.bias
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,11 @@ class Trace:
     @property
     def macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
+
+    @property
+    def connections(self) -> int:
+        """Connections as LeCun et al. (1998) count them: every output unit's inputs plus its bias."""
+        return sum(layer.connections for layer in self.layers)
 
     @property
     def depth(self) -> int:

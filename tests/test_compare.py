@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperverify import compare
-from paperverify.counting import UnknownLayerKindError, count_macs
+from paperverify.counting import UnknownLayerKindError, count_connections, count_macs
 from paperverify.tables import Claim, load_claims
 
 CLAIMS = {claim.id: claim for claim in load_claims()}
@@ -111,6 +111,57 @@ def test_an_unknown_keras_layer_raises_naming_the_layer(tf_threads: int) -> None
 )
 def test_convolution_multiply_adds(inputs, output, kernel, groups, expected) -> None:
     assert count_macs("conv", "conv2d", inputs, output, kernel, groups) == expected
+
+
+def test_a_convolution_with_a_connection_table_counts_its_links() -> None:
+    """LeNet-5's C3 (Table I): 60 connected (S2 map, C3 map) pairs of 5×5 kernels, 16 maps of 10×10."""
+    assert count_macs("C3", "conv2d", ((14, 14, 6),), (10, 10, 16), (5, 5), links=60) == 10 * 10 * 60 * 25
+
+
+def test_subsampling_and_rbf_multiply_adds() -> None:
+    # one multiply by the map's coefficient per unit; one multiply-accumulate per RBF connection
+    assert count_macs("S2", "subsample", ((28, 28, 6),), (14, 14, 6), (2, 2)) == 14 * 14 * 6
+    assert count_macs("output", "rbf", ((1, 1, 84),), (1, 1, 10)) == 84 * 10
+    assert count_macs("output", "rbf", ((3, 5, 84),), (3, 5, 10)) == 15 * 84 * 10
+
+
+@pytest.mark.parametrize(
+    ("kind", "inputs", "output", "kernel", "groups", "links", "bias", "expected"),
+    [
+        # LeCun et al. 1998, Sec. II.B, PDF pp. 7-8: every unit's input connections plus its bias.
+        ("conv2d", ((32, 32, 1),), (28, 28, 6), (5, 5), 1, None, True, 122_304),  # C1
+        ("subsample", ((28, 28, 6),), (14, 14, 6), (2, 2), 1, None, True, 5880),  # S2
+        ("conv2d", ((14, 14, 6),), (10, 10, 16), (5, 5), 1, 60, True, 100 * (60 * 25 + 16)),  # C3, Table I
+        ("subsample", ((10, 10, 16),), (5, 5, 16), (2, 2), 1, None, True, 2000),  # S4
+        ("conv2d", ((5, 5, 16),), (1, 1, 120), (5, 5), 1, None, True, 48_120),  # C5
+        ("dense", ((120,),), (84,), None, 1, None, True, 84 * 121),  # F6
+        ("rbf", ((84,),), (10,), None, 1, None, False, 840),  # output: Eq. 7 has no bias
+        ("conv2d", ((56, 56, 64),), (56, 56, 64), (3, 3), 1, None, False, 56 * 56 * 64 * 64 * 9),  # no bias
+        ("conv2d", ((56, 56, 64),), (56, 56, 128), (1, 1), 4, None, True, 56 * 56 * (128 * 16 + 128)),
+        ("dense", ((196, 512),), (196, 2048), None, 1, None, True, 196 * (512 * 2048 + 2048)),
+        ("tanh", ((28, 28, 6),), (28, 28, 6), None, 1, None, False, 0),
+        ("maxpool", ((56, 56, 64),), (28, 28, 64), (3, 3), 1, None, False, 0),
+    ],
+)
+def test_connections(kind, inputs, output, kernel, groups, links, bias, expected) -> None:
+    assert count_connections("layer", kind, inputs, output, kernel, groups, links, bias) == expected
+
+
+def test_a_kind_without_a_connection_rule_raises_naming_the_layer() -> None:
+    with pytest.raises(UnknownLayerKindError, match=r"layer 'conv1.bn': no connection rule for kind 'batchnorm'"):
+        count_connections("conv1.bn", "batchnorm", ((56, 56, 64),), (56, 56, 64))
+
+
+def test_a_printed_count_of_units_is_a_one_by_one_map() -> None:
+    """LeNet-5's Fig. 2 prints 'F6: layer 84': a 1×1×84 map or a vector of 84 features matches, 2×2×84 not."""
+    from dataclasses import replace
+
+    from paperverify.trace import LayerRecord, Trace
+
+    claim = replace(_claim("he2016_resnet/table1/resnet50/conv1/output_shape"), printed="84", expected=(84,))
+    for shape, status in (((1, 1, 84), "match"), ((84,), "match"), ((2, 2, 84), "mismatch")):
+        record = LayerRecord("conv1", "dense", ((1, 1, 120),), shape, 0, 0, 0)
+        assert compare.judge(claim, Trace("torch", (32, 32, 1), (record,))).status == status, shape
 
 
 def test_dense_multiply_adds_count_every_position() -> None:

@@ -26,3 +26,8 @@ def test_an_unknown_framework_is_refused() -> None:
 def test_unknown_variant_lists_the_registered_ones() -> None:
     with pytest.raises(registry.RegistryError, match=r"no variant 'resnet51'.*resnet50"):
         registry.get("resnet51")
+
+
+def test_a_variant_records_the_channels_of_its_input_image() -> None:
+    assert registry.get("resnet50").input_channels == 3
+    assert registry.get("lenet5").input_channels == 1  # LeNet-5 reads one grey 32×32 plane (Sec. II.B)

@@ -159,6 +159,9 @@ def test_all_problems_are_reported_together(paper: Path) -> None:
         ("25.6M", "25.55e6", "25.65e6"),
         ("60,000", "59999.5", "60000.5"),
         ("11.3×10^9", "11.25e9", "11.35e9"),
+        ("122 304", "122303.5", "122304.5"),  # digits grouped by a space, as Proc. IEEE prints them
+        ("345\u2009308", "345307.5", "345308.5"),  # by a thin space
+        ("60 000", "59999.5", "60000.5"),
     ],
 )
 def test_tolerance_comes_from_printed_precision(text: str, low: str, high: str) -> None:
@@ -181,7 +184,7 @@ def test_printed_numbers_round_trip(digits: int, decimals: int, exponent: int) -
     assert number.value in interval and interval.high not in interval
 
 
-@pytest.mark.parametrize("text", ["3.8x10^9", "", "1e9", "about 4", "3.8×10^"])
+@pytest.mark.parametrize("text", ["3.8x10^9", "", "1e9", "about 4", "3.8×10^", "12 34", "60  000", "1,000 000"])
 def test_bad_numbers_are_rejected(text: str) -> None:
     with pytest.raises(PrintedValueError, match="Received"):
         parse_number(text)
@@ -312,3 +315,29 @@ def test_an_unchecked_grid_row_makes_no_claim(paper: Path) -> None:
     sidecar = SIDECAR.replace('[tables.rows.conv1]\npoint = "conv1"\n', "[tables.rows.conv1]\ncheck = false\n")
     write(paper, sidecar=sidecar.replace('quantity = "structure"\n', 'quantity = "structure"\nreason = "per GPU"\n', 1))
     assert [claim.id for claim in load_claims([paper])] == ["demo2016_net/table1/resnet50/macs"]
+
+
+def test_a_paper_not_on_arxiv_is_cited_by_its_venue(paper: Path) -> None:
+    sidecar = SIDECAR.replace('arxiv = "0000.00000"\narxiv_version = "v1"', 'venue = "Proc. Demo 1(1), 1998"')
+    claims = load_claims([write(paper, sidecar=sidecar)])
+    assert claims and all(claim.source.arxiv == "" for claim in claims)
+    assert str(claims[0].source).startswith("Proc. Demo 1(1), 1998, Table 1, p. 3")
+
+
+def test_a_paper_needs_an_arxiv_id_with_its_version_or_a_venue(paper: Path) -> None:
+    write(paper, sidecar=SIDECAR.replace('arxiv = "0000.00000"\n', ""))
+    found = problems(paper)
+    assert any("[paper] needs 'arxiv (with arxiv_version) or venue'" in p for p in found), found
+    write(paper, sidecar=SIDECAR.replace('arxiv_version = "v1"\n', ""))
+    assert any("[paper] needs 'arxiv_version'" in p for p in problems(paper))
+
+
+def test_connections_are_a_numeric_quantity_total_and_per_layer(paper: Path) -> None:
+    rows = '\n[tables.rows.connections]\nquantity = "connections"\n'
+    rows += '\n[tables.rows.conv1_connections]\npoint = "conv1"\nquantity = "layer_connections"\n'
+    table = CSV + "connections,,345 308\nconv1_connections,,122 304\n"
+    claims = {claim.id: claim for claim in load_claims([write(paper, sidecar=SIDECAR + rows, table=table)])}
+    total = claims["demo2016_net/table1/resnet50/connections"]
+    assert (total.expected.low, total.expected.high) == (Decimal("345307.5"), Decimal("345308.5"))
+    layer = claims["demo2016_net/table1/resnet50/conv1_connections/layer_connections"]
+    assert layer.point == "conv1" and Decimal(122304) in layer.expected

@@ -21,6 +21,8 @@ def probe(config: Config, framework: str) -> Trace:
     """Build `config` with `framework`'s registered builder, without weights, and probe it (cached)."""
     if framework not in _ADAPTERS:
         raise registry.RegistryError(f"unknown framework; expected one of {sorted(_ADAPTERS)}. Received: {framework!r}")
-    builder = registry.get(config.variant).builder(framework)
+    variant = registry.get(config.variant)
     adapter = importlib.import_module(_ADAPTERS[framework])
-    return adapter.build_and_probe(builder, config.input_size, config.kwargs())
+    return adapter.build_and_probe(
+        variant.builder(framework), config.input_size, config.kwargs(), channels=variant.input_channels
+    )

@@ -64,15 +64,21 @@ def kind_of(layer: keras.layers.Layer) -> str:
 
 
 def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
+    """Record fields beyond shapes: from a standard class, or a custom class's `paperverify_attributes()`
+    (a dict of LayerRecord fields: kernel, stride, channels, groups, links, bias)."""
+    declared = getattr(layer, "paperverify_attributes", None)
+    if declared is not None:
+        return declared()
     if isinstance(layer, keras.layers.Conv2D):
         return {
             "kernel": tuple(layer.kernel_size),
             "stride": tuple(layer.strides),
             "channels": layer.filters,
             "groups": layer.groups,
+            "bias": layer.use_bias,
         }
     if isinstance(layer, keras.layers.Dense):
-        return {"channels": layer.units}
+        return {"channels": layer.units, "bias": layer.use_bias}
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
         return {"kernel": tuple(layer.pool_size), "stride": tuple(layer.strides)}
     return {}
@@ -154,7 +160,13 @@ def probe_model(model: keras.Model) -> Trace:
                 params=_size(layer.trainable_weights),
                 buffers=_size(layer.non_trainable_weights),
                 macs=count_macs(
-                    layer.name, kind, inputs, output, attributes.get("kernel"), attributes.get("groups", 1)
+                    layer.name,
+                    kind,
+                    inputs,
+                    output,
+                    attributes.get("kernel"),
+                    attributes.get("groups", 1),
+                    attributes.get("links"),
                 ),
                 **attributes,
             )
@@ -181,7 +193,9 @@ def build_without_weights(builder: Callable[..., keras.Model], **kwargs: Any) ->
         return builder(**kwargs)
 
 
-def build_and_probe(builder: Callable[..., keras.Model], input_size: int, options: dict[str, Any]) -> Trace:
-    """Build with `builder(input_shape=(s, s, 3), **options)` without weights and probe it."""
-    model = build_without_weights(builder, input_shape=(input_size, input_size, 3), **options)
+def build_and_probe(
+    builder: Callable[..., keras.Model], input_size: int, options: dict[str, Any], channels: int = 3
+) -> Trace:
+    """Build with `builder(input_shape=(s, s, channels), **options)` without weights and probe it."""
+    model = build_without_weights(builder, input_shape=(input_size, input_size, channels), **options)
     return probe_model(model)

@@ -68,15 +68,21 @@ def _pair(value: Any) -> tuple[int, int]:
 
 
 def _attributes(module: nn.Module) -> dict[str, Any]:
+    """Record fields beyond shapes: from a standard class, or a custom class's `paperverify_attributes()`
+    (a dict of LayerRecord fields: kernel, stride, channels, groups, links, bias)."""
+    declared = getattr(type(module), "paperverify_attributes", None)
+    if declared is not None:
+        return declared(module)
     if isinstance(module, nn.Conv2d):
         return {
             "kernel": _pair(module.kernel_size),
             "stride": _pair(module.stride),
             "channels": module.out_channels,
             "groups": module.groups,
+            "bias": module.bias is not None,
         }
     if isinstance(module, nn.Linear):
-        return {"channels": module.out_features}
+        return {"channels": module.out_features, "bias": module.bias is not None}
     if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
         return {"kernel": _pair(module.kernel_size), "stride": _pair(module.stride or module.kernel_size)}
     return {}
@@ -170,13 +176,23 @@ def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output
         output_shape=out_shape,
         params=sum(p.numel() for p in parameters.values() if p is not None and p.requires_grad) if parameters else 0,
         buffers=sum(b.numel() for b in buffers.values() if b is not None and b.is_floating_point()) if buffers else 0,
-        macs=count_macs(name, kind, in_shapes, out_shape, attributes.get("kernel"), attributes.get("groups", 1)),
+        macs=count_macs(
+            name,
+            kind,
+            in_shapes,
+            out_shape,
+            attributes.get("kernel"),
+            attributes.get("groups", 1),
+            attributes.get("links"),
+        ),
         **attributes,
     )
 
 
-def build_and_probe(builder: Callable[..., nn.Module], input_size: int, options: dict[str, Any]) -> Trace:
-    """Build with `builder(**options)` on the meta device and probe it at input_size×input_size×3."""
+def build_and_probe(
+    builder: Callable[..., nn.Module], input_size: int, options: dict[str, Any], channels: int = 3
+) -> Trace:
+    """Build with `builder(**options)` on the meta device and probe it at input_size×input_size×channels."""
     with torch.device("meta"):
         model = builder(**options)
-    return probe_model(model, (input_size, input_size, 3))
+    return probe_model(model, (input_size, input_size, channels))

@@ -1,0 +1,332 @@
+"""LeNet-5 (LeCun et al., Proc. IEEE 86(11), 1998; implementations/{torch,keras}/lenet5.py).
+
+- hypothesis, over input sizes from the paper's 32 up: feature-map sizes follow the convolution arithmetic
+  of Sec. II.B (5×5 valid convolutions, non-overlapping 2×2 subsampling); no parameter depends on the input
+  size (C5, F6 and the output are replicated over a larger input, Sec. II.B and VII); the Keras and PyTorch
+  traces are identical layer by layer;
+- hypothesis, over connection tables: a convolution with a connection table has one kh×kw kernel per X of
+  its table plus one bias per output map (the rule that gives C3's 1516 parameters from Table I);
+- Table I (reference_tables/lecun1998_lenet5/table1.csv): feeding one S2 map alone, exactly the C3 maps
+  marked X in its row respond, in both frameworks;
+- the squashing function is A tanh(S a) with Appendix A's constants (squashing.csv), and f(1) = 1;
+- numerical parity: PyTorch weights copied into the Keras model give the same RBF outputs (≤ 1e-4) at 32×32
+  and at 40×40 (3×3 positions of F6 and the output); a tampered C3 kernel breaks it, first at C3.conv;
+- `paperverify.verify` of a PyTorch LeNet-5 with real weights matches every claim (one input plane).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperverify.probes import probe
+from paperverify.tables import Config, load_claims
+
+TABLES = Path(__file__).resolve().parents[1] / "reference_tables" / "lecun1998_lenet5"
+TOLERANCE = 1e-4
+SEED = 0
+
+sizes = st.integers(min_value=32, max_value=96)
+
+
+def _valid(size: int, kernel: int) -> int:
+    """A valid convolution: size − kernel + 1."""
+    return size - kernel + 1
+
+
+def _halve(size: int) -> int:
+    """Non-overlapping 2×2 subsampling: floor(size / 2)."""
+    return size // 2
+
+
+@given(size=sizes)
+def test_sizes_follow_the_convolution_arithmetic(size: int, torch_threads: int) -> None:
+    trace = probe(Config("lenet5", size), "torch")
+    c1 = _valid(size, 5)
+    s2 = _halve(c1)
+    c3 = _valid(s2, 5)
+    s4 = _halve(c3)
+    c5 = _valid(s4, 5)
+    # Fig. 2 (PDF p. 6): 6@28x28, 6@14x14, 16@10x10, 16@5x5, 120, 84, 10 at the paper's 32×32.
+    expected = {"C1": (c1, 6), "S2": (s2, 6), "C3": (c3, 16), "S4": (s4, 16), "C5": (c5, 120)}
+    expected |= {"F6": (c5, 84), "output": (c5, 10)}
+    for point, (side, maps) in expected.items():
+        assert trace.point(point).output_shape == (side, side, maps), point
+
+
+@given(size=sizes, other=sizes)
+def test_parameters_do_not_depend_on_input_size(size: int, other: int, torch_threads: int) -> None:
+    one, two = probe(Config("lenet5", size), "torch"), probe(Config("lenet5", other), "torch")
+    assert [(layer.name, layer.params, layer.buffers) for layer in one.layers] == [
+        (layer.name, layer.params, layer.buffers) for layer in two.layers
+    ]
+
+
+@given(size=sizes)
+def test_keras_and_torch_traces_are_identical(size: int, torch_threads: int, tf_threads: int) -> None:
+    keras_trace, torch_trace = probe(Config("lenet5", size), "keras"), probe(Config("lenet5", size), "torch")
+    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
+    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
+        assert keras_layer == torch_layer, keras_layer.name
+    assert keras_trace.connections == torch_trace.connections
+
+
+connection_tables = st.lists(
+    st.sets(st.integers(min_value=0, max_value=5), min_size=1).map(lambda maps: tuple(sorted(maps))),
+    min_size=1,
+    max_size=20,
+).map(tuple)
+
+
+def _table_conv_traces(table: tuple[tuple[int, ...], ...]):
+    """Torch and Keras traces of one convolution with `table` over a 14×14×6 input (S2's maps)."""
+    import keras
+    import torch
+    from torch import nn
+
+    from implementations.keras.lenet5 import TableConv2D
+    from implementations.torch.lenet5 import TableConv2d
+    from paperverify.probes import probe_keras, probe_torch
+
+    with torch.device("meta"):
+        model = nn.Sequential(OrderedDict(C3=TableConv2d(6, table, 5)))
+    torch_trace = probe_torch.probe_model(model, (14, 14, 6))
+    with probe_keras.no_weights():
+        inputs = keras.Input((14, 14, 6))
+        keras_model = keras.Model(inputs, TableConv2D(table, 5, name="C3")(inputs))
+    return torch_trace, probe_keras.probe_model(keras_model)
+
+
+@given(table=connection_tables)
+def test_a_connection_table_sets_the_parameters(table, torch_threads: int, tf_threads: int) -> None:
+    """One 5×5 kernel per connected (input map, output map) pair plus one bias per output map: with Table I's
+    60 pairs and 16 maps, 60·25 + 16 = 1516 (Sec. II.B, PDF p. 8)."""
+    links = sum(len(maps) for maps in table)
+    for trace in _table_conv_traces(table):
+        [layer] = trace.layers
+        assert layer.params == links * 25 + len(table), trace.framework
+        assert layer.output_shape == (10, 10, len(table))
+        assert (layer.links, layer.macs) == (links, 10 * 10 * links * 25)
+        assert layer.connections == 10 * 10 * (links * 25 + len(table))
+
+
+def _table_i() -> dict[int, set[int]]:
+    """Table I as transcribed: S2 map -> the C3 maps marked X in its row."""
+    with (TABLES / "table1.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {int(row["row"]): {int(column) for column, cell in row.items() if cell == "X"} for row in rows}
+
+
+def test_no_printed_statement_is_lost() -> None:
+    """29 printed statements (7 Fig. 2 labels, 22 sentences of Sec. II) each make one claim; Table I and the
+    squashing constants make none (they are checked below)."""
+    by_table: dict[str, int] = {}
+    for claim in load_claims():
+        if claim.source.paper == "lecun1998_lenet5":
+            by_table[claim.source.table] = by_table.get(claim.source.table, 0) + 1
+    assert by_table == {"text": 29}
+
+
+def test_table_i_as_transcribed_has_sixty_connections() -> None:
+    table = _table_i()
+    assert sorted(table) == list(range(6)) and sum(len(maps) for maps in table.values()) == 60
+
+
+def _responding_maps(outputs: np.ndarray, baseline: np.ndarray) -> set[int]:
+    """C3 maps (last axis) whose output differs from the output for an all-zero input."""
+    changed = np.abs(outputs - baseline).reshape(-1, outputs.shape[-1]).max(axis=0)
+    return {int(index) for index in np.flatnonzero(changed > 1e-6)}
+
+
+def test_c3_reads_the_s2_maps_of_table_i_in_torch(torch_threads: int) -> None:
+    import torch
+
+    from implementations.torch.lenet5 import lenet5
+
+    torch.manual_seed(SEED)
+    layer = lenet5().C3.conv
+    generator = np.random.default_rng(SEED)
+    with torch.no_grad():
+        baseline = layer(torch.zeros(1, 6, 14, 14)).permute(0, 2, 3, 1).numpy()
+        for s2_map, c3_maps in _table_i().items():
+            x = np.zeros((1, 6, 14, 14), dtype=np.float32)
+            x[0, s2_map] = generator.standard_normal((14, 14))
+            out = layer(torch.from_numpy(x)).permute(0, 2, 3, 1).numpy()
+            assert _responding_maps(out, baseline) == c3_maps, s2_map
+
+
+def test_c3_reads_the_s2_maps_of_table_i_in_keras(tf_threads: int) -> None:
+    import keras
+
+    from implementations.keras.lenet5 import lenet5
+
+    keras.utils.set_random_seed(SEED)
+    layer = lenet5().get_layer("C3.conv")
+    generator = np.random.default_rng(SEED)
+    baseline = keras.ops.convert_to_numpy(layer(np.zeros((1, 14, 14, 6), dtype=np.float32)))
+    for s2_map, c3_maps in _table_i().items():
+        x = np.zeros((1, 14, 14, 6), dtype=np.float32)
+        x[0, :, :, s2_map] = generator.standard_normal((14, 14))
+        out = keras.ops.convert_to_numpy(layer(x))
+        assert _responding_maps(out, baseline) == c3_maps, s2_map
+
+
+def _squashing_constants() -> tuple[float, float]:
+    with (TABLES / "squashing.csv").open(encoding="utf-8", newline="") as handle:
+        values = {row["constant"]: row["value"] for row in csv.DictReader(handle)}
+    return float(values["A"]), float(Fraction(values["S"]))
+
+
+def test_the_squashing_function_is_appendix_a(torch_threads: int, tf_threads: int) -> None:
+    import torch
+
+    from implementations.keras.lenet5 import Squash as KerasSquash
+    from implementations.torch.lenet5 import Squash as TorchSquash
+
+    amplitude, slope = _squashing_constants()
+    a = np.linspace(-4, 4, 81, dtype=np.float32)
+    expected = amplitude * np.tanh(slope * a)
+    torch_f = TorchSquash()(torch.from_numpy(a)).numpy()
+    keras_f = np.asarray(KerasSquash()(a))
+    assert np.max(np.abs(torch_f - expected)) < 1e-6 and np.max(np.abs(keras_f - expected)) < 1e-6
+    # Appendix A, PDF p. 41: "the equalities f(1) = 1 and f(-1) = -1 are satisfied" (to the printed digits of A).
+    one = torch_f[a.tolist().index(1.0)]
+    assert abs(one - 1) < 1e-4 and abs(torch_f[a.tolist().index(-1.0)] + 1) < 1e-4
+
+
+# Numerical parity ------------------------------------------------------------------------------------------
+
+
+def _build_torch():
+    import torch
+
+    from implementations.torch.lenet5 import lenet5
+
+    torch.manual_seed(SEED)
+    model = lenet5()
+    generator = torch.Generator().manual_seed(SEED + 1)
+    with torch.no_grad():  # subsampling coefficients and biases away from their 1/4 and 0 start
+        for name in ("S2", "S4"):
+            layer = getattr(model, name).subsample
+            layer.weight.copy_(0.5 + torch.rand(layer.weight.shape, generator=generator))
+            layer.bias.copy_(0.2 * torch.randn(layer.bias.shape, generator=generator))
+    return model.eval()
+
+
+def _keras_weights(name: str, module) -> list[np.ndarray]:
+    """The PyTorch module's weights in the layout and order of the Keras layer of the same name."""
+    from torch import nn
+
+    from implementations.torch.lenet5 import EuclideanRBF, Subsample, TableConv2d
+
+    def numpy(tensor):
+        return tensor.detach().cpu().numpy()
+
+    if isinstance(module, nn.Conv2d):
+        return [numpy(module.weight).transpose(2, 3, 1, 0), numpy(module.bias)]  # OIHW -> HWIO
+    if isinstance(module, TableConv2d):
+        return [numpy(module.weight).transpose(1, 2, 0), numpy(module.bias)]  # pairs×kh×kw -> kh×kw×pairs
+    if isinstance(module, Subsample):
+        return [numpy(module.weight), numpy(module.bias)]
+    if isinstance(module, nn.Linear):
+        return [numpy(module.weight).T, numpy(module.bias)]
+    if isinstance(module, EuclideanRBF):
+        return [numpy(module.centres)]
+    raise TypeError(f"no weight mapping for {name}: {type(module).__name__}")
+
+
+def _copy_weights(torch_model, keras_model) -> None:
+    """Every PyTorch parameter and the RBF centres into the Keras layer of the same name, none left out."""
+    modules = dict(torch_model.named_modules())
+    copied = set()
+    for layer in keras_model.layers:
+        if not layer.weights:
+            continue
+        weights = _keras_weights(layer.name, modules[layer.name])
+        assert [w.shape for w in weights] == [tuple(v.shape) for v in layer.weights], layer.name
+        layer.set_weights(weights)
+        copied.add(layer.name)
+    holding = {name for name, m in modules.items() if list(m.parameters(recurse=False)) or name == "output"}
+    assert copied == holding, sorted(copied ^ holding)
+
+
+def _layer_outputs(torch_model, keras_model, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(torch NHWC, keras) outputs of every layer the two models share by name, in Keras order."""
+    import keras
+    import torch
+
+    modules = dict(torch_model.named_modules())
+    names = [layer.name for layer in keras_model.layers[1:] if layer.name in modules]
+    found: dict[str, np.ndarray] = {}
+    handles = [
+        modules[name].register_forward_hook(
+            lambda _m, _i, out, name=name: found.__setitem__(name, out.permute(0, 2, 3, 1).numpy())
+        )
+        for name in names
+    ]
+    try:
+        with torch.no_grad():
+            torch_model(torch.from_numpy(x))
+    finally:
+        for handle in handles:
+            handle.remove()
+    probe_model = keras.Model(keras_model.input, [keras_model.get_layer(name).output for name in names])
+    keras_out = probe_model(x.transpose(0, 2, 3, 1), training=False)
+    return {name: (found[name], keras.ops.convert_to_numpy(out)) for name, out in zip(names, keras_out, strict=True)}
+
+
+def _first_divergence(outputs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
+    return next((name for name, (a, b) in outputs.items() if not np.max(np.abs(a - b)) <= TOLERANCE), None)
+
+
+def _models(size: int):
+    import keras
+
+    from implementations.keras.lenet5 import lenet5
+
+    torch_model = _build_torch()
+    keras.utils.set_random_seed(SEED)
+    keras_model = lenet5(input_shape=(size, size, 1))
+    _copy_weights(torch_model, keras_model)
+    x = np.random.default_rng(SEED).standard_normal((2, 1, size, size)).astype(np.float32)
+    return torch_model, keras_model, x
+
+
+@pytest.mark.parametrize("size", [32, 40])
+def test_copied_weights_give_the_same_output(size: int, torch_threads: int, tf_threads: int) -> None:
+    outputs = _layer_outputs(*_models(size))
+    torch_out, keras_out = outputs["output"]
+    side = _valid(_halve(_valid(_halve(_valid(size, 5)), 5)), 5)
+    assert torch_out.shape == keras_out.shape == (2, side, side, 10)
+    assert np.std(torch_out) > 100 * TOLERANCE  # the RBF penalties vary, so the tolerance checks something
+    assert _first_divergence(outputs) is None, {name: float(np.max(np.abs(a - b))) for name, (a, b) in outputs.items()}
+
+
+def test_a_wrong_c3_kernel_breaks_parity(torch_threads: int, tf_threads: int) -> None:
+    torch_model, keras_model, x = _models(32)
+    layer = keras_model.get_layer("C3.conv")
+    kernel, bias = layer.get_weights()
+    kernel[:, :, [0, 1]] = kernel[:, :, [1, 0]]  # the kernels of two connections swapped (C3 map 0: S2 maps 0, 1)
+    layer.set_weights([kernel, bias])
+    outputs = _layer_outputs(torch_model, keras_model, x)
+    assert _first_divergence(outputs) == "C3.conv"
+    assert np.max(np.abs(outputs["output"][0] - outputs["output"][1])) > TOLERANCE
+
+
+def test_verify_a_torch_lenet5_with_weights(torch_threads: int) -> None:
+    """The public API probes a model with real weights at one input plane and checks all 29 claims."""
+    import paperverify
+
+    result = paperverify.verify(_build_torch(), paper="lecun1998_lenet5", variant="lenet5")
+    statuses = [verdict.status for verdict in result.verdicts]
+    assert len(statuses) == 29 and statuses.count("erratum") == 2 and statuses.count("match") == 27
