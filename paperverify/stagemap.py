@@ -55,7 +55,9 @@ class StageMap:
         best: tuple[int, str, str] | None = None
         for paper, prefixes in self.points:
             for prefix in prefixes:
-                if _is_under(name, prefix) and (best is None or len(prefix) > best[0]):
+                # The longest model prefix wins; on a tie the more specific paper point (`conv1.conv1_1` within
+                # `conv1`), since the layer is then under both.
+                if _is_under(name, prefix) and (best is None or (len(prefix), len(paper)) > (best[0], len(best[1]))):
                     best = (len(prefix), paper, prefix)
         shortcut = any(fnmatchcase(name, pattern) for pattern in self.shortcuts)
         if best is None:

@@ -203,6 +203,8 @@ def test_a_stage_map_renames_to_the_paper_points() -> None:
     assert torchvision_like.rename("layer2.0.downsample.0") == "conv3_x.conv3_1.shortcut.downsample.0"
     assert torchvision_like.rename("layer20.conv") == "layer20.conv"  # a prefix ends at a separator
     assert torchvision_like.rename("fc") == "fc"
+    nested = StageMap.of({"conv1": ["features.0", "features.2"], "conv1.conv1_1": "features.0"})
+    assert (nested.rename("features.0"), nested.rename("features.2")) == ("conv1.conv1_1", "conv1")
     keras_like = StageMap.of({"conv2_x": "conv2"}, ["*_0_conv"])
     assert keras_like.rename("conv2_block1_0_conv") == "conv2_x.shortcut.block1_0_conv"
     assert keras_like.rename("conv2_block1_1_conv") == "conv2_x.block1_1_conv"
