@@ -113,6 +113,11 @@ def _same(module: nn.Module, real: Forward) -> Forward:
     return lambda x: x
 
 
+def _same_4d(module: nn.Module, real: Forward) -> Forward:
+    """A shape-preserving layer whose real forward needs a 4-d input (local response normalisation)."""
+    return lambda x: x if x.dim() == 4 else real(x)
+
+
 _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.Conv2d: _conv,
     nn.MaxPool2d: _maxpool,
@@ -120,6 +125,7 @@ _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.Linear: _linear,
     nn.ZeroPad2d: _zeropad,
     nn.BatchNorm2d: _batchnorm,
+    nn.LocalResponseNorm: _same_4d,
     nn.ReLU: _same,
     nn.Softmax: _same,
     nn.Dropout: _same,
