@@ -134,3 +134,33 @@ def test_downsampling_in_the_wrong_block_is_caught_though_stage_sizes_match(torc
     assert size.status == "match"
     caption = compare.judge(_claim("he2016_resnet/text/table1_caption_conv3_1/resnet50"), trace)
     assert (caption.status, caption.measured) == ("mismatch", "1")
+
+
+def test_a_branch_printed_with_0_filters_is_one_the_model_leaves_out() -> None:
+    """BN-Inception's Figure 5 prints `#1×1` 0 for the stride-2 modules: an absent `branch1` measures 0 channels,
+    a present one its filters; a missing module, or a missing point that is no branch, stays an error."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from paperverify.printed import Interval
+    from paperverify.trace import LayerRecord, Trace
+
+    claim = replace(
+        _claim("szegedy2015_googlenet/table1/googlenet/inception_3a.branch1/channels"),
+        printed="0",
+        expected=Interval.exactly(Decimal(0)),
+        point="inception_3c.branch1",
+        layers=("inception_3c.branch1",),
+    )
+
+    def trace(*names: str) -> Trace:
+        layers = tuple(LayerRecord(name, "conv2d", ((28, 28, 3),), (14, 14, 8), 0, 0, 0) for name in names)
+        return Trace("torch", (28, 28, 3), layers)
+
+    absent = compare.judge(claim, trace("inception_3c.branch2.conv", "inception_3c.branch4.pool"))
+    assert (absent.status, absent.measured) == ("match", "0")
+    present = compare.judge(claim, trace("inception_3c.branch1.conv", "inception_3c.branch2.conv"))
+    assert (present.status, present.measured) == ("mismatch", "8")
+    assert compare.judge(claim, trace("inception_3b.branch2.conv")).status == "error"
+    not_a_branch = replace(claim, point="inception_3c.proj", layers=("inception_3c.proj",))
+    assert compare.judge(not_a_branch, trace("inception_3c.branch2.conv")).status == "error"
