@@ -25,3 +25,10 @@ register(
     keras="implementations.keras.googlenet",
     torch="implementations.torch.googlenet",
 )
+
+register(
+    "bninception",
+    ["bn_inception"],
+    keras="implementations.keras.bninception",
+    torch="implementations.torch.bninception",
+)
