@@ -391,9 +391,16 @@ for _name, _pattern, _replacement in [
     ("toml: column section renamed", r'^\[tables\.columns\."(.+)"\]$', r'[tables.columns."\1 "]'),
     ("toml: tolerance reason removed", r"^reason = ", "reasons = "),
     ("toml: string not closed", r'^(\w+) = "([^"]*)"$', r'\1 = "\2'),
-    ("toml: duplicate table id", r'^id = "text"$', 'id = "table1"'),
 ]:
     DAMAGES[_name] = lambda folder, data, p=_pattern, r=_replacement: _edit_toml_line(folder, data, p, r)
+
+
+@damage("toml: duplicate table id")
+def _(folder: Path, data: st.DataObject) -> Expect:
+    """The statements table takes the id of the paper's first table (`table1`, `figure5`)."""
+    first = re.findall(r'^id = "(\w+)"$', _toml(folder).read_text(encoding="utf-8"), flags=re.MULTILINE)[1]
+    assume(first != "text")
+    return _edit_toml_line(folder, data, r'^id = "text"$', f'id = "{first}"')
 
 
 @damage("toml: section header deleted")
