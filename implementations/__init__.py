@@ -47,3 +47,10 @@ register(
     keras="implementations.keras.lenet5",
     torch="implementations.torch.lenet5",
 )
+
+register(
+    "bninception",
+    ["bn_inception"],
+    keras="implementations.keras.bninception",
+    torch="implementations.torch.bninception",
+)

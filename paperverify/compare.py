@@ -11,7 +11,7 @@ from paperverify.counting import WEIGHT_KINDS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import LayerRecord, Trace, longest_path
+from paperverify.trace import BRANCH, LayerRecord, Trace, longest_path
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -146,6 +146,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return sum(prod(trace.point(point).output_shape) for point in claim.layers)
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
+        if quantity == "channels" and _absent_branch(trace, claim.layers):
+            return 0
         raise KeyError(f"no layer under {list(claim.layers)}")
     if quantity == "depth":  # weight layers under the named points: "8 conv. and 3 FC layers"
         return sum(1 for layer in layers if layer.kind in WEIGHT_KINDS and not layer.on_shortcut)
@@ -160,6 +162,16 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
     if quantity == "layer_connections":
         return sum(layer.connections for layer in layers)
     return sum(layer.macs for layer in layers)  # layer_macs
+
+
+def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:
+    """Whether `points` is one parallel branch `P.branch<N>` that the model leaves out while `P` exists: a paper
+    prints such a branch's filters as 0 (BN-Inception's Figure 5, `#1×1` of the stride-2 modules), and it
+    contributes 0 channels to the concatenation."""
+    if len(points) != 1:
+        return False
+    parent, _, last = points[0].rpartition(".")
+    return bool(parent) and BRANCH.match(last) is not None and bool(trace.under((parent,)))
 
 
 def _downsampling(size_in: int, size_out: int) -> Decimal:

@@ -1,11 +1,11 @@
 """Values as papers print them, and the tolerance their printed precision implies.
 
-`3.8×10^9` states a value in [3.75, 3.85)×10^9; `569` one in [568.5, 569.5); `56×56` is an exact
-shape. Digits may be grouped in threes by commas (`60,000`) or, as the Proceedings of the IEEE prints them,
-by a space (`122 304`; a thin or narrow no-break space counts as a space), never by both. Parsing uses
-`Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes K, M, G scale by powers
-of 1000, or of 1024 where a table's column says its prefixes are binary (GoogLeNet's params column: `112K` is
-112 × 1024).
+`3.8×10^9` states a value in [3.75, 3.85)×10^9 (also printed `3.8 · 10^9`, with a centred dot as the
+multiplication sign); `569` one in [568.5, 569.5); `56×56` is an exact shape. Digits may be grouped in
+threes by commas (`60,000`) or, as the Proceedings of the IEEE prints them, by a space (`122 304`; a thin or
+narrow no-break space counts as a space), never by both. Parsing uses `Decimal`, so the bounds are the
+printed digits, not binary approximations. Suffixes K, M, G scale by powers of 1000, or of 1024 where a
+table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 × 1024).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 _NUMBER = re.compile(
     r"^(?P<mantissa>\d+(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+)?(?:\.\d+)?)"
-    r"(?:\s*×\s*10\^(?P<exponent>[+-]?\d+))?"
+    r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?\d+))?"
     r"\s*(?P<suffix>[KMGB])?$"
 )
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9}
@@ -123,12 +123,12 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
 
 
 def unit_of(text: str) -> str:
-    """The scale a printed number carries after its digits, spaces removed: `3.8×10^9` -> `×10^9`,
-    `25.6M` -> `M`, `569` -> ``. PrintedValueError if the text is not a number."""
+    """The scale a printed number carries after its digits, spaces removed: `3.8×10^9` and `3.8 · 10^9` ->
+    `×10^9`, `25.6M` -> `M`, `569` -> ``. PrintedValueError if the text is not a number."""
     match = _NUMBER.match(text.strip())
     if not match:
         raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
-    return "".join(text.strip()[match.end("mantissa") :].split())
+    return "".join(text.strip()[match.end("mantissa") :].split()).replace("·", "×")
 
 
 def parse_shape(text: str) -> tuple[int, ...]:

@@ -6,6 +6,8 @@ VGG Table 1 writes `conv3-64` (conv⟨receptive field size⟩-⟨number of chann
 `FC-4096` and `soft-max`; stacked layers of one cell are separated by commas (`conv3-64, LRN`).
 A kernel may print its depth, the input channels each kernel sees (AlexNet, Sec. 3.5: "256 kernels of size
 5 × 5 × 48" is `5×5×48, 256`); a grouped convolution's kernels see its input channels divided by the groups.
+BN-Inception's Figure 5 writes an Inception module's pooling branch as `avg + 32` (an average pool, then
+a projection to 32 channels) or `max + pass through` (a max pool whose output is concatenated as it is).
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -22,9 +24,10 @@ _POOL = re.compile(r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average)\s+pool(?:,\s
 _FC = re.compile(r"^(?P<units>\d+)-d\s+fc$")
 _VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
 _VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
+_POOL_PROJ = re.compile(r"^(?P<op>avg|max)\s*\+\s*(?:(?P<channels>\d+)|pass through)$")
 #: Layers printed by a bare name, with no attribute.
 _NAMED = {"softmax": "softmax", "soft-max": "softmax", "maxpool": "maxpool", "LRN": "lrn"}
-_POOL_KIND = {"max": "maxpool", "average": "avgpool"}
+_POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,10 @@ class LayerSpec:
 def parse_structure(text: str) -> tuple[LayerSpec, ...]:
     """Parse a structure cell into the layers it prints, brackets expanded by their repeat count."""
     cleaned = " ".join(text.split())
+    if pool_proj := _POOL_PROJ.match(cleaned):
+        pool = LayerSpec(_POOL_KIND[pool_proj["op"]])
+        channels = pool_proj["channels"]
+        return (pool,) if channels is None else (pool, LayerSpec("conv2d", None, int(channels)))
     bracket = _BRACKET.match(cleaned)
     if bracket:
         body = tuple(_parse_item(item) for item in bracket["body"].split(";"))
@@ -66,7 +73,8 @@ def _parse_item(text: str) -> LayerSpec:
     if spec is None:
         raise PrintedValueError(
             "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '5×5×48, 256', '3×3 max pool, stride 2', "
-            "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096' or 'soft-max'. "
+            "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096', 'soft-max', "
+            "'avg + 32' or 'max + pass through'. "
             f"Received: {text.strip()!r}"
         )
     return spec

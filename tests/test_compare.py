@@ -217,3 +217,33 @@ def test_neurons_are_the_values_a_point_outputs(torch_threads: int) -> None:
     assert (unpadded.status, unpadded.measured) == ("mismatch", str(54 * 54 * 96))
     total = compare.judge(_claim("krizhevsky2012_alexnet/text/abstract_neurons"), _alexnet_trace())
     assert total.measured == str(290400 + 186624 + 64896 * 2 + 43264 + 4096 * 2 + 1000)
+
+
+def test_a_branch_printed_with_0_filters_is_one_the_model_leaves_out() -> None:
+    """BN-Inception's Figure 5 prints `#1×1` 0 for the stride-2 modules: an absent `branch1` measures 0 channels,
+    a present one its filters; a missing module, or a missing point that is no branch, stays an error."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from paperverify.printed import Interval
+    from paperverify.trace import LayerRecord, Trace
+
+    claim = replace(
+        _claim("szegedy2015_googlenet/table1/googlenet/inception_3a.branch1/channels"),
+        printed="0",
+        expected=Interval.exactly(Decimal(0)),
+        point="inception_3c.branch1",
+        layers=("inception_3c.branch1",),
+    )
+
+    def trace(*names: str) -> Trace:
+        layers = tuple(LayerRecord(name, "conv2d", ((28, 28, 3),), (14, 14, 8), 0, 0, 0) for name in names)
+        return Trace("torch", (28, 28, 3), layers)
+
+    absent = compare.judge(claim, trace("inception_3c.branch2.conv", "inception_3c.branch4.pool"))
+    assert (absent.status, absent.measured) == ("match", "0")
+    present = compare.judge(claim, trace("inception_3c.branch1.conv", "inception_3c.branch2.conv"))
+    assert (present.status, present.measured) == ("mismatch", "8")
+    assert compare.judge(claim, trace("inception_3b.branch2.conv")).status == "error"
+    not_a_branch = replace(claim, point="inception_3c.proj", layers=("inception_3c.proj",))
+    assert compare.judge(not_a_branch, trace("inception_3c.branch2.conv")).status == "error"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperverify.printed import PrintedValueError, parse_number, parse_shape
+from paperverify.printed import PrintedValueError, parse_number, parse_shape, unit_of
 from paperverify.structure import LayerSpec, parse_structure
 from paperverify.tables import TableValidationError, check_paper, load_claims
 
@@ -162,6 +162,7 @@ def test_all_problems_are_reported_together(paper: Path) -> None:
         ("122 304", "122303.5", "122304.5"),  # digits grouped by a space, as Proc. IEEE prints them
         ("345\u2009308", "345307.5", "345308.5"),  # by a thin space
         ("60 000", "59999.5", "60000.5"),
+        ("13.6 · 10^6", "13.55e6", "13.65e6"),
     ],
 )
 def test_tolerance_comes_from_printed_precision(text: str, low: str, high: str) -> None:
@@ -209,6 +210,23 @@ def test_shapes_and_structures_parse() -> None:
     )
     with pytest.raises(PrintedValueError, match="Received: '3×3 conv'"):
         parse_structure("[3×3 conv; 3×3, 64] ×2")
+
+
+def test_a_centred_dot_is_a_multiplication_sign() -> None:
+    """BN-Inception (arXiv 1502.03167v3, Sec. 4.2, p. 6) prints "13.6 · 10^6 parameters": its unit is ×10^6."""
+    assert parse_number("13.6 · 10^6").value == parse_number("13.6×10^6").value == Decimal("13.6e6")
+    assert unit_of("13.6 · 10^6") == unit_of("13.6×10^6") == "×10^6"
+    with pytest.raises(PrintedValueError, match="Received"):
+        parse_number("13.6 · 10")
+
+
+def test_inception_pool_projection_notation_parses() -> None:
+    """BN-Inception's Figure 5 (arXiv 1502.03167v3, p. 11), column 'Pool +proj'."""
+    assert parse_structure("avg + 32") == (LayerSpec("avgpool"), LayerSpec("conv2d", None, 32))
+    assert parse_structure("max + 128") == (LayerSpec("maxpool"), LayerSpec("conv2d", None, 128))
+    assert parse_structure("max + pass through") == (LayerSpec("maxpool"),)
+    with pytest.raises(PrintedValueError, match="Received: 'min \\+ 32'"):
+        parse_structure("min + 32")
 
 
 def test_input_size_of_the_wrong_type(paper: Path) -> None:
