@@ -91,3 +91,36 @@ def test_a_subclass_is_not_stood_in_for() -> None:
         pass
 
     assert stand_in(Custom(3, 3, 3)) is None
+
+
+def test_a_functional_concatenation_is_the_output_of_its_module(torch_threads: int) -> None:
+    """torchvision's Inception joins its branches with torch.cat in its own forward: the probe records that
+    as `<module>.cat`, so the module's named point is the concatenation, not its last branch."""
+    import torch
+    from torch import nn
+
+    from paperverify.probes.probe_torch import probe_model
+
+    class Joined(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.branch1 = nn.Conv2d(3, 8, 1)
+            self.branch2 = nn.Conv2d(3, 16, 3, padding=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cat([self.branch1(x), self.branch2(x)], 1)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = Joined()
+            self.head = nn.Conv2d(24, 4, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(torch.concat([self.block(x)], dim=1))
+
+    trace = probe_model(Net(), (8, 8, 3))
+    assert [layer.name for layer in trace.layers] == ["block.branch1", "block.branch2", "block.cat", "cat", "head"]
+    assert trace.point("block").output_shape == (8, 8, 24)
+    assert trace.point("block.cat").kind == "concat" and trace.point("block.cat").macs == 0
+    assert torch.cat is torch._C._VariableFunctions.cat  # the probe put torch.cat back

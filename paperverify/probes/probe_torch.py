@@ -4,13 +4,14 @@ on a meta tensor with a hook on every leaf module."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.modules.module import register_module_forward_hook
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 from paperverify.counting import count_macs
 from paperverify.probes import shape_rules
@@ -116,16 +117,27 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     leaves = [(name, module) for name, module in modules if name and not module._modules]
     for _, module in modules:  # model.eval(), without nn.Module.__setattr__'s cost on every module
         module.__dict__["training"] = False
-    calls: list[tuple[str, nn.Module, tuple[torch.Size, ...], torch.Size]] = []
+    calls: list[tuple[str, nn.Module, tuple[torch.Size, ...], torch.Size | None]] = []
     names = {id(module): name for name, module in leaves}
+    containers = {id(module): name for name, module in modules if module._modules}
+    running: list[str | None] = []  # the modules whose forward is running: a container's name, None for a leaf
+
+    def enter(module: nn.Module, inputs: tuple[Any, ...]) -> None:
+        running.append(containers.get(id(module)))
 
     def record(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        running.pop()
         name = names.get(id(module))
         if name is not None:
             calls.append((name, module, tuple(t.shape for t in inputs if isinstance(t, torch.Tensor)), _shape(output)))
 
-    # One global hook: a handle per module costs ~30 µs to create, more than the module's meta forward.
-    handle = register_module_forward_hook(record)
+    def concatenated(inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if running and running[-1] is not None:  # a container's own torch.cat, not one inside a layer
+            name = f"{running[-1]}.cat" if running[-1] else "cat"
+            calls.append((name, _CONCAT, tuple(t.shape for t in inputs), output.shape))
+
+    # One global hook of each kind: a handle per module costs ~30 µs to create, more than its meta forward.
+    handles = (register_module_forward_pre_hook(enter), register_module_forward_hook(record))
     stood_in = []
     for _, module in leaves:
         forward = shape_rules.stand_in(module)
@@ -134,15 +146,51 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
             stood_in.append(module)
     try:
         height, width, channels = input_shape
-        with torch.no_grad():
+        with torch.no_grad(), _concatenations(concatenated):
             model(torch.empty(1, channels, height, width, device="meta"))
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
         for module in stood_in:
             del module.__dict__["forward"]
     return Trace(
         "torch", tuple(input_shape), tuple(_record(*call) for call in calls if kind_of(call[0], call[1]) != "identity")
     )
+
+
+class _Concat(nn.Module):
+    """Stands for a torch.cat a module's forward calls itself (torchvision's Inception joins its branches so)."""
+
+    paperverify_kind = "concat"
+
+
+_CONCAT = _Concat()
+_CAT_FUNCTIONS = ("cat", "concat", "concatenate")
+
+
+@contextmanager
+def _concatenations(report: Callable[[tuple[torch.Tensor, ...], torch.Tensor], None]) -> Iterator[None]:
+    """While inside, every `torch.cat` (and its aliases) is reported, so a module that joins its branches
+    functionally (torchvision's Inception) still shows its output: its named point is the concatenation, not
+    its last branch. The functions are swapped on the torch module for the probe only (a TorchFunctionMode
+    would see every call of the forward pass, at a cost on every probe)."""
+    originals = {name: getattr(torch, name) for name in _CAT_FUNCTIONS}
+
+    def wrap(function: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+        def concatenate(tensors: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
+            output = function(tensors, *args, **kwargs)
+            report(tuple(tensors), output)
+            return output
+
+        return concatenate
+
+    for name, function in originals.items():
+        setattr(torch, name, wrap(function))
+    try:
+        yield
+    finally:
+        for name, function in originals.items():
+            setattr(torch, name, function)
 
 
 def _shape(output: Any) -> torch.Size | None:
