@@ -47,3 +47,10 @@ register(
     keras="implementations.keras.lenet5",
     torch="implementations.torch.lenet5",
 )
+
+register(
+    "densenet",
+    ["densenet121", "densenet169", "densenet201", "densenet264"],
+    keras="implementations.keras.densenet",
+    torch="implementations.torch.densenet",
+)
