@@ -54,3 +54,10 @@ register(
     keras="implementations.keras.bninception",
     torch="implementations.torch.bninception",
 )
+
+register(
+    "densenet",
+    ["densenet121", "densenet169", "densenet201", "densenet264"],
+    keras="implementations.keras.densenet",
+    torch="implementations.torch.densenet",
+)

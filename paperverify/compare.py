@@ -7,7 +7,7 @@ from decimal import Decimal
 from math import prod
 from typing import NamedTuple
 
-from paperverify.counting import WEIGHT_KINDS
+from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
@@ -205,17 +205,29 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
 
 
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
+    kernel = _window(layer)
     found = LayerSpec(
         layer.kind,
-        layer.kernel[0] if layer.kernel and spec.kernel is not None else None,
+        kernel[0] if kernel and spec.kernel is not None else None,
         layer.channels if spec.channels is not None else None,
         layer.stride[0] if layer.stride and spec.stride is not None else None,
         _kernel_depth(layer) if spec.depth is not None else None,
     )
-    square = layer.kernel is None or spec.kernel is None or layer.kernel[0] == layer.kernel[1]
+    square = kernel is None or spec.kernel is None or kernel[0] == kernel[1]
     if found != spec or not square:
-        return f"{found} (kernel {layer.kernel}, stride {layer.stride})"
+        return f"{found} (kernel {kernel}, stride {layer.stride})"
     return ""
+
+
+def _window(layer: LayerRecord) -> tuple[int, int] | None:
+    """A layer's kernel. A global pool (a pooling layer without a kernel of its own that gives 1×1 or a vector)
+    pools its whole input: DenseNet Table 1's "7×7 global average pool" is a global pool over a 7×7 map."""
+    if layer.kernel is not None or layer.kind not in POOLING_KINDS or not layer.input_shapes:
+        return layer.kernel
+    source, output = layer.input_shapes[0], layer.output_shape
+    if len(source) == 3 and (len(output) == 1 or output[:2] == (1, 1)):
+        return (source[0], source[1])
+    return None
 
 
 def _kernel_depth(layer: LayerRecord) -> int | None:

@@ -4,6 +4,9 @@ ResNet Table 1 writes a stage as `[1×1, 64; 3×3, 64; 1×1, 256] ×3` (a bracke
 three times), a single layer as `7×7, 64, stride 2`, and a head as `average pool, 1000-d fc, softmax`.
 VGG Table 1 writes `conv3-64` (conv⟨receptive field size⟩-⟨number of channels⟩), `maxpool`, `LRN`,
 `FC-4096` and `soft-max`; stacked layers of one cell are separated by commas (`conv3-64, LRN`).
+DenseNet Table 1 writes a convolution without its filters, `7×7 conv, stride 2` and `[1×1 conv; 3×3 conv] ×6`
+(the filters follow from the growth rate), `7×7 global average pool` (a global pool over a 7×7 map) and
+`1000D fully-connected`.
 A kernel may print its depth, the input channels each kernel sees (AlexNet, Sec. 3.5: "256 kernels of size
 5 × 5 × 48" is `5×5×48, 256`); a grouped convolution's kernels see its input channels divided by the groups.
 BN-Inception's Figure 5 writes an Inception module's pooling branch as `avg + 32` (an average pool, then
@@ -20,14 +23,17 @@ from paperverify.printed import PrintedValueError
 
 _BRACKET = re.compile(r"^\[(?P<body>[^\]]+)\]\s*×\s*(?P<repeat>\d+)$")
 _CONV = re.compile(r"^(?P<k>\d+)×(?P=k)(?:×(?P<depth>\d+))?,\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
-_POOL = re.compile(r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$")
-_FC = re.compile(r"^(?P<units>\d+)-d\s+fc$")
+_KERNEL_CONV = re.compile(r"^(?P<k>\d+)×(?P=k)\s+conv(?:,\s*stride\s+(?P<stride>\d+))?$")
+_POOL = re.compile(
+    r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average|global average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$"
+)
+_FC = re.compile(r"^(?P<units>\d+)(?:-d\s+fc|D\s+fully-connected)$")
 _VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
 _VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
 _POOL_PROJ = re.compile(r"^(?P<op>avg|max)\s*\+\s*(?:(?P<channels>\d+)|pass through)$")
 #: Layers printed by a bare name, with no attribute.
 _NAMED = {"softmax": "softmax", "soft-max": "softmax", "maxpool": "maxpool", "LRN": "lrn"}
-_POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool"}
+_POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool", "global average": "avgpool"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ def _parse_item(text: str) -> LayerSpec:
         raise PrintedValueError(
             "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '5×5×48, 256', '3×3 max pool, stride 2', "
             "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096', 'soft-max', "
-            "'avg + 32' or 'max + pass through'. "
+            "'avg + 32', 'max + pass through', '7×7 conv, stride 2', '7×7 global average pool' or "
+            "'1000D fully-connected'. "
             f"Received: {text.strip()!r}"
         )
     return spec
@@ -83,6 +90,8 @@ def _parse_item(text: str) -> LayerSpec:
 def _match_item(text: str) -> LayerSpec | None:
     if conv := _CONV.match(text):
         return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]), _int(conv["depth"]))
+    if conv := _KERNEL_CONV.match(text):
+        return LayerSpec("conv2d", int(conv["k"]), None, _int(conv["stride"]))
     if pool := _POOL.match(text):
         return LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"]))
     if fc := _FC.match(text) or _VGG_FC.match(text):

@@ -208,8 +208,8 @@ def test_shapes_and_structures_parse() -> None:
         LayerSpec("dense", None, 1000),
         LayerSpec("softmax"),
     )
-    with pytest.raises(PrintedValueError, match="Received: '3×3 conv'"):
-        parse_structure("[3×3 conv; 3×3, 64] ×2")
+    with pytest.raises(PrintedValueError, match="Received: '3×3 convolution'"):
+        parse_structure("[3×3 convolution; 3×3, 64] ×2")
 
 
 def test_a_centred_dot_is_a_multiplication_sign() -> None:
@@ -290,6 +290,20 @@ def test_a_kernel_prints_its_depth() -> None:
     assert str(LayerSpec("conv2d", 5, 256, None, 48)) == "conv2d 5×5×48 256"
     with pytest.raises(PrintedValueError, match="Received: '5×5×48'"):
         parse_structure("5×5×48")
+
+
+def test_densenet_notation_parses() -> None:
+    """DenseNet Table 1 (arXiv 1608.06993v5, p. 4): convolutions without their filters, a global pool with
+    its window, a fully-connected layer written 1000D."""
+    assert parse_structure("7×7 conv, stride 2") == (LayerSpec("conv2d", 7, None, 2),)
+    assert parse_structure("[1×1 conv; 3×3 conv] ×6") == (LayerSpec("conv2d", 1), LayerSpec("conv2d", 3)) * 6
+    assert parse_structure("2×2 average pool, stride 2") == (LayerSpec("avgpool", 2, None, 2),)
+    assert parse_structure("7×7 global average pool") == (LayerSpec("avgpool", 7),)
+    assert parse_structure("1000D fully-connected, softmax") == (LayerSpec("dense", None, 1000), LayerSpec("softmax"))
+    with pytest.raises(PrintedValueError, match="Received: '1000D fc'"):
+        parse_structure("1000D fc, softmax")
+    with pytest.raises(PrintedValueError, match="Received: '7×5 conv'"):
+        parse_structure("[7×5 conv; 3×3 conv] ×2")
 
 
 STATEMENTS_SIDECAR = (

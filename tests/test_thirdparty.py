@@ -37,6 +37,7 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     assert document["problems"] == []
     expected = {("he2016_resnet", v) for v in ("resnet50", "resnet101", "resnet152")}
     expected |= {("simonyan2015_vgg", v) for v in ("vgg16", "vgg19")}
+    expected |= {("huang2017_densenet", v) for v in ("densenet121", "densenet169", "densenet201")}
     assert {(model["paper"], model["variant"]) for model in document["models"]} == expected
     loaded = sum(len(select_claims(paper, variant)) for paper, variant in expected)
     assert document["checks_loaded"] == len(document["records"]) == loaded

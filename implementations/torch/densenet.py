@@ -1,0 +1,173 @@
+"""DenseNet in PyTorch (Huang et al., arXiv 1608.06993v5, Table 1, p. 4, and Sec. 3, pp. 3-4).
+
+Module names follow `implementations.specs.densenet` and match the Keras builders: conv1.conv, pool1.pool,
+dense_block1.layer1.conv1, dense_block1.layer1.concat, transition1.conv, classification.fc.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from implementations.specs.densenet import (
+    BN_EPSILON,
+    BOTTLENECK_WIDTH,
+    COMPRESSION,
+    GROWTH_RATE,
+    POOL_KERNEL,
+    POOL_STRIDE,
+    STEM_KERNEL,
+    STEM_STRIDE,
+    STEM_WIDTH,
+    TRANSITION_POOL,
+    DenseNetSpec,
+    check_options,
+    spec_for,
+    transition_channels,
+)
+
+
+class Concat(nn.Module):
+    """The concatenation [x_0, x_1, ..., x_l-1] of Eq. (2) (Sec. 3, p. 3), along the channels."""
+
+    paperverify_kind = "concat"
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return torch.cat(tensors, dim=1)
+
+
+def _bn_relu_conv(suffix: str, cin: int, cout: int, kernel: int, stride: int = 1) -> list[tuple[str, nn.Module]]:
+    """BN-ReLU-Conv (Table 1 caption, p. 4), the convolution zero-padded explicitly when strided."""
+    layers: list[tuple[str, nn.Module]] = [
+        (f"norm{suffix}", nn.BatchNorm2d(cin, eps=BN_EPSILON)),
+        (f"relu{suffix}", nn.ReLU()),
+    ]
+    padding = kernel // 2
+    if stride > 1:
+        layers.append((f"pad{suffix}", nn.ZeroPad2d(padding)))
+        padding = 0
+    layers.append((f"conv{suffix}", nn.Conv2d(cin, cout, kernel, stride, padding, bias=False)))
+    return layers
+
+
+class DenseLayer(nn.Module):
+    """H_l (Sec. 3, p. 3): BN-ReLU-Conv(1×1, 4k)-BN-ReLU-Conv(3×3, k) with the bottleneck, BN-ReLU-Conv(3×3, k)
+    without; its k feature-maps are concatenated after its input."""
+
+    def __init__(self, cin: int, growth_rate: int, bottleneck: bool) -> None:
+        super().__init__()
+        layers: list[tuple[str, nn.Module]] = []
+        width = cin
+        if bottleneck:
+            width = BOTTLENECK_WIDTH * growth_rate
+            layers += _bn_relu_conv("1", cin, width, 1)
+        layers += _bn_relu_conv("2", width, growth_rate, 3)
+        self.main = [name for name, _ in layers]
+        for name, module in layers:
+            self.add_module(name, module)
+        self.concat = Concat()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x
+        for name in self.main:
+            y = getattr(self, name)(y)
+        return self.concat(x, y)
+
+
+class DenseNet(nn.Module):
+    """Table 1's network: conv1, pool1, four dense blocks with transition layers between them, classification."""
+
+    def __init__(
+        self, spec: DenseNetSpec, *, growth_rate: int, compression: float, bottleneck: bool, num_classes: int
+    ) -> None:
+        super().__init__()
+        check_options(growth_rate, compression)
+        channels = STEM_WIDTH * growth_rate
+        self.conv1 = nn.Sequential(OrderedDict(_bn_relu_conv("", 3, channels, STEM_KERNEL, STEM_STRIDE)))
+        self.pool1 = nn.Sequential(
+            OrderedDict(pad=nn.ZeroPad2d(POOL_KERNEL // 2), pool=nn.MaxPool2d(POOL_KERNEL, POOL_STRIDE))
+        )
+        self.order = ["conv1", "pool1"]
+        for index, count in enumerate(spec.blocks, start=1):
+            layers = []
+            for number in range(1, count + 1):
+                layers.append((f"layer{number}", DenseLayer(channels, growth_rate, bottleneck)))
+                channels += growth_rate
+            self.add_module(f"dense_block{index}", nn.Sequential(OrderedDict(layers)))
+            self.order.append(f"dense_block{index}")
+            if index < len(spec.blocks):
+                out = transition_channels(channels, compression)
+                transition = [*_bn_relu_conv("", channels, out, 1), ("pool", nn.AvgPool2d(TRANSITION_POOL))]
+                self.add_module(f"transition{index}", nn.Sequential(OrderedDict(transition)))
+                self.order.append(f"transition{index}")
+                channels = out
+        self.classification = nn.Sequential(
+            OrderedDict(
+                pool=nn.AdaptiveAvgPool2d(1),
+                flatten=nn.Flatten(),
+                fc=nn.Linear(channels, num_classes),
+                softmax=nn.Softmax(dim=1),
+            )
+        )
+        self.order.append("classification")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for name in self.order:
+            x = getattr(self, name)(x)
+        return x
+
+
+def _densenet(depth: int, growth_rate: int, compression: float, bottleneck: bool, num_classes: int) -> DenseNet:
+    return DenseNet(
+        spec_for(depth),
+        growth_rate=growth_rate,
+        compression=compression,
+        bottleneck=bottleneck,
+        num_classes=num_classes,
+    )
+
+
+def densenet121(
+    *,
+    num_classes: int = 1000,
+    growth_rate: int = GROWTH_RATE,
+    compression: float = COMPRESSION,
+    bottleneck: bool = True,
+) -> DenseNet:
+    """DenseNet-121, Table 1 (p. 4), DenseNet-121 column."""
+    return _densenet(121, growth_rate, compression, bottleneck, num_classes)
+
+
+def densenet169(
+    *,
+    num_classes: int = 1000,
+    growth_rate: int = GROWTH_RATE,
+    compression: float = COMPRESSION,
+    bottleneck: bool = True,
+) -> DenseNet:
+    """DenseNet-169, Table 1 (p. 4), DenseNet-169 column."""
+    return _densenet(169, growth_rate, compression, bottleneck, num_classes)
+
+
+def densenet201(
+    *,
+    num_classes: int = 1000,
+    growth_rate: int = GROWTH_RATE,
+    compression: float = COMPRESSION,
+    bottleneck: bool = True,
+) -> DenseNet:
+    """DenseNet-201, Table 1 (p. 4), DenseNet-201 column."""
+    return _densenet(201, growth_rate, compression, bottleneck, num_classes)
+
+
+def densenet264(
+    *,
+    num_classes: int = 1000,
+    growth_rate: int = GROWTH_RATE,
+    compression: float = COMPRESSION,
+    bottleneck: bool = True,
+) -> DenseNet:
+    """DenseNet-264, Table 1 (p. 4), DenseNet-264 column."""
+    return _densenet(264, growth_rate, compression, bottleneck, num_classes)
