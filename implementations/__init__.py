@@ -61,3 +61,10 @@ register(
     keras="implementations.keras.densenet",
     torch="implementations.torch.densenet",
 )
+
+register(
+    "squeezenet",
+    ["squeezenet", "squeezenet_simple_bypass", "squeezenet_complex_bypass"],
+    keras="implementations.keras.squeezenet",
+    torch="implementations.torch.squeezenet",
+)
