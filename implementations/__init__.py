@@ -47,3 +47,10 @@ register(
     keras="implementations.keras.lenet5",
     torch="implementations.torch.lenet5",
 )
+
+register(
+    "mobilenet",
+    ["mobilenet_v1"],
+    keras="implementations.keras.mobilenet",
+    torch="implementations.torch.mobilenet",
+)
