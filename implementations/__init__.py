@@ -68,3 +68,10 @@ register(
     keras="implementations.keras.squeezenet",
     torch="implementations.torch.squeezenet",
 )
+
+register(
+    "mobilenet",
+    ["mobilenet_v1"],
+    keras="implementations.keras.mobilenet",
+    torch="implementations.torch.mobilenet",
+)

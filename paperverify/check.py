@@ -119,11 +119,19 @@ def framework_of(model: Any) -> str:
     )
 
 
-def select_claims(paper: str, variant: str | None, tables: Iterable[Path | str] = (), hint: str = "") -> list[Claim]:
+def select_claims(
+    paper: str,
+    variant: str | None,
+    tables: Iterable[Path | str] = (),
+    hint: str = "",
+    config: Mapping[str, Any] | None = None,
+) -> list[Claim]:
     """The claims of `paper` about `variant`; CheckError naming the papers or variants there are.
 
     Without a variant, the one the paper describes is taken, or the one whose name `hint` (e.g. the
-    callable's name, `ResNet50`) spells; otherwise the variant must be given.
+    callable's name, `ResNet50`) spells; otherwise the variant must be given. `config` keeps the claims about
+    one configuration: those whose builder options hold these values (`input_size`: the size a claim is
+    checked at), e.g. `{"alpha": 0.5, "input_size": 160}` for MobileNet's 0.5 MobileNet-160.
     """
     claims = load_claims([*default_roots(), *(Path(t) for t in tables)])
     papers = sorted({claim.source.paper for claim in claims})
@@ -139,7 +147,17 @@ def select_claims(paper: str, variant: str | None, tables: Iterable[Path | str] 
             raise CheckError(f"paper {paper!r} describes several variants; give one with --variant: {variants}")
     if variant not in variants:
         raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r}. Variants: {variants}")
-    return [claim for claim in of_paper if claim.config.variant == variant]
+    chosen = [claim for claim in of_paper if claim.config.variant == variant]
+    if config:
+        chosen = [claim for claim in chosen if _configured(claim, config)]
+        if not chosen:
+            raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r} with config {dict(config)}")
+    return chosen
+
+
+def _configured(claim: Claim, config: Mapping[str, Any]) -> bool:
+    options = {**claim.config.kwargs(), "input_size": claim.config.input_size}
+    return all(key in options and options[key] == value for key, value in config.items())
 
 
 def probe_external(model: Any, framework: str, input_size: int, channels: int = 3) -> Trace:
@@ -164,13 +182,15 @@ def verify(
     tables: Iterable[Path | str] = (),
     deviations: Iterable[Deviation] = (),
     name: str | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> Verification:
     """Judge `model` against every claim `paper` makes about `variant`.
 
     `stage_map` maps paper points to the model's layer names (`{"conv3_x": "layer2"}`), `input_size` is
     the side of the square input a PyTorch model is probed at (default: the paper's; a Keras model is
     probed at its own input), `tables` adds folders of reference tables, `deviations` are recorded
-    deliberate differences. A model that cannot be probed gives `error` verdicts, not an exception.
+    deliberate differences, `config` keeps the claims about one configuration (see `select_claims`). A model
+    that cannot be probed gives `error` verdicts, not an exception.
     """
     from paperverify import report as reports
 
@@ -183,7 +203,7 @@ def verify(
                 f"{label}: a Keras model is checked at its own input, {shape}, not at input_size={input_size}. "
                 f"Build it at that size instead (e.g. --kwarg input_shape=({input_size},{input_size},3))."
             )
-    claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2])
+    claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2], config=config)
     chosen = claims[0].config.variant
     channels = registry.get(chosen).input_channels
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)

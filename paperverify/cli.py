@@ -66,7 +66,7 @@ def check(args: argparse.Namespace) -> int:
     formats = _formats(args.format)
     stage_map = parse_entries(args.map or [])
     kwargs = parse_kwargs(args.kwarg or [])
-    entry = known(args.target, args.paper)
+    entry = known(args.target, args.paper, kwargs)
     if entry is not None:
         stage_map = entry.stage_map.merged(stage_map)
         print(
@@ -86,6 +86,7 @@ def check(args: argparse.Namespace) -> int:
         tables=args.tables or [],
         deviations=entry.deviations if entry else (),
         name=args.target,
+        config=dict(entry.config) if entry and parse_kwargs(entry.kwargs) == kwargs else None,
     )
     print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
     _print_terminal(result.report, [framework])

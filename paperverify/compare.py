@@ -16,6 +16,8 @@ from paperverify.trace import BRANCH, LayerRecord, Trace, longest_path
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
 STRUCTURE_KINDS = frozenset({"conv2d", "dense", "maxpool", "avgpool", "softmax"})
+#: A printed layer of this kind ("Pool 7 × 7", MobileNet Table 1's filter shape) is any pooling layer.
+ANY_POOL = "pool"
 
 STATUSES = ("match", "mismatch", "erratum", "error")
 
@@ -85,7 +87,7 @@ def error(claim: Claim, framework: str, detail: str) -> Verdict:
 
 def describe(claim: Claim) -> str:
     """The expected value of a claim as text: an interval, a shape, or the printed layers."""
-    if claim.quantity == "output_shape":
+    if claim.quantity in ("output_shape", "input_shape"):
         return "×".join(map(str, claim.expected))
     if claim.quantity == "structure":
         return f"{len(claim.expected)} layers: " + "; ".join(map(str, claim.expected))
@@ -99,6 +101,8 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         shape = trace.point(claim.point).output_shape
         text = "×".join(map(str, shape))
         return _Outcome(_same_shape(shape, expected), describe(claim), text, detail=f"at {claim.point}")
+    if quantity == "input_shape":
+        return _compare_input_shape(claim, trace)
     if quantity == "structure":
         return _compare_structure(claim, trace)
     value = _number(quantity, claim, trace)
@@ -111,6 +115,18 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
     return _Outcome(
         value in interval, str(interval), _plain(Decimal(value)), f"{_plain(deviation, sign=True)}{percent}", relative
     )
+
+
+def _compare_input_shape(claim: Claim, trace: Trace) -> _Outcome:
+    """The shape each of the row's named points receives: the first input of its first layer."""
+    for point in claim.layers:
+        layers = trace.under((point,))
+        if not layers:
+            raise KeyError(f"no layer at named point {point!r}")
+        shape = layers[0].input_shapes[0]
+        if not _same_shape(shape, claim.expected):
+            return _Outcome(False, describe(claim), "×".join(map(str, shape)), detail=f"into {point}")
+    return _Outcome(True, describe(claim), "×".join(map(str, shape)), detail=f"into {claim.layers[0]}")
 
 
 def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
@@ -161,6 +177,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return sum(layer.params for layer in layers)
     if quantity == "layer_connections":
         return sum(layer.connections for layer in layers)
+    if quantity == "macs_share":
+        return (Decimal(sum(layer.macs for layer in layers)) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
     return sum(layer.macs for layer in layers)  # layer_macs
 
 
@@ -207,7 +225,7 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
     kernel = _window(layer)
     found = LayerSpec(
-        layer.kind,
+        ANY_POOL if spec.kind == ANY_POOL and layer.kind in POOLING_KINDS else layer.kind,
         kernel[0] if kernel and spec.kernel is not None else None,
         layer.channels if spec.channels is not None else None,
         layer.stride[0] if layer.stride and spec.stride is not None else None,

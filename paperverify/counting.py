@@ -6,8 +6,8 @@ with a connection table (`links` connected (input map, output map) pairs, as LeN
 times a coefficient, plus a bias): Hout·Wout·C, one multiply per unit (the window sum is additions, the
 bias an addition). Euclidean RBF (y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one
 multiply-accumulate of a squared difference per connection. Normalisation (batch and local response),
-activations, pooling, padding, reshaping, concatenation and element-wise additions count zero multiply-adds
-(DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
+activations, pooling, padding, reshaping (flatten, reshape), concatenation and element-wise additions count
+zero multiply-adds (DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -77,6 +77,7 @@ COUNTERS: dict[str, Counter] = {
     "avgpool": _zero,
     "add": _zero,
     "flatten": _zero,
+    "reshape": _zero,
     "pad": _zero,
     "pad_channels": _zero,
     "dropout": _zero,
@@ -159,7 +160,19 @@ CONNECTION_COUNTERS: dict[str, ConnectionCounter] = {
     "subsample": _subsample_connections,
     "rbf": _rbf_connections,
     **dict.fromkeys(
-        ("relu", "tanh", "softmax", "maxpool", "avgpool", "add", "flatten", "pad", "pad_channels", "dropout"),
+        (
+            "relu",
+            "tanh",
+            "softmax",
+            "maxpool",
+            "avgpool",
+            "add",
+            "flatten",
+            "reshape",
+            "pad",
+            "pad_channels",
+            "dropout",
+        ),
         _no_connections,
     ),
 }

@@ -241,7 +241,7 @@ def _divergences(divergences: list[dict[str, Any]]) -> str:
     if not divergences:
         return (
             "<section>\n<h2>First divergence</h2>\n"
-            '<p class="note">None: no output-shape, structure or stride claim fails.</p>\n</section>'
+            '<p class="note">None: no output-shape, input-shape, structure or stride claim fails.</p>\n</section>'
         )
     rows = "\n".join(
         f"<tr><td>{_e(item['paper'])} {_e(item['label'])}</td><td>{_e(item['variant'])}</td>"

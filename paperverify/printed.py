@@ -5,7 +5,8 @@ multiplication sign); `569` one in [568.5, 569.5); `56×56` is an exact shape. D
 threes by commas (`60,000`) or, as the Proceedings of the IEEE prints them, by a space (`122 304`; a thin or
 narrow no-break space counts as a space), never by both. Parsing uses `Decimal`, so the bounds are the
 printed digits, not binary approximations. Suffixes K, M, G scale by powers of 1000, or of 1024 where a
-table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 × 1024).
+table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 × 1024). A percentage is a
+number in hundredths: `94.86%` states a value in [0.94855, 0.94865).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from decimal import Decimal, InvalidOperation
 _NUMBER = re.compile(
     r"^(?P<mantissa>\d+(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+)?(?:\.\d+)?)"
     r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?\d+))?"
-    r"\s*(?P<suffix>[KMGB])?$"
+    r"\s*(?P<suffix>[KMGB%])?$"
 )
-_SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9}
+_SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9, "%": -2}
 _BINARY_POWER = {"K": 1, "M": 2, "G": 3}
 _SHAPE = re.compile(r"^\d+(?:\s*×\s*\d+)*$")
 
@@ -72,6 +73,8 @@ class PrintedNumber:
             unit_text = "1024" if power == 1 else f"1024^{power}"
             return f"{mantissa}{scale}{self.binary_suffix} ({self.binary_suffix} = {unit_text})"
         mantissa = format((self.half_unit / Decimal(10) ** self.exponent).normalize(), "f")
+        if self.text.endswith("%") and self.exponent == -2:
+            return f"{mantissa}%"
         return f"{mantissa}×10^{self.exponent}" if self.exponent else mantissa
 
     def scaled(self, exponent: int) -> PrintedNumber:

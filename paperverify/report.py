@@ -59,7 +59,7 @@ STATUSES = ("match", "mismatch", "erratum", "deviation", "error", "skipped")
 PASSING = ("match", "erratum", "deviation")
 FORMATS = ("json", "md", "csv", "html")
 #: Quantities whose claims describe a point along the network, in table order: where divergence is traced.
-POINTWISE = ("output_shape", "structure", "stride")
+POINTWISE = ("output_shape", "input_shape", "structure", "stride")
 CSV_FIELDS = (
     "claim", "framework", "status", "paper", "architecture", "arxiv", "table", "label", "page", "row", "column",
     "file", "quote", "quantity", "variant", "point", "config", "printed", "expected", "measured", "deviation",

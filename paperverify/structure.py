@@ -11,6 +11,11 @@ A kernel may print its depth, the input channels each kernel sees (AlexNet, Sec.
 5 × 5 × 48" is `5×5×48, 256`); a grouped convolution's kernels see its input channels divided by the groups.
 BN-Inception's Figure 5 writes an Inception module's pooling branch as `avg + 32` (an average pool, then
 a projection to 32 channels) or `max + pass through` (a max pool whose output is concatenated as it is).
+MobileNet Table 1 prints a layer's type and stride in one column (`Conv / s2`, `Conv dw / s1` for a depthwise
+convolution, `Avg Pool / s1`, `FC / s1`, `Softmax / s1`) and its filter shape in another (`3 × 3 × 3 × 32`:
+k×k×input channels×filters; `3 × 3 × 32 dw`: a depthwise k×k filter per channel, each seeing one input channel;
+`1024 × 1000` for the fully connected layer; `Pool 7 × 7`, any pooling of that window; `Classifier`, the
+softmax). A fully connected layer and a softmax have no window, so their printed `s1` states no attribute.
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -32,8 +37,20 @@ _VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
 _VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
 _POOL_PROJ = re.compile(r"^(?P<op>avg|max)\s*\+\s*(?:(?P<channels>\d+)|pass through)$")
 #: Layers printed by a bare name, with no attribute.
-_NAMED = {"softmax": "softmax", "soft-max": "softmax", "maxpool": "maxpool", "LRN": "lrn"}
+_NAMED = {
+    "softmax": "softmax",
+    "soft-max": "softmax",
+    "maxpool": "maxpool",
+    "LRN": "lrn",
+    "Classifier": "softmax",
+}
 _POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool", "global average": "avgpool"}
+_TYPE_STRIDE = re.compile(r"^(?P<type>Conv dw|Conv|Avg Pool|Max Pool|FC|Softmax)\s*/\s*s(?P<stride>\d+)$")
+_TYPE_KIND = {"Conv dw": "conv2d", "Conv": "conv2d", "Avg Pool": "avgpool", "Max Pool": "maxpool"}
+_FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<depth>\d+)\s*×\s*(?P<channels>\d+)$")
+_DW_FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<channels>\d+)\s+dw$")
+_FC_FILTER = re.compile(r"^(?P<inputs>\d+)\s*×\s*(?P<units>\d+)$")
+_POOL_WINDOW = re.compile(r"^Pool\s+(?P<k>\d+)\s*×\s*(?P=k)$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,8 @@ class LayerSpec:
         parts = [self.kind]
         if self.kernel is not None:
             parts.append(f"{self.kernel}×{self.kernel}" + (f"×{self.depth}" if self.depth is not None else ""))
+        elif self.depth is not None:
+            parts.append(f"depth {self.depth}")
         if self.channels is not None:
             parts.append(str(self.channels))
         if self.stride is not None:
@@ -80,8 +99,9 @@ def _parse_item(text: str) -> LayerSpec:
         raise PrintedValueError(
             "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '5×5×48, 256', '3×3 max pool, stride 2', "
             "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096', 'soft-max', "
-            "'avg + 32', 'max + pass through', '7×7 conv, stride 2', '7×7 global average pool' or "
-            "'1000D fully-connected'. "
+            "'avg + 32', 'max + pass through', '7×7 conv, stride 2', '7×7 global average pool', "
+            "'1000D fully-connected', 'Conv dw / s2', '3 × 3 × 32 dw', '1 × 1 × 32 × 64', '1024 × 1000' or "
+            "'Pool 7 × 7'. "
             f"Received: {text.strip()!r}"
         )
     return spec
@@ -100,6 +120,26 @@ def _match_item(text: str) -> LayerSpec | None:
         return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]))
     if text in _NAMED:
         return LayerSpec(_NAMED[text])
+    return _match_mobilenet(text)
+
+
+def _match_mobilenet(text: str) -> LayerSpec | None:
+    """MobileNet Table 1's notation: a type and stride, or a filter shape."""
+    if typed := _TYPE_STRIDE.match(text):
+        kind = typed["type"]
+        if kind == "FC":
+            return LayerSpec("dense")
+        if kind == "Softmax":
+            return LayerSpec("softmax")
+        return LayerSpec(_TYPE_KIND[kind], None, None, int(typed["stride"]), 1 if kind == "Conv dw" else None)
+    if conv := _FILTER.match(text):
+        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), None, int(conv["depth"]))
+    if conv := _DW_FILTER.match(text):
+        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), None, 1)
+    if fc := _FC_FILTER.match(text):
+        return LayerSpec("dense", None, int(fc["units"]), None, int(fc["inputs"]))
+    if pool := _POOL_WINDOW.match(text):
+        return LayerSpec("pool", int(pool["k"]))
     return None
 
 

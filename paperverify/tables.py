@@ -36,15 +36,18 @@ NUMERIC_QUANTITIES = frozenset(
         "stride",
         "channels",
         "neurons",
+        "macs_share",
     }
 )
 POINT_QUANTITIES = frozenset(
     {
-        "output_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth", "stride",
-        "channels", "neurons",
+        "output_shape", "input_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth",
+        "stride", "channels", "neurons", "macs_share",
     }
 )  # fmt: skip
 #: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
+#: `input_shape`: the shape a named point receives (each of the row's `layers` when it lists several).
+#: `macs_share`: the share of the network's multiply-adds in the row's layers (a printed percentage).
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
 #: layer has 128 filters.
@@ -92,10 +95,11 @@ _TABLE_KEYS = {
 }
 _COLUMN_KEYS = {
     "check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit", "scale", "prefixes",
-    "prefixes_reason",
+    "prefixes_reason", "claim_name",
 }  # fmt: skip
 _ROW_KEYS = {
     "check", "reason", "point", "points", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
+    "variant", "repeat",
 }  # fmt: skip
 #: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
@@ -116,11 +120,11 @@ _TABLE_TYPES: _Schema = {
 }  # fmt: skip
 _COLUMN_TYPES: _Schema = {
     "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
-    "config_reason": str, "unit": str, "scale": str, "prefixes": str, "prefixes_reason": str,
+    "config_reason": str, "unit": str, "scale": str, "prefixes": str, "prefixes_reason": str, "claim_name": str,
 }  # fmt: skip
 _ROW_TYPES: _Schema = {
     "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
-    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict,
+    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict, "variant": str, "repeat": int,
 }  # fmt: skip
 _ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
@@ -162,7 +166,9 @@ class Config:
         return dict(self.options)
 
     def __str__(self) -> str:
-        extra = "".join(f", {key}={value!r}" for key, value in self.options)
+        extra = "".join(
+            f", {key}={value!r}" for key, value in self.options if (key, value) != ("input_size", self.input_size)
+        )
         return f"{self.variant}(input_size={self.input_size}{extra})"
 
 
@@ -462,6 +468,8 @@ class _Loader:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
             if row.get("check", True) is False and not str(row.get("reason", "")).strip():
                 self.problem(sidecar, "a row with check = false needs a reason", row=name)
+            if isinstance(row.get("repeat", 1), int) and row.get("repeat", 1) < 1:
+                self.problem(sidecar, f"repeat must be a positive integer. Received: {row['repeat']!r}", row=name)
             for column in row.get("points", {}):
                 if column not in header:
                     self.problem(sidecar, f"points names column {column!r}. Received: CSV columns {header}", row=name)
@@ -628,7 +636,10 @@ class _Loader:
                 if not text:
                     self.empty_cells.append((key, column))
                     continue
-                if "quantity" in spec:
+                if "quantity" in spec and "variant" in row_spec:  # a row about one model (configuration)
+                    quantity = spec["quantity"]
+                    targets = [(row_spec["variant"], {}, spec)]
+                elif "quantity" in spec:
                     quantity = spec["quantity"]
                     wanted = spec.get("variants", "all")
                     targets = (
@@ -656,6 +667,7 @@ class _Loader:
                         adjustment=adjustments.get((key, column), {}), column_point=column_point,
                         binary=spec.get("prefixes") == "binary", scale=scale,
                         unit=row_spec.get("unit", spec.get("unit", "" if scale is not None else None)),
+                        claim_name=spec.get("claim_name"),
                     )  # fmt: skip
 
     def statement_claims(self, paper, table, path, header, rows, adjustments) -> Iterator[Claim]:
@@ -710,6 +722,7 @@ class _Loader:
         scale: str | None = None,
         column_point: str | None = None,
         binary: bool = False,
+        claim_name: str | None = None,
     ) -> Iterator[Claim]:
         row, column, text, quantity, variant = cell.row, cell.column, cell.text, cell.quantity, cell.variant
         where = f"{row!r} (line {cell.line})"
@@ -755,28 +768,38 @@ class _Loader:
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return
+        if quantity == "structure":
+            expected = expected * row_spec.get("repeat", 1)
         options: dict[str, Any] = {}
         notes = []
         for spec in configs:
             options.update(spec.get("config", {}))
             if "config_reason" in spec:
                 notes.append(spec["config_reason"])
+        input_size = options.get("input_size", paper.meta["input_size"])
+        if not isinstance(input_size, int) or isinstance(input_size, bool) or input_size < 1:
+            self.problem(
+                self.folder / "paper.toml", f"config input_size must be a positive integer. Received: {input_size!r}",
+                row=row, column=column,
+            )  # fmt: skip
+            return
         table_id = table["id"]
+        name = claim_name or quantity
         if table["kind"] == "statements":
             claim_id = f"{paper.id}/{table_id}/{row}" + (f"/{variant}" if shared else "")
         elif column_point:
-            claim_id = f"{paper.id}/{table_id}/{variant}/{column_point}/{quantity}"
-        elif quantity in POINT_QUANTITIES:
-            claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{quantity}"
+            claim_id = f"{paper.id}/{table_id}/{variant}/{column_point}/{name}"
+        elif quantity in POINT_QUANTITIES or "variant" in row_spec:
+            claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{name}"
         else:
-            claim_id = f"{paper.id}/{table_id}/{variant}/{quantity}"
+            claim_id = f"{paper.id}/{table_id}/{variant}/{name}"
         yield Claim(
             id=claim_id,
             quantity=quantity,
             printed=text,
             expected=expected,
             tolerance=tolerance,
-            config=Config(variant, paper.meta["input_size"], tuple(sorted(options.items()))),
+            config=Config(variant, input_size, tuple(sorted(options.items()))),
             source=Source(
                 paper=paper.id,
                 architecture=str(paper.meta.get("architecture", "?")),
@@ -805,7 +828,7 @@ class _Loader:
     def expectation(
         quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None, binary: bool = False
     ) -> tuple[Any, str]:
-        if quantity == "output_shape":
+        if quantity in ("output_shape", "input_shape"):
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"

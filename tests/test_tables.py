@@ -373,3 +373,121 @@ def test_connections_are_a_numeric_quantity_total_and_per_layer(paper: Path) -> 
     assert (total.expected.low, total.expected.high) == (Decimal("345307.5"), Decimal("345308.5"))
     layer = claims["demo2016_net/table1/resnet50/conv1_connections/layer_connections"]
     assert layer.point == "conv1" and Decimal(122304) in layer.expected
+
+
+CONFIGS_SIDECAR = """\
+[paper]
+id = "demo2016_net"
+title = "Demo"
+authors = ["A. Author"]
+year = 2016
+arxiv = "0000.00000"
+arxiv_version = "v1"
+architecture = "mobilenet"
+input_size = 224
+
+[[tables]]
+id = "table1"
+kind = "grid"
+file = "table1.csv"
+label = "Table 1"
+page = 3
+row_key = "row"
+claims = 5
+
+[tables.added_columns]
+row = "row key"
+
+[tables.columns.Model]
+check = false
+reason = "label"
+
+[tables.columns."Type / Stride"]
+quantity = "structure"
+variants = ["mobilenet_v1"]
+claim_name = "type_stride"
+
+[tables.columns."Input Size"]
+quantity = "input_shape"
+variants = ["mobilenet_v1"]
+
+[tables.columns."Mult-Adds"]
+quantity = "macs_share"
+variants = ["mobilenet_v1"]
+unit = "%"
+
+[tables.columns."Million Mult-Adds"]
+quantity = "macs"
+scale = "10^6"
+unit = ""
+
+[tables.rows.dw]
+point = "conv_dw_7"
+layers = ["conv_dw_7", "conv_dw_8"]
+repeat = 2
+
+[tables.rows.small]
+variant = "mobilenet_v1"
+config = { alpha = 0.5, input_size = 160 }
+
+[tables.rows.large]
+variant = "mobilenet_v1"
+config = { alpha = 1.0 }
+"""
+
+CONFIGS_CSV = """\
+row,Model,Type / Stride,Input Size,Mult-Adds,Million Mult-Adds
+dw,,Conv dw / s1,14 × 14 × 512,3.06%,
+small,0.5 MobileNet-160,,,,76
+large,1.0 MobileNet-224,,,,569
+"""
+
+
+def test_rows_about_configurations_percentages_repeats_and_input_sizes(paper: Path) -> None:
+    write(paper, CONFIGS_SIDECAR, CONFIGS_CSV)
+    claims = {claim.id: claim for claim in load_claims([paper])}
+    assert sorted(claims) == [
+        "demo2016_net/table1/mobilenet_v1/dw/input_shape",
+        "demo2016_net/table1/mobilenet_v1/dw/macs_share",
+        "demo2016_net/table1/mobilenet_v1/dw/type_stride",
+        "demo2016_net/table1/mobilenet_v1/large/macs",
+        "demo2016_net/table1/mobilenet_v1/small/macs",
+    ]
+    # A row's config may set the input size: the model is probed there and the builders are told.
+    small = claims["demo2016_net/table1/mobilenet_v1/small/macs"].config
+    assert (small.input_size, small.kwargs()) == (160, {"alpha": 0.5, "input_size": 160})
+    assert claims["demo2016_net/table1/mobilenet_v1/large/macs"].config.input_size == 224
+    share = claims["demo2016_net/table1/mobilenet_v1/dw/macs_share"]
+    assert (share.expected.low, share.expected.high) == (Decimal("0.03055"), Decimal("0.03065"))
+    assert share.layers == ("conv_dw_7", "conv_dw_8")
+    structure = claims["demo2016_net/table1/mobilenet_v1/dw/type_stride"].expected
+    assert structure == (LayerSpec("conv2d", stride=1, depth=1),) * 2  # the row's repeat
+    assert claims["demo2016_net/table1/mobilenet_v1/dw/input_shape"].expected == (14, 14, 512)
+
+
+def test_a_config_input_size_must_be_a_positive_integer(paper: Path) -> None:
+    write(paper, CONFIGS_SIDECAR.replace("input_size = 160", 'input_size = "160"'), CONFIGS_CSV)
+    assert any("config input_size must be a positive integer" in p and "row small" in p for p in problems(paper))
+    write(paper, CONFIGS_SIDECAR.replace("repeat = 2", "repeat = 0"), CONFIGS_CSV)
+    assert any("repeat must be a positive integer" in p for p in problems(paper))
+
+
+def test_mobilenet_notation_parses() -> None:
+    assert parse_structure("Conv / s2") == (LayerSpec("conv2d", stride=2),)
+    assert parse_structure("Conv dw / s1") == (LayerSpec("conv2d", stride=1, depth=1),)
+    assert parse_structure("Avg Pool / s1") == (LayerSpec("avgpool", stride=1),)
+    assert parse_structure("FC / s1") == (LayerSpec("dense"),)
+    assert parse_structure("Softmax / s1") == parse_structure("Classifier") == (LayerSpec("softmax"),)
+    assert parse_structure("3 × 3 × 3 × 32") == (LayerSpec("conv2d", 3, 32, depth=3),)
+    assert parse_structure("3 × 3 × 512 dw") == (LayerSpec("conv2d", 3, 512, depth=1),)
+    assert parse_structure("1024 × 1000") == (LayerSpec("dense", channels=1000, depth=1024),)
+    assert parse_structure("Pool 7 × 7") == (LayerSpec("pool", 7),)
+    for bad in ("Conv dw / 2", "3 × 5 × 32 dw", "Pool 7 × 5"):
+        with pytest.raises(PrintedValueError):
+            parse_structure(bad)
+
+
+def test_a_percentage_is_a_number_in_hundredths() -> None:
+    printed = parse_number("94.86%")
+    assert (printed.value, printed.precision()) == (Decimal("0.9486"), "0.005%")
+    assert str(printed.interval()) == "[0.94855, 0.94865)"

@@ -38,10 +38,40 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     expected = {("he2016_resnet", v) for v in ("resnet50", "resnet101", "resnet152")}
     expected |= {("simonyan2015_vgg", v) for v in ("vgg16", "vgg19")}
     expected |= {("huang2017_densenet", v) for v in ("densenet121", "densenet169", "densenet201")}
+    expected |= {("howard2017_mobilenet", "mobilenet_v1")}
     assert {(model["paper"], model["variant"]) for model in document["models"]} == expected
-    loaded = sum(len(select_claims(paper, variant)) for paper, variant in expected)
+    entries = load("keras-applications")
+    loaded = sum(len(select_claims(e.paper, e.variant, config=dict(e.config))) for e in entries)
     assert document["checks_loaded"] == len(document["records"]) == loaded
-    assert {item["status"] for item in document["records"]} == {"match"}
+    statuses = {}
+    for item in document["records"]:
+        statuses.setdefault(item["status"], []).append(item["claim"])
+    assert set(statuses) == {"match", "erratum", "deviation"}
+    # MobileNet's two recorded errata, and the global pool and 1×1-convolution classifier of Keras' MobileNet.
+    assert sorted(statuses["erratum"]) == [
+        "howard2017_mobilenet/table1/mobilenet_v1/conv_dw_13/type_stride",
+        "howard2017_mobilenet/table2/mobilenet_v1/conv3x3/macs_share",
+    ]
+    assert sorted(set(statuses["deviation"])) == [
+        "howard2017_mobilenet/table1/mobilenet_v1/avgpool/type_stride",
+        "howard2017_mobilenet/table1/mobilenet_v1/fc/filter_shape",
+        "howard2017_mobilenet/table1/mobilenet_v1/fc/type_stride",
+    ]
+
+
+def test_a_config_selects_the_claims_about_one_configuration() -> None:
+    small = select_claims("howard2017_mobilenet", "mobilenet_v1", config={"alpha": 0.5, "input_size": 160})
+    assert [claim.id for claim in small] == [
+        "howard2017_mobilenet/table9/mobilenet_v1/mobilenet_0.50_160/macs",
+        "howard2017_mobilenet/table9/mobilenet_v1/mobilenet_0.50_160/params",
+    ]
+    everything = select_claims("howard2017_mobilenet", "mobilenet_v1")
+    assert len(everything) > len(select_claims("howard2017_mobilenet", "mobilenet_v1", config={"alpha": 1.0}))
+    with pytest.raises(CheckError, match="no claim about variant 'mobilenet_v1' with config"):
+        select_claims("howard2017_mobilenet", "mobilenet_v1", config={"alpha": 0.75, "input_size": 128})
+    entry = known("keras.applications:MobileNet", kwargs={"weights": None, "alpha": 0.5, "input_shape": (160, 160, 3)})
+    assert entry is not None and dict(entry.config) == {"alpha": 0.5, "input_size": 160}
+    assert dict(known("keras.applications:MobileNet").config) == {"alpha": 1.0, "input_size": 224}
 
 
 def test_torchvision_conformance_runs_or_reports_every_claim_as_an_error() -> None:

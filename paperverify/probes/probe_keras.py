@@ -22,8 +22,10 @@ from keras.src.backend.common import global_state
 from paperverify.counting import count_macs
 from paperverify.trace import LayerRecord, Trace
 
+#: A depthwise convolution is a `conv2d` whose groups are its input channels (as PyTorch writes it).
 _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Conv2D, "conv2d"),
+    (keras.layers.DepthwiseConv2D, "conv2d"),
     (keras.layers.Dense, "dense"),
     (keras.layers.BatchNormalization, "batchnorm"),
     (keras.layers.ReLU, "relu"),
@@ -33,6 +35,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.GlobalAveragePooling2D, "avgpool"),
     (keras.layers.Add, "add"),
     (keras.layers.Flatten, "flatten"),
+    (keras.layers.Reshape, "reshape"),
     (keras.layers.ZeroPadding2D, "pad"),
     (keras.layers.Dropout, "dropout"),
     (keras.layers.Concatenate, "concat"),
@@ -75,6 +78,15 @@ def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
             "stride": tuple(layer.strides),
             "channels": layer.filters,
             "groups": layer.groups,
+            "bias": layer.use_bias,
+        }
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        _, _, groups, multiplier = layer.kernel.shape  # (kh, kw, input channels, depth multiplier)
+        return {
+            "kernel": tuple(layer.kernel_size),
+            "stride": tuple(layer.strides),
+            "channels": groups * multiplier,
+            "groups": groups,
             "bias": layer.use_bias,
         }
     if isinstance(layer, keras.layers.Dense):
@@ -123,7 +135,7 @@ def fused_activation(layer: keras.layers.Layer) -> str | None:
     """The kind of the activation a convolution or dense layer applies itself (`Dense(activation="softmax")`),
     None for a linear one. The probe records it as a layer of its own, `<layer>.<kind>`, as PyTorch models
     and the papers' tables list it."""
-    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)):
         return None
     name = getattr(layer.activation, "__name__", str(layer.activation))
     if name == "linear":

@@ -38,6 +38,8 @@ class Entry:
     stage_map: StageMap
     deviations: tuple[Deviation, ...]
     notes: tuple[str, ...]
+    #: The configuration the model is built in, selecting the claims about it (`{alpha = 0.5, input_size = 160}`).
+    config: tuple[tuple[str, Any], ...] = ()
 
 
 def load(source: str) -> list[Entry]:
@@ -81,18 +83,21 @@ def load(source: str) -> list[Entry]:
                 stage_map=maps[entry["map"]] if "map" in entry else StageMap(),
                 deviations=tuple(deviations[name] for name in entry.get("deviations", [])),
                 notes=tuple(entry.get("notes", [])),
+                config=tuple(sorted(entry.get("config", {}).items())),
             )
         )
     return entries
 
 
-def known(target: str, paper: str | None = None) -> Entry | None:
-    """The shipped entry for `target` (e.g. `torchvision.models:resnet50`), if paperverify knows it."""
-    for source in SOURCES:
-        for entry in load(source):
-            if entry.target == target and paper in (None, entry.paper):
-                return entry
-    return None
+def known(target: str, paper: str | None = None, kwargs: dict[str, Any] | None = None) -> Entry | None:
+    """The shipped entry for `target` (e.g. `torchvision.models:resnet50`), if paperverify knows it; of several
+    entries for one target (keras.applications' MobileNet at each alpha and input shape), the one built with
+    these `kwargs`, else the first."""
+    found = [
+        entry for source in SOURCES for entry in load(source) if entry.target == target and paper in (None, entry.paper)
+    ]
+    same = [entry for entry in found if kwargs is not None and parse_kwargs(entry.kwargs) == kwargs]
+    return (same or found or [None])[0]
 
 
 def check_entry(entry: Entry) -> Verification:
@@ -104,7 +109,7 @@ def check_entry(entry: Entry) -> Verification:
     try:
         model, framework, _ = load_target(entry.target, kwargs)
     except CheckError as err:
-        claims = select_claims(entry.paper, entry.variant)
+        claims = select_claims(entry.paper, entry.variant, config=dict(entry.config))
         framework = "torch" if entry.source == "torchvision" else "keras"
         verdicts = [compare.error(claim, framework, str(err)) for claim in claims]
         report = build([(claim, framework) for claim in claims], verdicts, [framework], subject=entry.target)
@@ -116,6 +121,7 @@ def check_entry(entry: Entry) -> Verification:
         stage_map=entry.stage_map,
         deviations=entry.deviations,
         name=entry.target,
+        config=dict(entry.config),
     )
 
 
