@@ -1,0 +1,78 @@
+"""Broken ResNets that keep every shape and count right, so that no table cell sees them; only the
+equivalence check with our implementation does (`tests/test_equivalence.py`). Each builder returns a model
+with random weights; `paperverify check tests/broken_equivalence.py:<builder> --equivalence` runs it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from implementations.specs.resnet import spec_for
+from implementations.torch.resnet import Block, ResNet
+
+
+class _FedBlock(Block):
+    """A building block whose shortcut reads a tensor it is given rather than its own input."""
+
+    functional = False
+
+    def forward(self, x: torch.Tensor, shortcut_source: torch.Tensor) -> torch.Tensor:
+        y = x
+        for name in self.main:
+            y = getattr(self, name)(y)
+        if self.functional:  # as torchvision writes it: no module performs the sum
+            y += self.shortcut(shortcut_source)
+        else:
+            y = self.add(y, self.shortcut(shortcut_source))
+        return self.relu(y)
+
+
+class _ShortcutFromPreviousInput(ResNet):
+    """ResNet-18 whose conv2_2 adds conv2_1's input (the max pool's output) instead of its own input: both are
+    56×56×64, so every shape stays right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)
+        stage = self.conv2_x
+        previous = stage.maxpool(x)
+        x = stage.conv2_1(previous)
+        x = stage.conv2_2(x, previous)  # the bug: the shortcut should carry x
+        for name in ("conv3_x", "conv4_x", "conv5_x", "avgpool", "flatten", "fc", "softmax"):
+            x = getattr(self, name)(x)
+        return x
+
+
+def shortcut_from_previous_input(functional: bool = False) -> nn.Module:
+    """ResNet-18 with conv2_x.conv2_2's identity shortcut fed from conv2_x.conv2_1's input."""
+    spec = spec_for(18)
+    model = _ShortcutFromPreviousInput(spec, residual=True, shortcut="B", num_classes=1000)
+    block = _FedBlock(spec.stages[0].block, 64, 1, residual=True, shortcut="B")
+    block.functional = functional
+    model.conv2_x.conv2_2 = block
+    return model
+
+
+def functional_shortcut_from_previous_input() -> nn.Module:
+    """The same bug, with the sum written `y += shortcut` in the block's forward rather than by a module."""
+    return shortcut_from_previous_input(functional=True)
+
+
+class _TransposedConv2d(nn.Conv2d):
+    """A convolution that applies its kernel with height and width swapped, as a hand-written layer that keeps
+    its kernel in another layout might: for a square kernel every shape stays right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.weight.transpose(2, 3), self.bias)
+
+
+def transposed_kernel() -> nn.Module:
+    """ResNet-18 whose conv3_x.conv3_2.conv1 (3×3, 128) uses its kernel transposed."""
+    model = ResNet(spec_for(18), residual=True, shortcut="B", num_classes=1000)
+    block = model.conv3_x.conv3_2
+    good = block.conv1
+    block.conv1 = _TransposedConv2d(good.in_channels, good.out_channels, good.kernel_size, good.stride, good.padding)
+    block.conv1.bias = None
+    with torch.no_grad():
+        block.conv1.weight.copy_(good.weight)
+    return model
