@@ -76,3 +76,28 @@ def transposed_kernel() -> nn.Module:
     with torch.no_grad():
         block.conv1.weight.copy_(good.weight)
     return model
+
+
+def keras_shortcut_from_previous_input(input_shape: tuple[int, int, int] = (64, 64, 3)) -> object:
+    """The Keras ResNet-18 with the same bug: conv2_x.conv2_2's Add reads the max pool's output."""
+    import keras
+    from keras import layers
+
+    from implementations.keras import resnet as ours
+
+    spec = spec_for(18)
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.ReLU(name="conv1.relu")(ours._conv(inputs, "conv1", "", 64, 7, 2))
+    x = layers.ZeroPadding2D(1, name="conv2_x.maxpool.pad")(x)
+    previous = layers.MaxPooling2D(3, 2, name="conv2_x.maxpool.pool")(x)
+    x = ours._block(previous, "conv2_x.conv2_1", spec.stages[0].block, 1, True, "B")
+    y = layers.ReLU(name="conv2_x.conv2_2.relu1")(ours._conv(x, "conv2_x.conv2_2", "1", 64, 3, 1))
+    y = ours._conv(y, "conv2_x.conv2_2", "2", 64, 3, 1)
+    x = layers.ReLU(name="conv2_x.conv2_2.relu")(layers.Add(name="conv2_x.conv2_2.add")([y, previous]))  # the bug
+    for stage in spec.stages[1:]:
+        for number in range(1, stage.blocks + 1):
+            stride = stage.stride if number == 1 else 1
+            x = ours._block(x, f"{stage.name}.conv{stage.index}_{number}", stage.block, stride, True, "B")
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="avgpool")(x)
+    x = layers.Dense(1000, name="fc")(layers.Flatten(name="flatten")(x))
+    return keras.Model(inputs, layers.Softmax(name="softmax")(x), name="resnet18")

@@ -58,6 +58,19 @@ def test_a_shortcut_fed_from_the_previous_blocks_input_diverges_at_that_block(bu
 
 
 @pytest.mark.xdist_group("keras")
+def test_a_keras_shortcut_fed_from_the_previous_blocks_input_is_read_from_the_graph(tf_threads: int) -> None:
+    from tests.broken_equivalence import keras_shortcut_from_previous_input
+
+    result = equivalence(keras_shortcut_from_previous_input(), paper=PAPER, variant="resnet18")
+    assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
+    assert result.first_layer is not None and result.first_layer.ours == "conv2_x.conv2_2.add"
+    assert result.wiring == [
+        "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; "
+        "ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
+    ]
+
+
+@pytest.mark.xdist_group("keras")
 def test_a_kernel_used_transposed_diverges_at_that_layer_across_frameworks(torch_threads: int, tf_threads: int) -> None:
     from tests.broken_equivalence import transposed_kernel
 
