@@ -287,12 +287,15 @@ def parse_kwargs(entries: Iterable[str]) -> dict[str, Any]:
     return kwargs
 
 
-def load_target(target: str, kwargs: Mapping[str, Any], framework: str = "auto") -> tuple[Any, str, str]:
+def load_target(
+    target: str, kwargs: Mapping[str, Any], framework: str = "auto", weights: bool = False
+) -> tuple[Any, str, str]:
     """Build the model a target names, without weights where the framework allows; (model, framework, label).
 
     TARGET is `package.module:callable`, `path/to/file.py:callable` or a saved Keras model file. The callable
     is called with `kwargs` under `torch.device("meta")` (PyTorch) or inside
-    `keras.StatelessScope(initialize_variables=False)` (Keras). Only the module the target names is imported.
+    `keras.StatelessScope(initialize_variables=False)` (Keras), or plainly with `weights=True` (the model
+    initialises its weights, as the equivalence check needs). Only the module the target names is imported.
     """
     if framework not in ("auto", "keras", "torch"):
         raise CheckError(f"--framework expects auto, keras or torch. Received: {framework!r}")
@@ -313,7 +316,7 @@ def load_target(target: str, kwargs: Mapping[str, Any], framework: str = "auto")
         builder = getattr(builder, part)
     if not callable(builder):
         raise CheckError(f"{target} is a {type(builder).__name__}, not a callable that returns a model")
-    frameworks = _frameworks_for(framework)
+    frameworks = [] if weights else _frameworks_for(framework)
     model = _call(builder, target, kwargs, frameworks)
     found = framework_of(model)
     if framework != "auto" and found != framework:

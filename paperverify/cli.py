@@ -4,12 +4,14 @@
                      [--tables DIR ...]
   paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
                     [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--report DIR] [--format ...] [--tables DIR ...]
+                    [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--atol X]]
   paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
   paperverify sanity [--tables DIR ...]
 
-Exit codes: 0 everything matches (or is a recorded erratum or deviation), 1 a mismatch or an error, 2 a usage
-or table-data error (a target that cannot be loaded, an unknown paper or variant, a broken table).
+Exit codes: 0 everything matches (or is a recorded erratum or deviation; with --equivalence, the model computes
+what ours computes), 1 a mismatch or an error (with --equivalence, not equivalent), 2 a usage or table-data error
+(a target that cannot be loaded, an unknown paper or variant, a broken table).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from paperverify.check import CheckError
 from paperverify.registry import FRAMEWORKS
-from paperverify.stagemap import StageMapError
+from paperverify.stagemap import StageMap, StageMapError
 from paperverify.tables import TableValidationError, check_paper, default_roots, load_claims, paper_folders
 from paperverify.thirdparty import ThirdPartyError
 
@@ -74,6 +76,8 @@ def check(args: argparse.Namespace) -> int:
             f"{len(entry.deviations)} recorded deviation(s) (paperverify/thirdparty/)",
             file=sys.stderr,
         )
+    if args.equivalence:
+        return _equivalence(args, kwargs, stage_map, entry.variant if entry else None)
     print(f"building {args.target} without weights ...", file=sys.stderr, flush=True)
     model, framework, label = load_target(args.target, kwargs, args.framework)
     print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
@@ -94,6 +98,33 @@ def check(args: argparse.Namespace) -> int:
         for path in reports.write(result.report, Path(args.report), formats):
             print(f"wrote {path}")
     return 0 if result.ok else 1
+
+
+def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, known_variant: str | None) -> int:
+    """`check --equivalence`: build TARGET with its weights and compare it with our implementation."""
+    from paperverify.check import load_target, parse_kwargs, select_claims
+    from paperverify.equivalence import equivalence
+
+    hint = args.target.rpartition(":")[2].rpartition(".")[2]
+    variant = (
+        args.variant or known_variant or select_claims(args.paper, None, args.tables or [], hint)[0].config.variant
+    )
+    print(f"building {args.target} with weights ...", file=sys.stderr, flush=True)
+    model, _, _ = load_target(args.target, kwargs, args.framework, weights=True)
+    print(f"comparing it with our {variant} ...", file=sys.stderr, flush=True)
+    result = equivalence(
+        model,
+        paper=args.paper,
+        variant=variant,
+        stage_map=stage_map,
+        options=parse_kwargs(args.option or []),
+        reference_framework=args.reference_framework,
+        input_size=args.input_size,
+        atol=args.atol,
+        name=args.target,
+    )
+    print(result.describe())
+    return 0 if result.equivalent else 1
 
 
 def conformance(args: argparse.Namespace) -> int:
@@ -238,6 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_parser.add_argument("--report", metavar="DIR", help="also write the report files into DIR")
     check_parser.add_argument("--format", default="json,md,csv,html", help="formats for --report (default: all)")
     check_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
+    check_parser.add_argument(
+        "--equivalence",
+        action="store_true",
+        help="build TARGET with weights, copy them into our implementation of the variant, run both and compare "
+        "every named point and layer; compare the wiring of every merge",
+    )
+    check_parser.add_argument(
+        "--reference-framework", choices=FRAMEWORKS, help="our implementation's framework (default: TARGET's)"
+    )
+    check_parser.add_argument("--option", action="append", metavar="K=V", help="option for our builder (shortcut='A')")
+    check_parser.add_argument("--atol", type=float, default=1e-4, help="largest absolute difference (default 1e-4)")
     check_parser.set_defaults(func=check)
     conformance_parser = commands.add_parser(
         "conformance", help="check the third-party models whose papers have reference tables"

@@ -1,0 +1,620 @@
+"""Equivalence with the reference implementation: does a model compute what ours computes?
+
+Some of the worst bugs keep every shape and count right (a shortcut fed from the wrong tensor, a kernel used
+transposed, a stride moved inside a block where the output size comes out the same), so no table cell can
+see them. Our implementations, verified against the papers in both frameworks, are the oracle:
+
+    import paperverify
+    result = paperverify.equivalence(model, paper="he2016_resnet", variant="resnet50")
+    assert result.equivalent, result.describe()
+
+1. Both models are probed into traces (the user's renamed by the stage map). Named points are our layer-name
+   prefixes (`conv3_x`, `conv3_x.conv3_1`, `fc`) the user's trace has too. Every layer falls in a group: the
+   deepest named point it lies under, main path or shortcut. Within a group the weight layers (conv2d, dense,
+   batchnorm) pair up in execution order, by kind and weight shape; all layers pair up where the kinds of the
+   whole group agree. A count, kind or shape that differs is reported (which point, which layers).
+2. If all weight layers pair up, the user's weights are copied into our model (layouts converted across
+   frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
+   mean − bias; a different BatchNorm epsilon folded into the moving variance), both run in inference mode
+   on the same random input, and every named point and aligned layer is compared (max abs difference vs
+   atol). The first diverging named point and the first diverging layer pair are named.
+3. Always, the wiring of every merge (element-wise sum, concatenation) is compared: which named point or
+   layer feeds each input, in both graphs. A difference is a structural discrepancy shown with both wirings.
+
+Memory is kept low: a batch of one at the smallest input size the user's model accepts; our model is built
+without initialising anything; outputs of the user's model are kept only until compared.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from paperverify import registry
+from paperverify.check import CheckError, framework_of, select_claims
+from paperverify.probes.numeric import MODEL_INPUT, WEIGHT_KINDS, Merge, Weights
+from paperverify.stagemap import StageMap
+from paperverify.trace import SHORTCUT, LayerRecord, Trace
+
+#: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
+INPUT_SIZES = (64, 96, 128, 160, 192, 224)
+
+_ADAPTERS = {"keras": "paperverify.probes.run_keras", "torch": "paperverify.probes.run_torch"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compared output: a named point, or an aligned pair of layers (ours and the user's)."""
+
+    point: str
+    ours: str
+    yours: str
+    kind: str
+    max_abs_diff: float
+    diverges: bool
+    detail: str = ""
+
+    def __str__(self) -> str:
+        names = self.ours if self.yours == self.ours else f"yours {self.yours}, ours {self.ours}"
+        detail = f"; {self.detail}" if self.detail else ""
+        return f"{names} ({self.kind}): max abs difference {self.max_abs_diff:.3g}{detail}"
+
+
+@dataclass
+class EquivalenceResult:
+    """The outcome of `equivalence`: alignment problems, wiring differences and numerical comparisons."""
+
+    model: str
+    paper: str
+    variant: str
+    framework: str
+    reference_framework: str
+    input_size: int
+    atol: float
+    problems: list[str] = field(default_factory=list)
+    wiring: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    points: list[Comparison] = field(default_factory=list)
+    layers: list[Comparison] = field(default_factory=list)
+
+    @property
+    def compared(self) -> bool:
+        """Whether the weights lined up and the two models were run and compared."""
+        return not self.problems
+
+    @property
+    def equivalent(self) -> bool:
+        """Weights lined up, no output differs by more than atol, and the merges are wired alike."""
+        return self.compared and not self.wiring and self.first_point is None and self.first_layer is None
+
+    @property
+    def first_point(self) -> Comparison | None:
+        """The first named point (in our execution order) whose outputs diverge."""
+        return next((c for c in self.points if c.diverges), None)
+
+    @property
+    def first_layer(self) -> Comparison | None:
+        """The first aligned layer pair (in our execution order) whose outputs diverge."""
+        return next((c for c in self.layers if c.diverges), None)
+
+    def describe(self) -> str:
+        """A readable account: the verdict, where the models part, what could not be lined up, the wiring."""
+        verdict = "equivalent" if self.equivalent else "NOT equivalent"
+        lines = [
+            f"{self.model} [{self.framework}] against our {self.variant} [{self.reference_framework}] "
+            f"({self.paper}) at {self.input_size}×{self.input_size}: {verdict} (atol {self.atol:g})"
+        ]
+        if self.compared:
+            largest = max((c.max_abs_diff for c in self.points + self.layers), default=0.0)
+            lines.append(
+                f"  compared {len(self.points)} named points and {len(self.layers)} aligned layers; "
+                f"largest difference {largest:.3g}"
+            )
+        if self.first_point is not None:
+            point = self.first_point
+            detail = f"; {point.detail}" if point.detail else ""
+            output = point.ours if point.yours == point.ours else f"{point.yours} in yours, {point.ours} in ours"
+            lines.append(
+                f"  first diverging point: {point.point} (the output of {output}): "
+                f"max abs difference {point.max_abs_diff:.3g}{detail}"
+            )
+        if self.first_layer is not None:
+            lines.append(f"  responsible layer pair: {self.first_layer}")
+        if self.problems:
+            lines.append("  weights cannot be lined up, so the outputs were not compared:")
+            lines.extend(f"    {problem}" for problem in self.problems)
+        if self.wiring:
+            lines.append("  wiring differences (merge inputs, yours vs ours):")
+            lines.extend(f"    {difference}" for difference in self.wiring)
+        lines.extend(f"  note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A named point both traces have: our output layer's index and the user's."""
+
+    name: str
+    ours: int
+    yours: int
+
+
+@dataclass
+class Alignment:
+    points: list[Point]
+    pairs: list[tuple[int, int]]  # (ours, yours) trace indices, every aligned layer
+    weights: list[tuple[int, int]]  # the weight layers among them
+    groups: dict[int, str]  # ours index -> where it lies (point, main path or shortcut)
+    problems: list[str]
+    partial: list[str]  # groups where only the weight layers line up
+
+
+def equivalence(
+    model: Any,
+    *,
+    paper: str,
+    variant: str,
+    stage_map: StageMap | Mapping[str, str | Sequence[str]] | None = None,
+    options: Mapping[str, Any] | None = None,
+    reference_framework: str | None = None,
+    input_size: int | None = None,
+    atol: float = 1e-4,
+    seed: int = 0,
+    name: str | None = None,
+) -> EquivalenceResult:
+    """Compare `model` (with weights) numerically and structurally with our implementation of `variant`.
+
+    `options` go to our builder (e.g. `{"shortcut": "A"}`); `reference_framework` picks our implementation's
+    framework (default: the model's); `input_size` is the side a PyTorch model runs at (default: the
+    smallest of INPUT_SIZES it accepts; a Keras model runs at its own input). CheckError on a usage problem.
+    """
+    framework = framework_of(model)
+    reference = reference_framework or framework
+    if reference not in _ADAPTERS:
+        raise CheckError(f"reference_framework must be one of {sorted(_ADAPTERS)}. Received: {reference!r}")
+    claims = select_claims(paper, variant)
+    try:
+        builder = registry.get(variant).builder(reference)
+    except registry.RegistryError as err:
+        raise CheckError(str(err)) from err
+    yours_adapter, ours_adapter = _adapter(framework), _adapter(reference)
+    label = name or type(model).__qualname__
+    if not yours_adapter.has_weights(model):
+        raise CheckError(
+            f"{label} has no weights (meta tensors or uninitialised variables); the equivalence check runs the "
+            "model: build it with real, e.g. random, weights"
+        )
+    mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
+    size, raw = _probe_at_input_size(model, framework, yours_adapter, input_size, claims[0].config.input_size)
+    yours = mapping.apply(raw) if mapping else raw
+    try:
+        reference_model = ours_adapter.build_reference(builder, size, dict(options or {}))
+    except Exception as err:
+        raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
+    ours = ours_adapter.probe(reference_model, size)
+    alignment = align(ours, yours)
+    result = EquivalenceResult(label, paper, variant, framework, reference, size, atol, problems=alignment.problems)
+    if alignment.partial:
+        result.notes.append(
+            "the layer sequences differ beyond the weight layers under "
+            f"{', '.join(alignment.partial)}: only the weight layers are compared there"
+        )
+    result.wiring = compare_wiring(
+        yours_adapter.wiring(model, size), ours_adapter.wiring(reference_model, size), yours, ours, alignment, mapping
+    )
+    if alignment.problems:
+        return result
+    folds = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
+    if result.problems:
+        return result
+    ours_adapter.materialise(reference_model)
+    folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
+    _compare(model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded)
+    return result
+
+
+def _adapter(framework: str) -> ModuleType:
+    return importlib.import_module(_ADAPTERS[framework])
+
+
+def _probe_at_input_size(
+    model: Any, framework: str, adapter: ModuleType, requested: int | None, paper_size: int
+) -> tuple[int, Trace]:
+    """The input side to run at and the model's trace there: a Keras model's own, the requested one, or the
+    smallest PyTorch input the model accepts."""
+    if framework == "keras":
+        shape = tuple(model.inputs[0].shape[1:3]) if getattr(model, "inputs", None) else None
+        if shape is None or None in shape or shape[0] != shape[1]:
+            raise CheckError(f"the equivalence check needs a Keras model with a fixed square input. Received: {shape}")
+        if requested is not None and requested != shape[0]:
+            raise CheckError(f"a Keras model runs at its own input, {shape}, not at input_size={requested}")
+        return shape[0], adapter.probe(model, shape[0])
+    sizes = [requested] if requested is not None else sorted({*INPUT_SIZES, paper_size})
+    failures = []
+    for size in sizes:
+        try:
+            return size, adapter.probe(model, size)
+        except Exception as err:  # the model rejects this input size: try the next
+            failures.append(f"{size}: {type(err).__name__}: {err}")
+    raise CheckError(f"the model cannot be probed at any input size tried ({'; '.join(failures)})")
+
+
+# --- lining the two traces up ---------------------------------------------------------------------------
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def _candidates(ours: Trace) -> list[str]:
+    """Our named points: every dotted prefix of a layer name that is not the layer itself (a top-level layer
+    is a point of its own), up to a `shortcut` component."""
+    found: dict[str, None] = {}
+    for record in ours.layers:
+        parts = record.name.split(".")
+        cut = parts.index(SHORTCUT) if SHORTCUT in parts else len(parts)
+        if len(parts) == 1:
+            found[record.name] = None
+        for end in range(1, min(cut, len(parts) - 1) + 1):
+            found[".".join(parts[:end])] = None
+    return list(found)
+
+
+def named_points(ours: Trace, yours: Trace) -> list[Point]:
+    """The named points both traces have, in the order our model completes them (the deeper one first at a
+    tie). A point's output is its last layer; in the user's trace, its last layer of the kind ours ends it
+    with, if there is one (a Dense with its own softmax ends `fc` as a dense layer, as ours does)."""
+    points = []
+    for name in _candidates(ours):
+        mine = [i for i, r in enumerate(ours.layers) if _under(r.name, name)]
+        theirs = [i for i, r in enumerate(yours.layers) if _under(r.name, name)]
+        if not theirs:
+            continue
+        kind = ours.layers[mine[-1]].kind
+        same = [i for i in theirs if yours.layers[i].kind == kind]
+        points.append(Point(name, mine[-1], (same or theirs)[-1]))
+    return sorted(points, key=lambda p: (p.ours, -p.name.count(".")))
+
+
+def _group(record: LayerRecord, points: list[str]) -> tuple[str, bool]:
+    """The deepest named point a layer lies under ('' for none) and whether it lies on a shortcut."""
+    point = max((p for p in points if _under(record.name, p)), key=len, default="")
+    return point, record.on_shortcut
+
+
+def _where(key: tuple[str, bool]) -> str:
+    return f"{key[0] or 'the top level'} ({'shortcut' if key[1] else 'main path'})"
+
+
+def weight_shape(record: LayerRecord) -> tuple[int, ...]:
+    """A weight layer's kernel shape read from its record: conv kh×kw×(cin/groups)×cout, dense in×out,
+    batchnorm C."""
+    if record.kind == "conv2d":
+        return (*record.kernel, record.input_shapes[0][-1] // record.groups, record.channels)
+    if record.kind == "dense":
+        return (record.input_shapes[0][-1], record.channels)
+    return (record.output_shape[-1],)
+
+
+def _describe(record: LayerRecord) -> str:
+    return f"{record.name} ({record.kind} {'×'.join(map(str, weight_shape(record)))})"
+
+
+def align(ours: Trace, yours: Trace) -> Alignment:
+    """Pair the two traces' layers group by group (see the module docstring); problems name point and layers."""
+    points = named_points(ours, yours)
+    names = [p.name for p in points]
+    groups: dict[tuple[str, bool], tuple[list[int], list[int]]] = {}
+    for side, trace in enumerate((ours, yours)):
+        for index, record in enumerate(trace.layers):
+            groups.setdefault(_group(record, names), ([], []))[side].append(index)
+    problems = [
+        f"{r.name}: a {r.kind} layer with {r.params + r.buffers} weights; only {', '.join(WEIGHT_KINDS)} can be copied"
+        for r in yours.layers
+        if r.kind not in WEIGHT_KINDS and (r.params or r.buffers)
+    ]
+    pairs, weights, partial, where = [], [], [], {}
+    for key, (mine, theirs) in groups.items():
+        for index in mine:
+            where[index] = _where(key)
+        my_weights = [i for i in mine if ours.layers[i].kind in WEIGHT_KINDS]
+        their_weights = [i for i in theirs if yours.layers[i].kind in WEIGHT_KINDS]
+        problem = _weight_mismatch(key, [ours.layers[i] for i in my_weights], [yours.layers[i] for i in their_weights])
+        if problem:
+            problems.append(problem)
+            continue
+        weights += zip(my_weights, their_weights, strict=True)
+        if [ours.layers[i].kind for i in mine] == [yours.layers[i].kind for i in theirs]:
+            pairs += zip(mine, theirs, strict=True)
+        else:
+            pairs += zip(my_weights, their_weights, strict=True)
+            if my_weights:
+                partial.append(_where(key))
+    return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial)
+
+
+def _weight_mismatch(key: tuple[str, bool], mine: list[LayerRecord], theirs: list[LayerRecord]) -> str | None:
+    for position in range(max(len(mine), len(theirs))):
+        ours = mine[position] if position < len(mine) else None
+        yours = theirs[position] if position < len(theirs) else None
+        if ours and yours and (ours.kind, weight_shape(ours)) == (yours.kind, weight_shape(yours)):
+            continue
+        count = f" (yours has {len(theirs)} weight layers here, ours {len(mine)})" if len(mine) != len(theirs) else ""
+        return (
+            f"{_where(key)}, weight layer {position + 1}: yours {_describe(yours) if yours else 'none'}, "
+            f"ours {_describe(ours) if ours else 'none'}{count}"
+        )
+    return None
+
+
+def _flattened(trace: Trace, index: int) -> tuple[int, int, int] | None:
+    """The H×W×C map a dense layer's input vector was flattened from (None if it was no spatial map)."""
+    inputs = trace.layers[index].input_shapes[0]
+    if len(inputs) != 1:
+        return None
+    for record in reversed(trace.layers[:index]):
+        shape = record.output_shape
+        if len(shape) == 3:
+            return shape if shape[0] * shape[1] > 1 and math.prod(shape) == inputs[0] else None
+        if math.prod(shape) != inputs[0]:
+            return None
+    return None
+
+
+def _output_flattened(trace: Trace, index: int) -> tuple[int, int, int] | None:
+    """The H×W×C map a layer's output vector holds, flattened (None for a dense output or a spatial one)."""
+    record = trace.layers[index]
+    if len(record.output_shape) != 1 or record.kind == "dense" or not record.input_shapes:
+        return None
+    shape = record.input_shapes[0]
+    if len(shape) == 3:
+        return shape if shape[0] * shape[1] > 1 and math.prod(shape) == record.output_shape[0] else None
+    return _flattened(trace, index)
+
+
+# --- copying the weights ------------------------------------------------------------------------------
+
+
+def _plan_copy(
+    model: Any,
+    raw: Trace,
+    yours_adapter: ModuleType,
+    reference: Any,
+    ours: Trace,
+    ours_adapter: ModuleType,
+    alignment: Alignment,
+    result: EquivalenceResult,
+) -> dict[int, int]:
+    """Check that every weight can be copied; the folds of a convolution bias into the BatchNorm after it
+    (ours index of the BatchNorm -> ours index of the convolution). Problems go to `result`."""
+    yours_layers, ours_layers = yours_adapter.layers(model, raw), ours_adapter.layers(reference, ours)
+    pairs = alignment.weights
+    folds, epsilons = {}, set()
+    for position, (o, y) in enumerate(pairs):
+        theirs, mine = yours_adapter.layout(yours_layers[y]), ours_adapter.layout(ours_layers[o])
+        if ours.layers[o].kind == "batchnorm":
+            if theirs.epsilon != mine.epsilon:
+                epsilons.add((theirs.epsilon, mine.epsilon))
+            continue
+        if not theirs.bias or mine.bias:
+            continue
+        following = pairs[position + 1] if position + 1 < len(pairs) else None
+        if following == (o + 1, y + 1) and ours.layers[o + 1].kind == "batchnorm":
+            folds[o + 1] = o
+        else:
+            result.problems.append(
+                f"{raw.layers[y].name}: yours has a bias, ours ({ours.layers[o].name}) none, and no BatchNorm "
+                "follows both directly to fold it into"
+            )
+    if folds:
+        result.notes.append(
+            f"the biases of {len(folds)} convolutions were folded into the moving mean of the BatchNorm after "
+            "them (mean − bias); ours have none"
+        )
+    for theirs_eps, mine_eps in sorted(epsilons):
+        result.notes.append(
+            f"BatchNorm epsilon {theirs_eps:g} (yours) vs {mine_eps:g} (ours): folded into the moving variance"
+        )
+    return folds
+
+
+def _copy(
+    model: Any,
+    raw: Trace,
+    yours_adapter: ModuleType,
+    reference: Any,
+    ours: Trace,
+    ours_adapter: ModuleType,
+    alignment: Alignment,
+    folds: dict[int, int],
+) -> dict[int, np.ndarray]:
+    """Copy the user's weights into our model, one layer at a time; the biases folded away, by our
+    convolution's index (its output lacks them; the BatchNorm's after it agrees again)."""
+    yours_layers, ours_layers = yours_adapter.layers(model, raw), ours_adapter.layers(reference, ours)
+    pending: dict[int, np.ndarray] = {}
+    for o, y in alignment.weights:
+        weights: Weights = yours_adapter.read(yours_layers[y], _flattened(raw, y))
+        if o in folds.values():
+            pending[o] = weights.bias
+            weights.bias = None
+        if o in folds:
+            weights.mean = weights.mean - pending[folds[o]]
+        if weights.epsilon is not None:
+            mine = ours_adapter.layout(ours_layers[o]).epsilon
+            weights.var = weights.var + np.float32(weights.epsilon - mine)
+        ours_adapter.write(ours_layers[o], weights, _flattened(ours, o))
+    return pending
+
+
+# --- running and comparing -------------------------------------------------------------------------------
+
+
+def _shape(array: np.ndarray) -> str:
+    return "×".join(map(str, array.shape[1:]))
+
+
+def _difference(yours: np.ndarray, ours: np.ndarray) -> tuple[float, str]:
+    if yours.shape != ours.shape:
+        if yours.size != ours.size or np.squeeze(yours).shape != np.squeeze(ours).shape:
+            return math.inf, f"output {_shape(yours)} vs ours {_shape(ours)}"
+        yours = yours.reshape(ours.shape)
+    difference = np.abs(yours.astype(np.float64) - ours)
+    return (math.nan if np.isnan(difference).any() else float(difference.max(initial=0.0))), ""
+
+
+def _canonical(framework: str, trace: Trace, index: int, output: np.ndarray) -> np.ndarray:
+    """A PyTorch vector flattened from a C, H, W map, reordered to H, W, C as Keras flattens it."""
+    origin = _output_flattened(trace, index) if framework == "torch" and output.ndim == 2 else None
+    if origin is None:
+        return output
+    h, w, c = origin
+    return output.reshape(-1, c, h, w).transpose(0, 2, 3, 1).reshape(output.shape[0], -1)
+
+
+def _compare(
+    model: Any,
+    yours_adapter: ModuleType,
+    yours: Trace,
+    reference: Any,
+    ours_adapter: ModuleType,
+    ours: Trace,
+    alignment: Alignment,
+    result: EquivalenceResult,
+    seed: int,
+    folded: dict[int, np.ndarray],
+) -> None:
+    """Run the user's model, keeping the wanted outputs; run ours, comparing each as it comes, then drop it.
+    Outputs are compared in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution
+    whose bias was folded into the BatchNorm after it is compared with that bias added back."""
+    size = result.input_size
+    image = np.random.default_rng(seed).standard_normal((1, size, size, 3)).astype(np.float32)
+    wanted: dict[int, list[tuple[str, int]]] = {}  # ours index -> (point or "", yours index)
+    for point in alignment.points:
+        wanted.setdefault(point.ours, []).append((point.name, point.yours))
+    for o, y in alignment.pairs:
+        wanted.setdefault(o, []).append(("", y))
+    uses: dict[int, int] = {}
+    for items in wanted.values():
+        for _, y in items:
+            uses[y] = uses.get(y, 0) + 1
+    kept: dict[int, np.ndarray] = {}
+
+    def keep(index: int, output: np.ndarray) -> None:
+        kept[index] = _canonical(result.framework, yours, index, output)
+
+    points: dict[str, Comparison] = {}
+    layers: list[Comparison] = []
+
+    def judge(index: int, output: np.ndarray) -> None:
+        output = _canonical(result.reference_framework, ours, index, output)
+        if index in folded:
+            output = output + folded[index]
+        for point, y in wanted[index]:
+            difference, detail = _difference(kept[y], output)
+            mine, theirs = ours.layers[index], yours.layers[y]
+            if mine.stride is not None and theirs.stride is not None and mine.stride != theirs.stride:
+                stride = f"stride {'×'.join(map(str, theirs.stride))} vs ours {'×'.join(map(str, mine.stride))}"
+                detail = f"{detail}; {stride}" if detail else stride
+            item = Comparison(
+                point or alignment.groups[index],
+                mine.name,
+                theirs.name,
+                mine.kind,
+                difference,
+                not difference <= result.atol,
+                detail,
+            )
+            if point:
+                points[point] = item
+            else:
+                layers.append(item)
+            uses[y] -= 1
+            if not uses[y]:
+                del kept[y]
+
+    yours_adapter.run(model, image, set(uses), keep)
+    ours_adapter.run(reference, image, set(wanted), judge)
+    result.points = [points[p.name] for p in alignment.points]
+    result.layers = layers
+
+
+# --- wiring ----------------------------------------------------------------------------------------------
+
+
+def compare_wiring(
+    yours_merges: list[Merge],
+    ours_merges: list[Merge],
+    yours: Trace,
+    ours: Trace,
+    alignment: Alignment,
+    mapping: StageMap | None,
+) -> list[str]:
+    """Which named point or layer feeds each input of every merge, ours against the user's, merges paired by
+    named point and kind in order. Inputs that cannot be put in our terms (a layer of the user's that lines up
+    with none of ours and ends no named point) are not compared. A difference shows both wirings."""
+    ends_ours: dict[int, str] = {}
+    ends_yours: dict[int, str] = {}
+    for point in sorted(alignment.points, key=lambda p: p.name.count(".")):  # the outermost point a layer ends
+        ends_ours.setdefault(point.ours, point.name)
+        ends_yours.setdefault(point.yours, point.name)
+    ours_of = {y: o for o, y in alignment.pairs}
+
+    def ours_term(source: int | str) -> str:
+        if source == MODEL_INPUT:
+            return "the input"
+        if isinstance(source, str):
+            return source
+        return ends_ours.get(source, ours.layers[source].name)
+
+    def yours_term(source: int | str) -> str | None:
+        if source == MODEL_INPUT:
+            return "the input"
+        if isinstance(source, str):
+            return None
+        if source in ours_of:
+            return ours_term(ours_of[source])
+        return ends_yours.get(source)
+
+    names = [p.name for p in alignment.points]
+
+    def merge_name(merge: Merge, trace: Trace, renamed: bool) -> str:
+        if merge.index is not None:
+            return trace.layers[merge.index].name
+        return mapping.rename(merge.name) if renamed and mapping else merge.name
+
+    def grouped(merges: list[Merge], trace: Trace, renamed: bool) -> dict[tuple[str, str], list[tuple[str, Merge]]]:
+        found: dict[tuple[str, str], list[tuple[str, Merge]]] = {}
+        for merge in merges:
+            name = merge_name(merge, trace, renamed)
+            point = max((p for p in names if _under(name, p)), key=len, default="")
+            found.setdefault((point, merge.kind), []).append((name, merge))
+        return found
+
+    mine, theirs = grouped(ours_merges, ours, False), grouped(yours_merges, yours, True)
+    differences = []
+    for key in [*mine, *(k for k in theirs if k not in mine)]:
+        ours_list, yours_list = mine.get(key, []), theirs.get(key, [])
+        if len(ours_list) != len(yours_list):
+            differences.append(
+                f"{key[0] or 'the top level'}: yours has {len(yours_list)} {key[1]} merge(s) "
+                f"({', '.join(n for n, _ in yours_list) or '-'}), ours {len(ours_list)} "
+                f"({', '.join(n for n, _ in ours_list) or '-'})"
+            )
+            continue
+        for (ours_name, ours_merge), (yours_name, yours_merge) in zip(ours_list, yours_list, strict=True):
+            expected = [ours_term(s) for s in ours_merge.inputs]
+            found = [yours_term(s) for s in yours_merge.inputs]
+            if None in found:
+                continue
+            unordered = key[1] == "add"  # a sum does not depend on the order of its terms
+            if (sorted(expected) != sorted(found)) if unordered else (expected != found):
+                label = ours_name if ours_name == yours_name else f"{ours_name} (yours: {yours_name})"
+                sign = " + " if key[1] == "add" else ", "
+                differences.append(f"{label}: yours {key[1]}s {sign.join(found)}; ours {sign.join(expected)}")
+    return differences

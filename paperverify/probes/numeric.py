@@ -1,0 +1,82 @@
+"""What the equivalence check needs from each framework, in one framework-free form.
+
+`Weights` holds one weight layer's tensors in a canonical layout: a convolution kernel as
+(kh, kw, cin/groups, cout), a dense kernel as (in, out) with the rows of a flattened feature map in H, W, C
+order, BatchNorm as gamma, beta, moving mean and moving variance with its epsilon. Each framework's adapter
+(`run_torch`, `run_keras`) reads and writes it. `Merge` is an element-wise sum or a concatenation with the
+layers that produce its inputs, as a wiring pass sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Layer kinds whose weights the equivalence check copies.
+WEIGHT_KINDS = ("conv2d", "dense", "batchnorm")
+#: Layer kinds that merge several inputs.
+MERGE_KINDS = ("add", "concat")
+#: A merge input that is the model's input rather than a layer's output.
+MODEL_INPUT = -1
+
+#: Receives (trace index, output as an NHWC or (N, features) array) during a run.
+Sink = Callable[[int, np.ndarray], None]
+
+
+@dataclass
+class Weights:
+    """One weight layer's tensors in the canonical layout (None where the layer has no such tensor)."""
+
+    kernel: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    var: np.ndarray | None = None
+    epsilon: float | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a weight layer holds besides its kernel: a bias, BatchNorm's scale and offset, its epsilon."""
+
+    bias: bool
+    epsilon: float | None = None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """An element-wise sum or concatenation: its trace index (None for a PyTorch functional `x + y` or
+    `torch.cat`, which no module performs), its name (for a functional one, the module that runs it plus the
+    kind), and where each input comes from: a trace index, MODEL_INPUT, or the name of a functional merge."""
+
+    index: int | None
+    name: str
+    kind: str
+    inputs: tuple[int | str, ...]
+
+
+def flatten_rows(kernel: np.ndarray, chw_to_hwc: tuple[int, int, int] | None) -> np.ndarray:
+    """A dense kernel (in, out) whose rows follow a C, H, W flatten, reordered to H, W, C (`chw_to_hwc` is
+    the flattened map's H×W×C; None leaves it as it is)."""
+    if chw_to_hwc is None:
+        return kernel
+    h, w, c = chw_to_hwc
+    out = kernel.shape[1]
+    return kernel.reshape(c, h, w, out).transpose(1, 2, 0, 3).reshape(h * w * c, out)
+
+
+def unflatten_rows(kernel: np.ndarray, hwc_to_chw: tuple[int, int, int] | None) -> np.ndarray:
+    """The inverse of `flatten_rows`: rows in H, W, C order back to C, H, W."""
+    if hwc_to_chw is None:
+        return kernel
+    h, w, c = hwc_to_chw
+    out = kernel.shape[1]
+    return kernel.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(c * h * w, out)
+
+
+def as_array(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=np.float32)

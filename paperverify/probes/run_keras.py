@@ -1,0 +1,185 @@
+"""Keras side of the equivalence check: build a reference without initialising it, read and write weights
+in the canonical layout, run a functional model node by node in inference mode handing each layer's output
+to a sink (and freeing each tensor once its last consumer has run), and read the wiring of its merges from
+the graph's inbound nodes.
+
+Trace indices are the positions of the probe's records: one per layer call in `execution_order`, and one
+more right after it for a convolution's or dense layer's own activation (`probe_keras.probe_model`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+import keras
+import numpy as np
+
+from paperverify.probes.numeric import MERGE_KINDS, MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
+from paperverify.probes.probe_keras import execution_order, fused_activation, kind_of, no_weights, probe_model
+from paperverify.trace import Trace
+
+
+def _initialised(variable: Any) -> bool:
+    return getattr(variable, "_value", True) is not None
+
+
+def has_weights(model: keras.Model) -> bool:
+    """Whether every variable holds a value (a model built without initialising its variables has none)."""
+    return bool(model.weights) and all(_initialised(v) for v in model.weights)
+
+
+def probe(model: keras.Model, size: int) -> Trace:
+    return probe_model(model)
+
+
+def build_reference(builder: Callable[..., keras.Model], size: int, options: dict[str, Any]) -> keras.Model:
+    """Our implementation at size×size×3 with variables that have shapes but no values yet (`materialise`)."""
+    with no_weights():
+        return builder(input_shape=(size, size, 3), **options)
+
+
+def materialise(model: keras.Model) -> None:
+    """Give every uninitialised variable zeros, without running its initialiser (Keras internals, pinned)."""
+    for variable in model.weights:
+        if not _initialised(variable):
+            variable._initializer = keras.initializers.Zeros()
+            variable._deferred_initialize()
+
+
+def _indices(model: keras.Model) -> dict[int, int]:
+    """Trace index of each call node (by id) whose layer the probe records."""
+    indices, index = {}, 0
+    for node in execution_order(model):
+        indices[id(node)] = index
+        index += 2 if fused_activation(node.operation) else 1
+    return indices
+
+
+def layers(model: keras.Model, trace: Trace) -> list[keras.layers.Layer | None]:
+    """The layer behind each record of `trace`; None for a record of a layer's own activation."""
+    found: list[keras.layers.Layer | None] = []
+    for node in execution_order(model):
+        found.append(node.operation)
+        if fused_activation(node.operation):
+            found.append(None)
+    return found
+
+
+def layout(layer: keras.layers.Layer) -> Layout:
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return Layout(bias=layer.center, epsilon=layer.epsilon)
+    return Layout(bias=getattr(layer, "use_bias", False))
+
+
+def _numpy(variable: Any) -> np.ndarray | None:
+    return None if variable is None else as_array(keras.ops.convert_to_numpy(keras.ops.copy(variable.value)))
+
+
+def read(layer: keras.layers.Layer, flattened: tuple[int, int, int] | None) -> Weights:
+    """A Conv2D, DepthwiseConv2D, Dense or BatchNormalization layer's weights in the canonical layout (Keras'
+    own; a depthwise kernel (kh, kw, C, M) is the grouped (kh, kw, 1, C·M), output channel c·M + m in both)."""
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        kernel = _numpy(layer.kernel)
+        kh, kw, channels, multiplier = kernel.shape
+        bias = _numpy(layer.bias) if layer.use_bias else None
+        return Weights(kernel=kernel.reshape(kh, kw, 1, channels * multiplier), bias=bias)
+    if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+        return Weights(kernel=_numpy(layer.kernel), bias=_numpy(layer.bias) if layer.use_bias else None)
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return Weights(
+            gamma=_numpy(layer.gamma) if layer.scale else None,
+            beta=_numpy(layer.beta) if layer.center else None,
+            mean=_numpy(layer.moving_mean),
+            var=_numpy(layer.moving_variance),
+            epsilon=layer.epsilon,
+        )
+    raise TypeError(f"no weight layout for {type(layer).__qualname__}")
+
+
+def write(layer: keras.layers.Layer, weights: Weights, flattened: tuple[int, int, int] | None) -> None:
+    """Copy canonical weights into a Conv2D, DepthwiseConv2D, Dense or BatchNormalization layer."""
+
+    def put(variable: Any, value: np.ndarray | None, default: float = 0.0) -> None:
+        if variable is not None:
+            variable.assign(np.full(variable.shape, default, np.float32) if value is None else value)
+
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        kernel = None if weights.kernel is None else weights.kernel.reshape(layer.kernel.shape)
+        put(layer.kernel, kernel)
+        put(layer.bias if layer.use_bias else None, weights.bias)
+    elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+        put(layer.kernel, weights.kernel)
+        put(layer.bias if layer.use_bias else None, weights.bias)
+    elif isinstance(layer, keras.layers.BatchNormalization):
+        put(layer.gamma if layer.scale else None, weights.gamma, 1.0)
+        put(layer.beta if layer.center else None, weights.beta)
+        put(layer.moving_mean, weights.mean)
+        put(layer.moving_variance, weights.var, 1.0)
+    else:
+        raise TypeError(f"no weight layout for {type(layer).__qualname__}")
+
+
+def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
+    """Run `model` in inference mode on `image` (N, H, W, C), node by node, and hand the output of every wanted
+    trace record to `sink`. A convolution or dense layer with its own activation hands over both its linear
+    output and the activation's. Each intermediate tensor is dropped once its last consumer has run."""
+    indices = _indices(model)
+    nodes = [node for depth in sorted(model._nodes_by_depth, reverse=True) for node in model._nodes_by_depth[depth]]
+    uses: dict[int, int] = {}
+    for node in nodes:
+        for tensor in node.input_tensors:
+            uses[id(tensor)] = uses.get(id(tensor), 0) + 1
+    values: dict[int, Any] = {id(model.inputs[0]): keras.ops.convert_to_tensor(image)}
+    for node in nodes:
+        if node.operation is None or node.is_input:
+            continue
+        args, kwargs = node.arguments.fill_in(values)
+        index = indices.get(id(node))
+        layer = node.operation
+        activation = fused_activation(layer) if index is not None else None
+        if activation is None:
+            outputs = keras.tree.flatten(layer(*args, **kwargs))
+        else:
+            own = layer.activation
+            layer.activation = keras.activations.linear
+            try:
+                linear = layer(*args, **kwargs)
+            finally:
+                layer.activation = own
+            if index in wanted:
+                sink(index, keras.ops.convert_to_numpy(linear))
+            index += 1
+            outputs = [own(linear)]
+        if index is not None and index in wanted:
+            sink(index, keras.ops.convert_to_numpy(outputs[0]))
+        for tensor in node.input_tensors:
+            uses[id(tensor)] -= 1
+            if uses[id(tensor)] == 0:
+                values.pop(id(tensor), None)
+        for symbolic, value in zip(node.outputs, outputs, strict=False):
+            if uses.get(id(symbolic), 0):
+                values[id(symbolic)] = value
+
+
+def wiring(model: keras.Model, size: int) -> list[Merge]:
+    """The Add and Concatenate layers and, for each input, the trace index of the layer that produced it."""
+    indices = _indices(model)
+
+    def source(tensor: Any) -> int | str:
+        history = tensor._keras_history
+        if history.operation is None or isinstance(history.operation, keras.layers.InputLayer):
+            return MODEL_INPUT
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) not in indices:  # an operation the probe does not record passes its first input on
+            return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
+        return indices[id(node)] + (1 if fused_activation(node.operation) else 0)
+
+    merges = []
+    for node in execution_order(model):
+        kind = kind_of(node.operation)
+        if kind in MERGE_KINDS:
+            merges.append(
+                Merge(indices[id(node)], node.operation.name, kind, tuple(source(t) for t in node.input_tensors))
+            )
+    return merges

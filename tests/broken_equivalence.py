@@ -1,0 +1,129 @@
+"""Broken ResNets that keep every shape and count right, so that no table cell sees them; only the
+equivalence check with our implementation does (`tests/test_equivalence.py`). Each builder returns a model
+with random weights; `paperverify check tests/broken_equivalence.py:<builder> --equivalence` runs it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from implementations.specs.resnet import spec_for
+from implementations.torch.resnet import Block, ResNet
+
+
+class _FedBlock(Block):
+    """A building block whose shortcut reads a tensor it is given rather than its own input."""
+
+    functional = False
+
+    def forward(self, x: torch.Tensor, shortcut_source: torch.Tensor) -> torch.Tensor:
+        y = x
+        for name in self.main:
+            y = getattr(self, name)(y)
+        if self.functional:  # as torchvision writes it: no module performs the sum
+            y += self.shortcut(shortcut_source)
+        else:
+            y = self.add(y, self.shortcut(shortcut_source))
+        return self.relu(y)
+
+
+class _ShortcutFromPreviousInput(ResNet):
+    """ResNet-18 whose conv2_2 adds conv2_1's input (the max pool's output) instead of its own input: both are
+    56×56×64, so every shape stays right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)
+        stage = self.conv2_x
+        previous = stage.maxpool(x)
+        x = stage.conv2_1(previous)
+        x = stage.conv2_2(x, previous)  # the bug: the shortcut should carry x
+        for name in ("conv3_x", "conv4_x", "conv5_x", "avgpool", "flatten", "fc", "softmax"):
+            x = getattr(self, name)(x)
+        return x
+
+
+def shortcut_from_previous_input(functional: bool = False) -> nn.Module:
+    """ResNet-18 with conv2_x.conv2_2's identity shortcut fed from conv2_x.conv2_1's input."""
+    spec = spec_for(18)
+    model = _ShortcutFromPreviousInput(spec, residual=True, shortcut="B", num_classes=1000)
+    block = _FedBlock(spec.stages[0].block, 64, 1, residual=True, shortcut="B")
+    block.functional = functional
+    model.conv2_x.conv2_2 = block
+    return model
+
+
+def functional_shortcut_from_previous_input() -> nn.Module:
+    """The same bug, with the sum written `y += shortcut` in the block's forward rather than by a module."""
+    return shortcut_from_previous_input(functional=True)
+
+
+class _TransposedConv2d(nn.Conv2d):
+    """A convolution that applies its kernel with height and width swapped, as a hand-written layer that keeps
+    its kernel in another layout might: for a square kernel every shape stays right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.weight.transpose(2, 3), self.bias)
+
+
+def transposed_kernel() -> nn.Module:
+    """ResNet-18 whose conv3_x.conv3_2.conv1 (3×3, 128) uses its kernel transposed."""
+    model = ResNet(spec_for(18), residual=True, shortcut="B", num_classes=1000)
+    block = model.conv3_x.conv3_2
+    good = block.conv1
+    block.conv1 = _TransposedConv2d(good.in_channels, good.out_channels, good.kernel_size, good.stride, good.padding)
+    block.conv1.bias = None
+    with torch.no_grad():
+        block.conv1.weight.copy_(good.weight)
+    return model
+
+
+def keras_shortcut_from_previous_input(input_shape: tuple[int, int, int] = (64, 64, 3)) -> object:
+    """The Keras ResNet-18 with the same bug: conv2_x.conv2_2's Add reads the max pool's output."""
+    import keras
+    from keras import layers
+
+    from implementations.keras import resnet as ours
+
+    spec = spec_for(18)
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.ReLU(name="conv1.relu")(ours._conv(inputs, "conv1", "", 64, 7, 2))
+    x = layers.ZeroPadding2D(1, name="conv2_x.maxpool.pad")(x)
+    previous = layers.MaxPooling2D(3, 2, name="conv2_x.maxpool.pool")(x)
+    x = ours._block(previous, "conv2_x.conv2_1", spec.stages[0].block, 1, True, "B")
+    y = layers.ReLU(name="conv2_x.conv2_2.relu1")(ours._conv(x, "conv2_x.conv2_2", "1", 64, 3, 1))
+    y = ours._conv(y, "conv2_x.conv2_2", "2", 64, 3, 1)
+    x = layers.ReLU(name="conv2_x.conv2_2.relu")(layers.Add(name="conv2_x.conv2_2.add")([y, previous]))  # the bug
+    for stage in spec.stages[1:]:
+        for number in range(1, stage.blocks + 1):
+            stride = stage.stride if number == 1 else 1
+            x = ours._block(x, f"{stage.name}.conv{stage.index}_{number}", stage.block, stride, True, "B")
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="avgpool")(x)
+    x = layers.Dense(1000, name="fc")(layers.Flatten(name="flatten")(x))
+    return keras.Model(inputs, layers.Softmax(name="softmax")(x), name="resnet18")
+
+
+class _SameSliceGroupedConv2d(nn.Conv2d):
+    """A grouped convolution whose every group reads the first group's input channels, as a hand-written
+    per-group loop whose closure captures one slice would: every shape and count stays right."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = x[:, : self.in_channels // self.groups]
+        return self._conv_forward(torch.cat([first] * self.groups, dim=1), self.weight, self.bias)
+
+
+def grouped_conv_reading_one_slice() -> nn.Module:
+    """AlexNet whose conv4 (3×3, 384 kernels in two groups, Sec. 3.5) feeds both groups from the first
+    tower's 192 channels."""
+    from implementations.torch.alexnet import alexnet
+
+    model = alexnet()
+    good = model.conv4.conv
+    broken = _SameSliceGroupedConv2d(
+        good.in_channels, good.out_channels, good.kernel_size, good.stride, good.padding, groups=good.groups
+    )
+    with torch.no_grad():
+        broken.weight.copy_(good.weight)
+        broken.bias.copy_(good.bias)
+    model.conv4.conv = broken
+    return model

@@ -1,0 +1,249 @@
+"""Equivalence with our implementation (`paperverify.equivalence`, `paperverify check --equivalence`).
+
+Broken models that keep every shape and count right (`tests/broken_equivalence.py`, and ResNet-50 with the
+stride on the 3×3 from `tests/broken_models.py`; AlexNet with conv4's two groups both reading the first
+tower's channels) must be reported at the right named point, with the right layer pair and, for a miswired
+shortcut, both wirings. Correct models must pass: our PyTorch ResNet-50 and AlexNet against our Keras ones,
+keras.applications' ResNet50 (convolution biases folded into BatchNorm) against our PyTorch one, our PyTorch
+VGG-11 against our Keras one (fc6's rows permuted from C, H, W to H, W, C). The expected places are where each
+bug was put, not what the code under test computes.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import paperverify
+from paperverify.check import CheckError
+from paperverify.cli import main
+from paperverify.equivalence import equivalence
+
+PAPER = "he2016_resnet"
+BROKEN = "tests/broken_equivalence.py"
+ATOL = 1e-4
+
+
+def _randomise_batchnorm(model: nn.Module) -> nn.Module:
+    """Non-trivial BatchNorm statistics and affine parameters (fresh ones are the identity in inference)."""
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                n = module.num_features
+                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
+                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
+                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
+                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
+    return model
+
+
+@pytest.mark.xdist_group("torch")
+@pytest.mark.parametrize("builder", ["shortcut_from_previous_input", "functional_shortcut_from_previous_input"])
+def test_a_shortcut_fed_from_the_previous_blocks_input_diverges_at_that_block(builder: str, torch_threads: int) -> None:
+    import tests.broken_equivalence as broken
+
+    torch.manual_seed(0)
+    result = equivalence(_randomise_batchnorm(getattr(broken, builder)()), paper=PAPER, variant="resnet18")
+    assert result.compared and not result.equivalent
+    assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
+    agreeing = [c.point for c in result.points[: result.points.index(result.first_point)]]
+    assert agreeing == ["conv1", "conv2_x.maxpool", "conv2_x.conv2_1"]
+    assert result.wiring == [
+        "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; "
+        "ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
+    ]
+    if builder == "shortcut_from_previous_input":  # the sum is a layer of its own: it is the pair that parts
+        assert (result.first_layer.ours, result.first_layer.yours) == ("conv2_x.conv2_2.add", "conv2_x.conv2_2.add")
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_keras_shortcut_fed_from_the_previous_blocks_input_is_read_from_the_graph(tf_threads: int) -> None:
+    from tests.broken_equivalence import keras_shortcut_from_previous_input
+
+    result = equivalence(keras_shortcut_from_previous_input(), paper=PAPER, variant="resnet18")
+    assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
+    assert result.first_layer is not None and result.first_layer.ours == "conv2_x.conv2_2.add"
+    assert result.wiring == [
+        "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; "
+        "ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
+    ]
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_kernel_used_transposed_diverges_at_that_layer_across_frameworks(torch_threads: int, tf_threads: int) -> None:
+    from tests.broken_equivalence import transposed_kernel
+
+    torch.manual_seed(0)
+    model = _randomise_batchnorm(transposed_kernel())
+    result = equivalence(model, paper=PAPER, variant="resnet18", reference_framework="keras")
+    assert result.compared and not result.equivalent and result.wiring == []
+    assert result.first_point is not None and result.first_point.point == "conv3_x.conv3_2"
+    assert result.first_layer is not None
+    assert (result.first_layer.ours, result.first_layer.yours) == ("conv3_x.conv3_2.conv1", "conv3_x.conv3_2.conv1")
+    assert result.first_layer.detail == ""  # same shapes, same stride: only the values differ
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_grouped_convolution_whose_groups_read_one_slice_diverges_at_that_layer(
+    torch_threads: int, tf_threads: int
+) -> None:
+    from implementations.torch.alexnet import alexnet
+    from tests.broken_equivalence import grouped_conv_reading_one_slice
+
+    paper = "krizhevsky2012_alexnet"
+    torch.manual_seed(0)
+    correct = equivalence(alexnet(), paper=paper, variant="alexnet", reference_framework="keras")
+    assert correct.equivalent, correct.describe()
+    torch.manual_seed(0)
+    result = equivalence(grouped_conv_reading_one_slice(), paper=paper, variant="alexnet", reference_framework="keras")
+    assert result.compared and not result.equivalent and result.wiring == [] and result.problems == []
+    assert result.first_point is not None and result.first_point.point == "conv4"
+    assert [c.point for c in result.points[: result.points.index(result.first_point)]] == ["conv1", "conv2", "conv3"]
+    assert result.first_layer is not None
+    assert (result.first_layer.ours, result.first_layer.yours) == ("conv4.conv", "conv4.conv")
+    assert result.first_layer.detail == ""  # same shapes and groups: only the values differ
+
+
+@pytest.mark.xdist_group("keras")
+def test_depthwise_kernels_cross_frameworks_both_ways(torch_threads: int, tf_threads: int) -> None:
+    """Keras keeps a depthwise kernel as (kh, kw, C, 1), PyTorch as (C, 1, kh, kw): a layout read or written
+    wrongly gives our model other filters than the user's, and the outputs part at conv_dw_1."""
+    import keras
+
+    from implementations.keras.mobilenet import mobilenet_v1 as keras_mobilenet
+    from implementations.torch.mobilenet import mobilenet_v1 as torch_mobilenet
+
+    paper, variant = "howard2017_mobilenet", "mobilenet_v1"
+    torch.manual_seed(0)
+    model = _randomise_batchnorm(torch_mobilenet())
+    to_keras = equivalence(model, paper=paper, variant=variant, reference_framework="keras")
+    assert to_keras.equivalent, to_keras.describe()
+    keras.utils.set_random_seed(0)
+    to_torch = equivalence(keras_mobilenet(), paper=paper, variant=variant, reference_framework="torch")
+    assert to_torch.equivalent, to_torch.describe()
+    assert "conv_dw_1.conv" in [c.ours for c in to_torch.layers]
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_stride_on_the_3x3_diverges_at_conv3_1_with_equal_point_shapes(torch_threads: int) -> None:
+    from tests.broken_models import stride_on_3x3
+
+    torch.manual_seed(0)
+    result = equivalence(stride_on_3x3(), paper=PAPER, variant="resnet50")
+    assert result.first_point is not None and result.first_point.point == "conv3_x.conv3_1"
+    assert result.first_point.detail == ""  # the block's output has our shape; its values differ
+    assert result.first_layer is not None and result.first_layer.ours == "conv3_x.conv3_1.conv1"
+    assert result.first_layer.detail == "output 16×16×128 vs ours 8×8×128; stride 1×1 vs ours 2×2"
+    assert "conv2_x" in [c.point for c in result.points if not c.diverges]
+
+
+@pytest.mark.xdist_group("keras")
+def test_our_torch_resnet50_is_equivalent_to_our_keras_resnet50(torch_threads: int, tf_threads: int) -> None:
+    from implementations.torch.resnet import resnet50
+
+    torch.manual_seed(0)
+    result = paperverify.equivalence(
+        _randomise_batchnorm(resnet50()), paper=PAPER, variant="resnet50", reference_framework="keras"
+    )
+    assert result.equivalent, result.describe()
+    assert len(result.layers) == len(resnet50_layers()) and len(result.points) > 20
+    assert max(c.max_abs_diff for c in result.layers) <= ATOL
+
+
+def resnet50_layers() -> list[str]:
+    """Every layer of our ResNet-50 trace: all of them line up with the same implementation in the other
+    framework."""
+    from paperverify.probes import probe
+    from paperverify.tables import Config
+
+    return [record.name for record in probe(Config("resnet50", 64), "torch").layers]
+
+
+@pytest.mark.xdist_group("keras")
+def test_keras_applications_resnet50_is_equivalent_with_its_biases_folded(torch_threads: int, tf_threads: int) -> None:
+    import keras
+    import numpy as np
+
+    from paperverify.thirdparty import known
+
+    entry = known("keras.applications:ResNet50")
+    assert entry is not None
+    keras.utils.set_random_seed(0)
+    model = keras.applications.ResNet50(weights=None, input_shape=(64, 64, 3))
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # non-zero biases and statistics, so that folding them matters
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.bias.assign(0.1 * rng.standard_normal(layer.bias.shape).astype("float32"))
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.moving_mean.shape
+            layer.moving_mean.assign(0.2 * rng.standard_normal(n).astype("float32"))
+            layer.moving_variance.assign((0.5 + 1.5 * rng.random(n)).astype("float32"))
+    result = equivalence(model, paper=PAPER, variant="resnet50", stage_map=entry.stage_map, reference_framework="torch")
+    assert result.equivalent, result.describe()
+    assert any("biases of 53 convolutions were folded" in note for note in result.notes)
+    assert [c.point for c in result.points][:3] == ["conv1", "conv2_x.maxpool", "conv2_x"]
+
+
+@pytest.mark.xdist_group("keras")
+def test_vgg_dense_rows_are_permuted_across_frameworks(torch_threads: int, tf_threads: int) -> None:
+    from implementations.torch.vgg import vgg11
+
+    torch.manual_seed(0)
+    model = vgg11(input_size=64)  # fc6 reads a 2×2×512 map flattened in C, H, W order
+    result = equivalence(model, paper="simonyan2015_vgg", variant="vgg11", reference_framework="keras")
+    assert result.input_size == 64
+    assert result.equivalent, result.describe()
+
+
+@pytest.mark.xdist_group("torch")
+def test_weights_that_cannot_line_up_fall_back_to_the_wiring(torch_threads: int) -> None:
+    from tests.broken_models import ten_classes
+
+    result = equivalence(ten_classes(), paper=PAPER, variant="resnet50")
+    assert not result.compared and not result.equivalent
+    assert result.problems == ["fc (main path), weight layer 1: yours fc (dense 2048×10), ours fc (dense 2048×1000)"]
+    assert result.wiring == [] and result.points == []
+    assert "weights cannot be lined up" in result.describe()
+    assert equivalence(ten_classes(), paper=PAPER, variant="resnet50", options={"num_classes": 10}).equivalent
+
+
+@pytest.mark.xdist_group("torch")
+def test_check_equivalence_names_point_layer_pair_and_wiring(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["check", f"{BROKEN}:shortcut_from_previous_input", "--paper", PAPER, "--variant", "resnet18", "--equivalence"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "NOT equivalent" in out
+    assert "first diverging point: conv2_x.conv2_2 (the output of conv2_x.conv2_2.relu)" in out
+    assert "responsible layer pair: conv2_x.conv2_2.add (add)" in out
+    assert "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool" in out
+    code = main(["check", "implementations.torch.resnet:resnet18", "--paper", PAPER, "--equivalence"])
+    assert code == 0 and ": equivalent (atol 0.0001)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([f"{BROKEN}:transposed_kernel", "--paper", PAPER], "describes several variants; give one with --variant"),
+        (["implementations.torch.resnet:resnet18", "--paper", PAPER, "--variant", "resnet51"], "variant 'resnet51'"),
+        ([f"{BROKEN}:nowhere", "--paper", PAPER, "--variant", "resnet18"], "has no attribute 'nowhere'"),
+    ],
+)
+def test_equivalence_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str, torch_threads: int
+) -> None:
+    assert main(["check", *args, "--equivalence"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_model_without_weights_is_a_usage_error(torch_threads: int) -> None:
+    from implementations.torch.resnet import resnet18
+
+    with torch.device("meta"):
+        model = resnet18()
+    with pytest.raises(CheckError, match="has no weights"):
+        equivalence(model, paper=PAPER, variant="resnet18")
