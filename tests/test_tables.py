@@ -229,6 +229,32 @@ def test_inception_pool_projection_notation_parses() -> None:
         parse_structure("min + 32")
 
 
+def test_senet_notation_parses() -> None:
+    """SENet Table 1 (arXiv 1709.01507v4, p. 5): the operation named first, ResNeXt's cardinality 'C = 32' on the
+    grouped 3×3, and an SE module 'fc, [16, 256]' (its squeeze, a global average pool, and two fc layers) inside
+    a block's bracket."""
+    assert parse_structure("conv, 7×7, 64, stride 2") == (LayerSpec("conv2d", 7, 64, 2),)
+    assert parse_structure("max pool, 3×3, stride 2") == (LayerSpec("maxpool", 3, None, 2),)
+    assert parse_structure("global average pool, 1000-d fc, softmax") == (
+        LayerSpec("avgpool"),
+        LayerSpec("dense", None, 1000),
+        LayerSpec("softmax"),
+    )
+    block = (
+        LayerSpec("conv2d", 1, 128),
+        LayerSpec("conv2d", 3, 128, groups=32),
+        LayerSpec("conv2d", 1, 256),
+        LayerSpec("avgpool"),
+        LayerSpec("dense", None, 16),
+        LayerSpec("dense", None, 256),
+    )
+    assert parse_structure("[conv, 1×1, 128; conv, 3×3, 128 C = 32; conv, 1×1, 256; fc, [16, 256]] ×3") == block * 3
+    assert str(block[1]) == "conv2d 3×3 128 groups 32"
+    for broken in ("[conv, 1×1, 64; fc, [16, 256] ×3", "[conv, 1×1, 64; fc, [16]] ×3", "conv, 3×3, 128 C = "):
+        with pytest.raises(PrintedValueError, match="Received"):
+            parse_structure(broken)
+
+
 def test_input_size_of_the_wrong_type(paper: Path) -> None:
     write(paper, sidecar=SIDECAR.replace("input_size = 224", 'input_size = "224"'))
     found = problems(paper)

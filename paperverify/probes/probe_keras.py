@@ -37,7 +37,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Dropout, "dropout"),
     (keras.layers.Concatenate, "concat"),
 )
-_ACTIVATIONS = {"relu": "relu", "softmax": "softmax"}
+_ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "softmax": "softmax"}
 
 
 class UnknownLayerError(TypeError):

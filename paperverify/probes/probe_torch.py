@@ -21,6 +21,7 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Linear, "dense"),
     (nn.BatchNorm2d, "batchnorm"),
     (nn.ReLU, "relu"),
+    (nn.Sigmoid, "sigmoid"),
     (nn.Softmax, "softmax"),
     (nn.MaxPool2d, "maxpool"),
     (nn.AvgPool2d, "avgpool"),
