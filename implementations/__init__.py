@@ -54,3 +54,10 @@ register(
     keras="implementations.keras.bninception",
     torch="implementations.torch.bninception",
 )
+
+register(
+    "senet",
+    ["se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50"],
+    keras="implementations.keras.senet",
+    torch="implementations.torch.senet",
+)
