@@ -7,8 +7,8 @@ times a coefficient, plus a bias): Hout·Wout·C, one multiply per unit (the win
 bias an addition). Channel-wise scale (SENet's F_scale, Hu et al., arXiv 1709.01507v4, Eq. 4: a map
 times one gate value per channel): Hout·Wout·C, one multiply per output value. Euclidean RBF
 (y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one multiply-accumulate of a squared difference
-per connection. Normalisation (batch and local response),
-activations, pooling, padding, reshaping, concatenation and element-wise additions count zero multiply-adds
+per connection. Normalisation (batch, layer and local response),
+activations, pooling, padding, reshaping, transposing, concatenation and element-wise additions count zero multiply-adds
 (DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
@@ -81,6 +81,9 @@ COUNTERS: dict[str, Counter] = {
     "relu": _zero,
     "tanh": _zero,
     "sigmoid": _zero,
+    "gelu": _zero,
+    "layernorm": _zero,
+    "transpose": _zero,
     "softmax": _zero,
     "maxpool": _zero,
     "avgpool": _zero,

@@ -171,6 +171,9 @@ def test_sigmoid_and_channel_wise_scale() -> None:
     assert count_macs("se.sigmoid", "sigmoid", ((256,),), (256,)) == 0
     assert count_connections("se.scale", "scale", ((7, 7, 2048), (2048,)), (7, 7, 2048)) == 0
     assert count_connections("se.sigmoid", "sigmoid", ((2048,),), (2048,)) == 0
+    # MLP-Mixer (arXiv 2105.01601, Sec. 2): GELU, LayerNorm and the token/channel transpose count zero.
+    for kind in ("gelu", "layernorm", "transpose"):
+        assert count_macs("mixer", kind, ((196, 768),), (196, 768)) == 0
 
 
 def test_a_grouped_convolution_is_compared_by_its_groups() -> None:

@@ -385,3 +385,26 @@ def test_connections_are_a_numeric_quantity_total_and_per_layer(paper: Path) -> 
     assert (total.expected.low, total.expected.high) == (Decimal("345307.5"), Decimal("345308.5"))
     layer = claims["demo2016_net/table1/resnet50/conv1_connections/layer_connections"]
     assert layer.point == "conv1" and Decimal(122304) in layer.expected
+
+
+def test_an_unpaginated_source_is_cited_without_pages(paper: Path) -> None:
+    """MLP-Mixer (arXiv 2105.01601) is available here only as an HTML rendering: no page to cite. With [paper]
+    unpaginated, a grid table needs no page and a statement leaves its page empty; a page given anyway is an error."""
+    venue = 'venue = "arXiv 0000.00000, HTML rendering"\nunpaginated = "an HTML rendering, no page numbers"'
+    sidecar = SIDECAR.replace('arxiv = "0000.00000"\narxiv_version = "v1"', venue)
+    claims = load_claims([write(paper, sidecar=sidecar.replace("page = 3\n", ""))])
+    assert claims and all(claim.source.page is None for claim in claims)
+    assert str(claims[0].source).startswith("arXiv 0000.00000, HTML rendering, Table 1, row")
+    write(paper, sidecar=sidecar)
+    [problem] = problems(paper)
+    assert "unpaginated says the source has no page numbers. Received: page = 3" in problem
+    statements = STATEMENTS_SIDECAR.replace('arxiv = "0000.00000"\narxiv_version = "v1"', venue)
+    pageless = STATEMENTS.replace(",4,Sec. 3.3", ",,Sec. 3.3")
+    [claim] = load_claims([write(paper, sidecar=statements, table=pageless.replace(",5,Fig. 2", ",,Fig. 2"))])
+    assert claim.source.page is None
+    write(paper, sidecar=statements, table=pageless)
+    [problem] = problems(paper)
+    assert "row 'units' (line 3), column 'page'" in problem and "expected an empty cell" in problem
+    write(paper, sidecar=SIDECAR.replace("page = 3\n", ""))
+    [problem] = problems(paper)
+    assert "a grid table needs its page" in problem

@@ -22,6 +22,8 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.BatchNorm2d, "batchnorm"),
     (nn.ReLU, "relu"),
     (nn.Sigmoid, "sigmoid"),
+    (nn.GELU, "gelu"),
+    (nn.LayerNorm, "layernorm"),
     (nn.Softmax, "softmax"),
     (nn.MaxPool2d, "maxpool"),
     (nn.AvgPool2d, "avgpool"),
