@@ -75,3 +75,17 @@ register(
     keras="implementations.keras.mobilenet",
     torch="implementations.torch.mobilenet",
 )
+
+register(
+    "senet",
+    ["se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50"],
+    keras="implementations.keras.senet",
+    torch="implementations.torch.senet",
+)
+
+register(
+    "mixer",
+    ["mixer_s32", "mixer_s16", "mixer_b32", "mixer_b16", "mixer_l32", "mixer_l16", "mixer_h14"],
+    keras="implementations.keras.mixer",
+    torch="implementations.torch.mixer",
+)

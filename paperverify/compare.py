@@ -230,6 +230,7 @@ def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
         layer.channels if spec.channels is not None else None,
         layer.stride[0] if layer.stride and spec.stride is not None else None,
         _kernel_depth(layer) if spec.depth is not None else None,
+        layer.groups if spec.groups is not None else None,
     )
     square = kernel is None or spec.kernel is None or kernel[0] == kernel[1]
     if found != spec or not square:

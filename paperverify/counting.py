@@ -4,10 +4,12 @@ Multiply-adds. Convolution: Hout·Wout·Cout·(Cin/groups)·kh·kw, or Hout·Wou
 with a connection table (`links` connected (input map, output map) pairs, as LeNet-5's C3, LeCun et al.
 1998, Table I). Dense: in·out per position. Trainable subsampling (LeNet-5's S2/S4: the window summed,
 times a coefficient, plus a bias): Hout·Wout·C, one multiply per unit (the window sum is additions, the
-bias an addition). Euclidean RBF (y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one
-multiply-accumulate of a squared difference per connection. Normalisation (batch and local response),
-activations, pooling, padding, reshaping (flatten, reshape), concatenation and element-wise additions count
-zero multiply-adds (DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
+bias an addition). Channel-wise scale (SENet's F_scale, Hu et al., arXiv 1709.01507v4, Eq. 4: a map
+times one gate value per channel): Hout·Wout·C, one multiply per output value. Euclidean RBF
+(y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one multiply-accumulate of a squared difference
+per connection. Normalisation (batch, layer and local response), activations, pooling, padding, reshaping
+(flatten, reshape), transposing, concatenation and element-wise additions count zero multiply-adds (DESIGN,
+counting conventions). A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -15,7 +17,8 @@ a weight shared by many units counts once per unit that uses it. Convolution: Ho
 with P the connected map pairs (links, or Cout·Cin/groups) and b = 1 with a bias, 0 without. Dense:
 (in·out + out·b) per position. Trainable subsampling: Hout·Wout·C·(kh·kw + b) (the coefficient multiplies
 the sum; it is not a connection). RBF: in·out (Eq. 7 has no bias). Layers that carry no weight
-(activations, max and average pooling, padding, reshaping, additions, dropout) count zero connections.
+(activations, max and average pooling, padding, reshaping, additions, channel-wise scaling, dropout) count
+zero connections.
 A kind without a connection rule (batch normalisation) is an error.
 """
 
@@ -53,6 +56,10 @@ def _subsample(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int]
     return prod(output)
 
 
+def _scale(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+    return prod(output)
+
+
 def _rbf(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
     return prod(output[:-1]) * inputs[0][-1] * output[-1]
 
@@ -69,9 +76,14 @@ COUNTERS: dict[str, Counter] = {
     "dense": _dense,
     "subsample": _subsample,
     "rbf": _rbf,
+    "scale": _scale,
     "batchnorm": _zero,
     "relu": _zero,
     "tanh": _zero,
+    "sigmoid": _zero,
+    "gelu": _zero,
+    "layernorm": _zero,
+    "transpose": _zero,
     "softmax": _zero,
     "maxpool": _zero,
     "avgpool": _zero,
@@ -163,10 +175,12 @@ CONNECTION_COUNTERS: dict[str, ConnectionCounter] = {
         (
             "relu",
             "tanh",
+            "sigmoid",
             "softmax",
             "maxpool",
             "avgpool",
             "add",
+            "scale",
             "flatten",
             "reshape",
             "pad",

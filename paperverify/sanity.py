@@ -4,7 +4,7 @@ cell by cell, the tables and third-party lists as a whole.
 - every paper folder loads without a problem (schema, every row mapped, unique ids, parseable cells);
 - provenance is never empty: title, authors, year, venue, the arXiv id and version of an arXiv paper, the
   input size's source;
-  every table's label, every grid table's page and caption;
+  every table's label, every grid table's page (unless [paper] unpaginated says the source has none) and caption;
 - units are declared: a paper with multiply-add or FLOP claims states its counting convention, and every
   parameter, multiply-add or FLOP value its unit (so a changed unit is an error, not a silent rescaling);
 - every table declares how many claims its cells make (so a lost cell or row is an error);
@@ -60,7 +60,8 @@ def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> li
                 found.append(f"{where}: declare how many claims its cells make (claims = N), so none can vanish")
             if not table.get("label"):
                 found.append(f"{where}: label is empty")
-            if table.get("kind") == "grid" and not (table.get("page") and table.get("caption")):
+            paged = table.get("page") or "unpaginated" in paper.meta
+            if table.get("kind") == "grid" and not (paged and table.get("caption")):
                 found.append(f"{where}: a printed table needs its page and caption")
             cells = {(c.source.row, c.source.column) for c in paper.claims if c.source.table == table.get("id")}
             for section in ("errata", "tolerances"):

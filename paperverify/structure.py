@@ -16,6 +16,12 @@ convolution, `Avg Pool / s1`, `FC / s1`, `Softmax / s1`) and its filter shape in
 k×k×input channels×filters; `3 × 3 × 32 dw`: a depthwise k×k filter per channel, each seeing one input channel;
 `1024 × 1000` for the fully connected layer; `Pool 7 × 7`, any pooling of that window; `Classifier`, the
 softmax). A fully connected layer and a softmax have no window, so their printed `s1` states no attribute.
+SENet's Table 1 (Hu et al., arXiv 1709.01507v4, p. 5) names the operation first: `conv, 7×7, 64, stride 2`,
+`max pool, 3×3, stride 2`, `global average pool`; a grouped convolution prints its cardinality after it
+(`conv, 3×3, 128 C = 32`: 32 groups); and `fc, [16, 256]` inside a block's bracket is an SE module (the
+caption: "The inner brackets following by fc indicates the output dimension of the two fully connected
+layers in an SE module"): its squeeze, a global average pool (Sec. 3.1, Eq. 2), then fc layers of 16 and
+256 units. A bracket may hold such an inner bracket.
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -26,12 +32,17 @@ from dataclasses import dataclass
 
 from paperverify.printed import PrintedValueError
 
-_BRACKET = re.compile(r"^\[(?P<body>[^\]]+)\]\s*×\s*(?P<repeat>\d+)$")
+_BRACKET = re.compile(r"^\[(?P<body>[^\[\]]+(?:\[[^\[\]]*\][^\[\]]*)*)\]\s*×\s*(?P<repeat>\d+)$")
 _CONV = re.compile(r"^(?P<k>\d+)×(?P=k)(?:×(?P<depth>\d+))?,\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
 _KERNEL_CONV = re.compile(r"^(?P<k>\d+)×(?P=k)\s+conv(?:,\s*stride\s+(?P<stride>\d+))?$")
 _POOL = re.compile(
-    r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?P<op>max|average|global average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$"
+    r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?:global\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$"
 )
+_OP_CONV = re.compile(
+    r"^conv,\s*(?P<k>\d+)×(?P=k),\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?(?:\s+C\s*=\s*(?P<groups>\d+))?$"
+)
+_OP_POOL = re.compile(r"^(?P<op>max|average)\s+pool,\s*(?P<k>\d+)×(?P=k)(?:,\s*stride\s+(?P<stride>\d+))?$")
+_SE = re.compile(r"^fc,\s*\[(?P<reduce>\d+),\s*(?P<expand>\d+)\]$")
 _FC = re.compile(r"^(?P<units>\d+)(?:-d\s+fc|D\s+fully-connected)$")
 _VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
 _VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
@@ -44,7 +55,7 @@ _NAMED = {
     "LRN": "lrn",
     "Classifier": "softmax",
 }
-_POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool", "global average": "avgpool"}
+_POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool"}
 _TYPE_STRIDE = re.compile(r"^(?P<type>Conv dw|Conv|Avg Pool|Max Pool|FC|Softmax)\s*/\s*s(?P<stride>\d+)$")
 _TYPE_KIND = {"Conv dw": "conv2d", "Conv": "conv2d", "Avg Pool": "avgpool", "Max Pool": "maxpool"}
 _FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<depth>\d+)\s*×\s*(?P<channels>\d+)$")
@@ -62,6 +73,7 @@ class LayerSpec:
     channels: int | None = None
     stride: int | None = None
     depth: int | None = None
+    groups: int | None = None
 
     def __str__(self) -> str:
         parts = [self.kind]
@@ -73,6 +85,8 @@ class LayerSpec:
             parts.append(str(self.channels))
         if self.stride is not None:
             parts.append(f"stride {self.stride}")
+        if self.groups is not None:
+            parts.append(f"groups {self.groups}")
         return " ".join(parts)
 
 
@@ -85,42 +99,56 @@ def parse_structure(text: str) -> tuple[LayerSpec, ...]:
         return (pool,) if channels is None else (pool, LayerSpec("conv2d", None, int(channels)))
     bracket = _BRACKET.match(cleaned)
     if bracket:
-        body = tuple(_parse_item(item) for item in bracket["body"].split(";"))
+        body = tuple(layer for item in bracket["body"].split(";") for layer in _parse_item(item))
         return body * int(bracket["repeat"])
     whole = _match_item(cleaned)
     if whole is not None:
-        return (whole,)
-    return tuple(_parse_item(item) for item in cleaned.split(","))
+        return whole
+    return tuple(layer for item in cleaned.split(",") for layer in _parse_item(item))
 
 
-def _parse_item(text: str) -> LayerSpec:
-    spec = _match_item(text.strip())
-    if spec is None:
+def _parse_item(text: str) -> tuple[LayerSpec, ...]:
+    specs = _match_item(text.strip())
+    if specs is None:
         raise PrintedValueError(
             "expected a layer such as '3×3, 64', '7×7, 64, stride 2', '5×5×48, 256', '3×3 max pool, stride 2', "
             "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096', 'soft-max', "
             "'avg + 32', 'max + pass through', '7×7 conv, stride 2', '7×7 global average pool', "
-            "'1000D fully-connected', 'Conv dw / s2', '3 × 3 × 32 dw', '1 × 1 × 32 × 64', '1024 × 1000' or "
-            "'Pool 7 × 7'. "
+            "'1000D fully-connected', 'Conv dw / s2', '3 × 3 × 32 dw', '1 × 1 × 32 × 64', '1024 × 1000', "
+            "'Pool 7 × 7', 'conv, 3×3, 128 C = 32', 'max pool, 3×3, stride 2' or 'fc, [16, 256]'. "
             f"Received: {text.strip()!r}"
         )
-    return spec
+    return specs
 
 
-def _match_item(text: str) -> LayerSpec | None:
+def _match_item(text: str) -> tuple[LayerSpec, ...] | None:
+    """The layers one printed item names: one layer, or an SE module's squeeze and two fc layers."""
     if conv := _CONV.match(text):
-        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]), _int(conv["depth"]))
+        return (LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]), _int(conv["depth"])),)
     if conv := _KERNEL_CONV.match(text):
-        return LayerSpec("conv2d", int(conv["k"]), None, _int(conv["stride"]))
-    if pool := _POOL.match(text):
-        return LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"]))
+        return (LayerSpec("conv2d", int(conv["k"]), None, _int(conv["stride"])),)
+    if conv := _OP_CONV.match(text):
+        return (
+            LayerSpec(
+                "conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"]), groups=_int(conv["groups"])
+            ),
+        )
+    if pool := _POOL.match(text) or _OP_POOL.match(text):
+        return (LayerSpec(_POOL_KIND[pool["op"]], _int(pool["k"]), None, _int(pool["stride"])),)
     if fc := _FC.match(text) or _VGG_FC.match(text):
-        return LayerSpec("dense", None, int(fc["units"]))
+        return (LayerSpec("dense", None, int(fc["units"])),)
+    if se := _SE.match(text):
+        return (
+            LayerSpec("avgpool"),
+            LayerSpec("dense", None, int(se["reduce"])),
+            LayerSpec("dense", None, int(se["expand"])),
+        )
     if conv := _VGG_CONV.match(text):
-        return LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]))
+        return (LayerSpec("conv2d", int(conv["k"]), int(conv["channels"])),)
     if text in _NAMED:
-        return LayerSpec(_NAMED[text])
-    return _match_mobilenet(text)
+        return (LayerSpec(_NAMED[text]),)
+    mobilenet = _match_mobilenet(text)
+    return None if mobilenet is None else (mobilenet,)
 
 
 def _match_mobilenet(text: str) -> LayerSpec | None:

@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -71,6 +72,7 @@ _PAPER_KEYS = {
     "arxiv",
     "arxiv_version",
     "pages",
+    "unpaginated",
     "architecture",
     "macs_convention",
     "input_size",
@@ -111,7 +113,7 @@ _Schema = dict[str, Any]
 _PAPER_TYPES: _Schema = {
     "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
     "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
-    "pages": str,
+    "pages": str, "unpaginated": str,
 }  # fmt: skip
 _TABLE_TYPES: _Schema = {
     "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
@@ -451,7 +453,14 @@ class _Loader:
         if table["kind"] not in TABLE_KINDS:
             self.problem(sidecar, f"{where}: kind must be one of {list(TABLE_KINDS)}. Received: {table['kind']!r}")
             return []
-        if table["kind"] == "grid" and not isinstance(table.get("page"), int):
+        if "unpaginated" in paper.meta:
+            if "page" in table:
+                self.problem(
+                    sidecar,
+                    f"{where}: [paper] unpaginated says the source has no page numbers. Received: page = "
+                    f"{table['page']!r} (remove it, or remove unpaginated)",
+                )
+        elif table["kind"] == "grid" and not isinstance(table.get("page"), int):
             self.problem(sidecar, f"{where}: a grid table needs its page (an integer). Received: {table.get('page')!r}")
         path = self.folder / table["file"]
         if not path.is_file():
@@ -683,11 +692,22 @@ class _Loader:
             row_spec = row_specs.get(key, {})
             where = f"{key!r} (line {line})"
             unchecked = row_spec.get("check", True) is False
-            try:
-                page = int(cells["page"])
-            except ValueError:
-                self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=where, column="page")
-                continue
+            if "unpaginated" in paper.meta:  # an HTML rendering: nothing to cite but the location
+                page = None
+                if cells["page"]:
+                    self.problem(
+                        path,
+                        f"expected an empty cell ([paper] unpaginated). Received: {cells['page']!r}",
+                        row=where,
+                        column="page",
+                    )
+                    continue
+            else:
+                try:
+                    page = int(cells["page"])
+                except ValueError:
+                    self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=where, column="page")
+                    continue
             for column in ("location", "quote") if unchecked else ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=where, column=column)
@@ -832,6 +852,11 @@ class _Loader:
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
+        if quantity == "stride" and "×" in text:  # a square patch or window, "32 × 32" (MLP-Mixer, Table 1)
+            sides = set(parse_shape(text))
+            if len(sides) != 1:
+                raise PrintedValueError(f"a stride printed as a window must be square (P×P). Received: {text!r}")
+            return Interval.exactly(Decimal(sides.pop())), "exact"
         number = parse_number(text, binary=binary)
         if scale is not None:
             unit = _SCALE.match(str(scale))

@@ -164,6 +164,29 @@ def test_a_printed_count_of_units_is_a_one_by_one_map() -> None:
         assert compare.judge(claim, Trace("torch", (32, 32, 1), (record,))).status == status, shape
 
 
+def test_sigmoid_and_channel_wise_scale() -> None:
+    """SENet (arXiv 1709.01507v4, Eq. 4, p. 4): the scale multiplies each of the H·W·C values by its channel's gate
+    (one multiply each); the sigmoid counts zero, like every activation. Neither holds a weight: no connections."""
+    assert count_macs("se.scale", "scale", ((56, 56, 256), (256,)), (56, 56, 256)) == 56 * 56 * 256
+    assert count_macs("se.sigmoid", "sigmoid", ((256,),), (256,)) == 0
+    assert count_connections("se.scale", "scale", ((7, 7, 2048), (2048,)), (7, 7, 2048)) == 0
+    assert count_connections("se.sigmoid", "sigmoid", ((2048,),), (2048,)) == 0
+    # MLP-Mixer (arXiv 2105.01601, Sec. 2): GELU, LayerNorm and the token/channel transpose count zero.
+    for kind in ("gelu", "layernorm", "transpose"):
+        assert count_macs("mixer", kind, ((196, 768),), (196, 768)) == 0
+
+
+def test_a_grouped_convolution_is_compared_by_its_groups() -> None:
+    """A printed cardinality (SENet Table 1's 'C = 32') fails on an ungrouped 3×3, and passes on 32 groups."""
+    from paperverify.structure import LayerSpec
+    from paperverify.trace import LayerRecord
+
+    spec = LayerSpec("conv2d", 3, 128, groups=32)
+    for groups, problem in ((32, ""), (1, "conv2d 3×3 128 groups 1 (kernel (3, 3), stride (1, 1))")):
+        layer = LayerRecord("conv2", "conv2d", ((56, 56, 128),), (56, 56, 128), 0, 0, 0, (3, 3), (1, 1), 128, groups)
+        assert compare._differs(spec, layer) == problem
+
+
 def test_dense_multiply_adds_count_every_position() -> None:
     assert count_macs("fc", "dense", ((2048,),), (1000,)) == 2048 * 1000
     assert count_macs("mlp", "dense", ((196, 512),), (196, 2048)) == 196 * 512 * 2048

@@ -229,6 +229,32 @@ def test_inception_pool_projection_notation_parses() -> None:
         parse_structure("min + 32")
 
 
+def test_senet_notation_parses() -> None:
+    """SENet Table 1 (arXiv 1709.01507v4, p. 5): the operation named first, ResNeXt's cardinality 'C = 32' on the
+    grouped 3×3, and an SE module 'fc, [16, 256]' (its squeeze, a global average pool, and two fc layers) inside
+    a block's bracket."""
+    assert parse_structure("conv, 7×7, 64, stride 2") == (LayerSpec("conv2d", 7, 64, 2),)
+    assert parse_structure("max pool, 3×3, stride 2") == (LayerSpec("maxpool", 3, None, 2),)
+    assert parse_structure("global average pool, 1000-d fc, softmax") == (
+        LayerSpec("avgpool"),
+        LayerSpec("dense", None, 1000),
+        LayerSpec("softmax"),
+    )
+    block = (
+        LayerSpec("conv2d", 1, 128),
+        LayerSpec("conv2d", 3, 128, groups=32),
+        LayerSpec("conv2d", 1, 256),
+        LayerSpec("avgpool"),
+        LayerSpec("dense", None, 16),
+        LayerSpec("dense", None, 256),
+    )
+    assert parse_structure("[conv, 1×1, 128; conv, 3×3, 128 C = 32; conv, 1×1, 256; fc, [16, 256]] ×3") == block * 3
+    assert str(block[1]) == "conv2d 3×3 128 groups 32"
+    for broken in ("[conv, 1×1, 64; fc, [16, 256] ×3", "[conv, 1×1, 64; fc, [16]] ×3", "conv, 3×3, 128 C = "):
+        with pytest.raises(PrintedValueError, match="Received"):
+            parse_structure(broken)
+
+
 def test_input_size_of_the_wrong_type(paper: Path) -> None:
     write(paper, sidecar=SIDECAR.replace("input_size = 224", 'input_size = "224"'))
     found = problems(paper)
@@ -491,3 +517,26 @@ def test_a_percentage_is_a_number_in_hundredths() -> None:
     printed = parse_number("94.86%")
     assert (printed.value, printed.precision()) == (Decimal("0.9486"), "0.005%")
     assert str(printed.interval()) == "[0.94855, 0.94865)"
+
+
+def test_an_unpaginated_source_is_cited_without_pages(paper: Path) -> None:
+    """MLP-Mixer (arXiv 2105.01601) is available here only as an HTML rendering: no page to cite. With [paper]
+    unpaginated, a grid table needs no page and a statement leaves its page empty; a page given anyway is an error."""
+    venue = 'venue = "arXiv 0000.00000, HTML rendering"\nunpaginated = "an HTML rendering, no page numbers"'
+    sidecar = SIDECAR.replace('arxiv = "0000.00000"\narxiv_version = "v1"', venue)
+    claims = load_claims([write(paper, sidecar=sidecar.replace("page = 3\n", ""))])
+    assert claims and all(claim.source.page is None for claim in claims)
+    assert str(claims[0].source).startswith("arXiv 0000.00000, HTML rendering, Table 1, row")
+    write(paper, sidecar=sidecar)
+    [problem] = problems(paper)
+    assert "unpaginated says the source has no page numbers. Received: page = 3" in problem
+    statements = STATEMENTS_SIDECAR.replace('arxiv = "0000.00000"\narxiv_version = "v1"', venue)
+    pageless = STATEMENTS.replace(",4,Sec. 3.3", ",,Sec. 3.3")
+    [claim] = load_claims([write(paper, sidecar=statements, table=pageless.replace(",5,Fig. 2", ",,Fig. 2"))])
+    assert claim.source.page is None
+    write(paper, sidecar=statements, table=pageless)
+    [problem] = problems(paper)
+    assert "row 'units' (line 3), column 'page'" in problem and "expected an empty cell" in problem
+    write(paper, sidecar=SIDECAR.replace("page = 3\n", ""))
+    [problem] = problems(paper)
+    assert "a grid table needs its page" in problem

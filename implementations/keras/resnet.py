@@ -32,13 +32,13 @@ class ChannelPad(layers.Layer):
         return {**super().get_config(), "extra": self.extra}
 
 
-def _conv(x, prefix: str, suffix: str, filters: int, kernel: int, stride: int):
+def _conv(x, prefix: str, suffix: str, filters: int, kernel: int, stride: int, groups: int = 1):
     """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
     padding = "same"
     if stride > 1 and kernel > 1:
         x = layers.ZeroPadding2D(kernel // 2, name=f"{prefix}.pad{suffix}")(x)
         padding = "valid"
-    x = layers.Conv2D(filters, kernel, stride, padding, use_bias=False, name=f"{prefix}.conv{suffix}")(x)
+    x = layers.Conv2D(filters, kernel, stride, padding, groups=groups, use_bias=False, name=f"{prefix}.conv{suffix}")(x)
     return layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{prefix}.bn{suffix}")(x)
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Conv:
-    """One convolution of a building block: kernel size and filters, as a Table 1 bracket prints them."""
+    """One convolution of a building block: kernel size and filters, as a Table 1 bracket prints them, and
+    its groups (1 in every ResNet; a ResNeXt's 3×3 is grouped, see specs.senet)."""
 
     kernel: int
     filters: int
+    groups: int = 1
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,16 @@ class ChannelPad(nn.Module):
         return nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra))
 
 
-def _conv_layers(prefix: str, cin: int, cout: int, kernel: int, stride: int) -> list[tuple[str, nn.Module]]:
+def _conv_layers(
+    prefix: str, cin: int, cout: int, kernel: int, stride: int, groups: int = 1
+) -> list[tuple[str, nn.Module]]:
     """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
     layers: list[tuple[str, nn.Module]] = []
     padding = kernel // 2
     if stride > 1 and kernel > 1:
         layers.append((f"pad{prefix}", nn.ZeroPad2d(padding)))
         padding = 0
-    layers.append((f"conv{prefix}", nn.Conv2d(cin, cout, kernel, stride, padding, bias=False)))
+    layers.append((f"conv{prefix}", nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False)))
     layers.append((f"bn{prefix}", nn.BatchNorm2d(cout, eps=BN_EPSILON)))
     return layers
 

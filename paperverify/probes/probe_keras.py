@@ -33,6 +33,10 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.MaxPooling2D, "maxpool"),
     (keras.layers.AveragePooling2D, "avgpool"),
     (keras.layers.GlobalAveragePooling2D, "avgpool"),
+    (keras.layers.GlobalAveragePooling1D, "avgpool"),
+    (keras.layers.LayerNormalization, "layernorm"),
+    (keras.layers.Permute, "transpose"),
+    (keras.layers.Reshape, "flatten"),
     (keras.layers.Add, "add"),
     (keras.layers.Flatten, "flatten"),
     (keras.layers.Reshape, "reshape"),
@@ -40,7 +44,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Dropout, "dropout"),
     (keras.layers.Concatenate, "concat"),
 )
-_ACTIVATIONS = {"relu": "relu", "softmax": "softmax"}
+_ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "softmax": "softmax"}
 
 
 class UnknownLayerError(TypeError):

@@ -127,6 +127,7 @@ _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.BatchNorm2d: _batchnorm,
     nn.LocalResponseNorm: _same_4d,
     nn.ReLU: _same,
+    nn.Sigmoid: _same,
     nn.Softmax: _same,
     nn.Dropout: _same,
     nn.Identity: _same,
