@@ -85,7 +85,7 @@ def error(claim: Claim, framework: str, detail: str) -> Verdict:
 
 def describe(claim: Claim) -> str:
     """The expected value of a claim as text: an interval, a shape, or the printed layers."""
-    if claim.quantity == "output_shape":
+    if claim.quantity in ("output_shape", "input_shape"):
         return "×".join(map(str, claim.expected))
     if claim.quantity == "structure":
         return f"{len(claim.expected)} layers: " + "; ".join(map(str, claim.expected))
@@ -94,9 +94,11 @@ def describe(claim: Claim) -> str:
 
 def _compare(claim: Claim, trace: Trace) -> _Outcome:
     quantity = claim.quantity
-    if quantity == "output_shape":
+    if quantity in ("output_shape", "input_shape"):
         expected = claim.expected
-        shape = trace.point(claim.point).output_shape
+        last = trace.point(claim.point)  # a KeyError naming the points there are, if none
+        # input_shape: what the named point receives, the input of its first layer
+        shape = last.output_shape if quantity == "output_shape" else trace.under((claim.point,))[0].input_shapes[0]
         text = "×".join(map(str, shape))
         return _Outcome(_same_shape(shape, expected), describe(claim), text, detail=f"at {claim.point}")
     if quantity == "structure":
@@ -144,6 +146,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return trace.depth_with_pooling
     if quantity == "neurons":
         return sum(prod(trace.point(point).output_shape) for point in claim.layers)
+    if quantity == "blocks":
+        return sum(_blocks(trace, point) for point in claim.layers)
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         if quantity == "channels" and _absent_branch(trace, claim.layers):
@@ -162,6 +166,15 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
     if quantity == "layer_connections":
         return sum(layer.connections for layer in layers)
     return sum(layer.macs for layer in layers)  # layer_macs
+
+
+def _blocks(trace: Trace, point: str) -> int:
+    """The layers stacked at a named point: the distinct names directly under it (`P.layer1`, `P.layer2`)."""
+    depth = point.count(".") + 1
+    names = {layer.name.split(".")[depth] for layer in trace.under((point,)) if layer.name.count(".") >= depth}
+    if not names:
+        raise KeyError(f"no layer under {point!r}")
+    return len(names)
 
 
 def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:

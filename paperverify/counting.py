@@ -6,8 +6,9 @@ with a connection table (`links` connected (input map, output map) pairs, as LeN
 times a coefficient, plus a bias): Hout·Wout·C, one multiply per unit (the window sum is additions, the
 bias an addition). Euclidean RBF (y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one
 multiply-accumulate of a squared difference per connection. Normalisation (batch and local response),
-activations, pooling, padding, reshaping, concatenation and element-wise additions count zero multiply-adds
-(DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
+activations, pooling, padding, reshaping, concatenation, element-wise additions and products (the
+excitation of squeeze-and-excitation) and input preprocessing count zero multiply-adds (DESIGN, counting
+conventions). A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -82,6 +83,15 @@ COUNTERS: dict[str, Counter] = {
     "dropout": _zero,
     "lrn": _zero,
     "concat": _zero,
+    # EfficientNet (Tan & Le 2019): swish and the SE branch's sigmoid are activations; SE's excitation
+    # multiplies each value by its channel's weight, an element-wise product like BatchNorm's scale: zero.
+    "swish": _zero,
+    "sigmoid": _zero,
+    "multiply": _zero,
+    # Reshaping, and an input's preprocessing (keras.applications' Rescaling and Normalization layers).
+    "reshape": _zero,
+    "rescaling": _zero,
+    "input_normalization": _zero,
 }
 
 #: Kinds that hold weights and make up a network's depth ("weight layers"). LeNet-5's subsampling layers

@@ -36,19 +36,23 @@ NUMERIC_QUANTITIES = frozenset(
         "stride",
         "channels",
         "neurons",
+        "blocks",
     }
 )
 POINT_QUANTITIES = frozenset(
     {
         "output_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth", "stride",
-        "channels", "neurons",
+        "channels", "neurons", "input_shape", "blocks",
     }
 )  # fmt: skip
 #: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
+#: `input_shape`: the size a named point receives (EfficientNet's Table 1 prints each stage's input resolution).
+#: `blocks`: the layers stacked at a named point, one per name directly under it (`stage3.layer1`,
+#: `stage3.layer2`: EfficientNet's L̂i), summed over the row's `layers`.
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
 #: layer has 128 filters.
-EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels"})
+EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels", "blocks"})
 #: How a column's K, M, G suffixes scale: powers of 1000 (the default) or of 1024.
 PREFIXES = ("decimal", "binary")
 
@@ -96,6 +100,7 @@ _COLUMN_KEYS = {
 }  # fmt: skip
 _ROW_KEYS = {
     "check", "reason", "point", "points", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
+    "variant",
 }  # fmt: skip
 #: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
@@ -120,7 +125,7 @@ _COLUMN_TYPES: _Schema = {
 }  # fmt: skip
 _ROW_TYPES: _Schema = {
     "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
-    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict,
+    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict, "variant": str,
 }  # fmt: skip
 _ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
@@ -631,6 +636,8 @@ class _Loader:
                 if "quantity" in spec:
                     quantity = spec["quantity"]
                     wanted = spec.get("variants", "all")
+                    if "variant" in row_spec:  # a table whose rows are models (EfficientNet's Table 2)
+                        wanted = [row_spec["variant"]]
                     targets = (
                         [(v, columns[c]) for c, v in variant_columns.items()]
                         if wanted == "all"
@@ -761,12 +768,18 @@ class _Loader:
             options.update(spec.get("config", {}))
             if "config_reason" in spec:
                 notes.append(spec["config_reason"])
+        # A config's `input_size` is the resolution the model is probed at, not a builder option.
+        input_size = options.pop("input_size", paper.meta["input_size"])
+        if not _is(input_size, int) or input_size <= 0:
+            sidecar = self.folder / "paper.toml"
+            self.problem(sidecar, f"config input_size must be a positive integer. Received: {input_size!r}", row)
+            return
         table_id = table["id"]
         if table["kind"] == "statements":
             claim_id = f"{paper.id}/{table_id}/{row}" + (f"/{variant}" if shared else "")
         elif column_point:
             claim_id = f"{paper.id}/{table_id}/{variant}/{column_point}/{quantity}"
-        elif quantity in POINT_QUANTITIES:
+        elif quantity in POINT_QUANTITIES or "variant" in row_spec:  # per row: a point, or a row per model
             claim_id = f"{paper.id}/{table_id}/{variant}/{row}/{quantity}"
         else:
             claim_id = f"{paper.id}/{table_id}/{variant}/{quantity}"
@@ -776,7 +789,7 @@ class _Loader:
             printed=text,
             expected=expected,
             tolerance=tolerance,
-            config=Config(variant, paper.meta["input_size"], tuple(sorted(options.items()))),
+            config=Config(variant, input_size, tuple(sorted(options.items()))),
             source=Source(
                 paper=paper.id,
                 architecture=str(paper.meta.get("architecture", "?")),
@@ -805,7 +818,7 @@ class _Loader:
     def expectation(
         quantity: str, text: str, widened: dict[str, Any] | None, scale: str | None = None, binary: bool = False
     ) -> tuple[Any, str]:
-        if quantity == "output_shape":
+        if quantity in ("output_shape", "input_shape"):
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"

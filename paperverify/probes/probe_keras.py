@@ -36,8 +36,16 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.ZeroPadding2D, "pad"),
     (keras.layers.Dropout, "dropout"),
     (keras.layers.Concatenate, "concat"),
+    (keras.layers.Multiply, "multiply"),
+    (keras.layers.Reshape, "reshape"),
+    (keras.layers.Rescaling, "rescaling"),
+    (keras.layers.Normalization, "input_normalization"),
+    # A depthwise convolution is the convolution PyTorch writes as Conv2d(groups=in_channels), and is traced
+    # as one: kind conv2d, groups = input channels (see _attributes).
+    (keras.layers.DepthwiseConv2D, "conv2d"),
 )
-_ACTIVATIONS = {"relu": "relu", "softmax": "softmax"}
+#: Activation function names (Keras 3 names swish `silu`) -> kinds.
+_ACTIVATIONS = {"relu": "relu", "softmax": "softmax", "silu": "swish", "swish": "swish", "sigmoid": "sigmoid"}
 
 
 class UnknownLayerError(TypeError):
@@ -79,6 +87,15 @@ def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
         }
     if isinstance(layer, keras.layers.Dense):
         return {"channels": layer.units, "bias": layer.use_bias}
+    if isinstance(layer, keras.layers.DepthwiseConv2D):
+        channels = layer.kernel.shape[2]
+        return {
+            "kernel": tuple(layer.kernel_size),
+            "stride": tuple(layer.strides),
+            "channels": channels * layer.depth_multiplier,
+            "groups": channels,
+            "bias": layer.use_bias,
+        }
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
         return {"kernel": tuple(layer.pool_size), "stride": tuple(layer.strides)}
     return {}

@@ -30,6 +30,8 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Dropout, "dropout"),
     (nn.LocalResponseNorm, "lrn"),
     (nn.Identity, "identity"),
+    (nn.SiLU, "swish"),
+    (nn.Sigmoid, "sigmoid"),
 )
 
 

@@ -130,6 +130,8 @@ _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.Softmax: _same,
     nn.Dropout: _same,
     nn.Identity: _same,
+    nn.SiLU: _same,
+    nn.Sigmoid: _same,
 }
 
 
