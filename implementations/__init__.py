@@ -54,3 +54,10 @@ register(
     keras="implementations.keras.bninception",
     torch="implementations.torch.bninception",
 )
+
+register(
+    "efficientnet",
+    [f"efficientnet_b{index}" for index in range(8)],
+    keras="implementations.keras.efficientnet",
+    torch="implementations.torch.efficientnet",
+)
