@@ -37,10 +37,13 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     assert document["problems"] == []
     expected = {("he2016_resnet", v) for v in ("resnet50", "resnet101", "resnet152")}
     expected |= {("simonyan2015_vgg", v) for v in ("vgg16", "vgg19")}
+    expected |= {("tan2019_efficientnet", f"efficientnet_b{index}") for index in range(8)}
     assert {(model["paper"], model["variant"]) for model in document["models"]} == expected
     loaded = sum(len(select_claims(paper, variant)) for paper, variant in expected)
     assert document["checks_loaded"] == len(document["records"]) == loaded
-    assert {item["status"] for item in document["records"]} == {"match"}
+    statuses = [item["status"] for item in document["records"]]
+    # The deviations: EfficientNetB0 is not rescaled as Table 7's rows and Figure 4's d=2.0 baseline are.
+    assert set(statuses) == {"match", "deviation"} and statuses.count("deviation") == 5
 
 
 def test_torchvision_conformance_runs_or_reports_every_claim_as_an_error() -> None:
