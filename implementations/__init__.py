@@ -89,3 +89,10 @@ register(
     keras="implementations.keras.mixer",
     torch="implementations.torch.mixer",
 )
+
+register(
+    "efficientnet",
+    [f"efficientnet_b{index}" for index in range(8)],
+    keras="implementations.keras.efficientnet",
+    torch="implementations.torch.efficientnet",
+)

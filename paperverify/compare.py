@@ -160,6 +160,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
         return trace.depth_with_pooling
     if quantity == "neurons":
         return sum(prod(trace.point(point).output_shape) for point in claim.layers)
+    if quantity == "blocks":
+        return sum(_blocks(trace, point) for point in claim.layers)
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
         if quantity == "channels" and _absent_branch(trace, claim.layers):
@@ -180,6 +182,15 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
     if quantity == "macs_share":
         return (Decimal(sum(layer.macs for layer in layers)) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
     return sum(layer.macs for layer in layers)  # layer_macs
+
+
+def _blocks(trace: Trace, point: str) -> int:
+    """The layers stacked at a named point: the distinct names directly under it (`P.layer1`, `P.layer2`)."""
+    depth = point.count(".") + 1
+    names = {layer.name.split(".")[depth] for layer in trace.under((point,)) if layer.name.count(".") >= depth}
+    if not names:
+        raise KeyError(f"no layer under {point!r}")
+    return len(names)
 
 
 def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:

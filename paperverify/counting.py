@@ -5,11 +5,12 @@ with a connection table (`links` connected (input map, output map) pairs, as LeN
 1998, Table I). Dense: in·out per position. Trainable subsampling (LeNet-5's S2/S4: the window summed,
 times a coefficient, plus a bias): Hout·Wout·C, one multiply per unit (the window sum is additions, the
 bias an addition). Channel-wise scale (SENet's F_scale, Hu et al., arXiv 1709.01507v4, Eq. 4: a map
-times one gate value per channel): Hout·Wout·C, one multiply per output value. Euclidean RBF
-(y_i = Σ_j (x_j − w_ij)², LeNet-5's output layer): in·out, one multiply-accumulate of a squared difference
-per connection. Normalisation (batch, layer and local response), activations, pooling, padding, reshaping
-(flatten, reshape), transposing, concatenation and element-wise additions count zero multiply-adds (DESIGN,
-counting conventions). A kind not listed here is an error, never a silent zero.
+times one gate value per channel; an element-wise `multiply`, as EfficientNet's squeeze-and-excitation
+writes it): Hout·Wout·C, one multiply per output value. Euclidean RBF (y_i = Σ_j (x_j − w_ij)², LeNet-5's
+output layer): in·out, one multiply-accumulate of a squared difference per connection. Normalisation (batch,
+layer and local response), activations, pooling, padding, reshaping (flatten; a Keras Reshape is traced as
+one), transposing, concatenation, element-wise additions and input preprocessing count zero multiply-adds
+(DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -89,12 +90,18 @@ COUNTERS: dict[str, Counter] = {
     "avgpool": _zero,
     "add": _zero,
     "flatten": _zero,
-    "reshape": _zero,
     "pad": _zero,
     "pad_channels": _zero,
     "dropout": _zero,
     "lrn": _zero,
     "concat": _zero,
+    # EfficientNet (Tan & Le 2019): swish is an activation; SE's excitation multiplies each value by its
+    # channel's weight, the channel-wise scale SENet counts (one multiply per output value).
+    "swish": _zero,
+    "multiply": _scale,
+    # An input's preprocessing (keras.applications' Rescaling and Normalization layers).
+    "rescaling": _zero,
+    "input_normalization": _zero,
 }
 
 #: Kinds that hold weights and make up a network's depth ("weight layers"). LeNet-5's subsampling layers
@@ -182,7 +189,6 @@ CONNECTION_COUNTERS: dict[str, ConnectionCounter] = {
             "add",
             "scale",
             "flatten",
-            "reshape",
             "pad",
             "pad_channels",
             "dropout",

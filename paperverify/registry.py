@@ -7,6 +7,7 @@ import no framework; a builder's module is imported when the builder is first as
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,3 +87,12 @@ def get(name: str) -> Variant:
     if name not in _REGISTRY:
         raise RegistryError(f"no variant {name!r} is registered. Registered: {sorted(_REGISTRY)}")
     return _REGISTRY[name]
+
+
+def builder_options(builder: Callable[..., Any], input_size: int, options: dict[str, Any]) -> dict[str, Any]:
+    """A builder's keyword arguments: `options`, plus `input_size` for a builder that takes one (MobileNet
+    sizes its average pool, AlexNet its fc6, from it); an `input_size` among the options wins."""
+    kwargs = dict(options)
+    if "input_size" in inspect.signature(builder).parameters:
+        kwargs.setdefault("input_size", input_size)
+    return kwargs

@@ -38,21 +38,25 @@ NUMERIC_QUANTITIES = frozenset(
         "channels",
         "neurons",
         "macs_share",
+        "blocks",
     }
 )
 POINT_QUANTITIES = frozenset(
     {
         "output_shape", "input_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth",
-        "stride", "channels", "neurons", "macs_share",
+        "stride", "channels", "neurons", "macs_share", "blocks",
     }
 )  # fmt: skip
 #: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
-#: `input_shape`: the shape a named point receives (each of the row's `layers` when it lists several).
+#: `input_shape`: the shape (H×W×C, or H×W where a paper prints no depth: EfficientNet's Table 1 prints each
+#: stage's input resolution) a named point receives, each of the row's `layers` when it lists several.
 #: `macs_share`: the share of the network's multiply-adds in the row's layers (a printed percentage).
+#: `blocks`: the layers stacked at a named point, one per name directly under it (`stage3.layer1`,
+#: `stage3.layer2`: EfficientNet's L̂i), summed over the row's `layers`.
 QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
 #: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
 #: layer has 128 filters.
-EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels"})
+EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels", "blocks"})
 #: How a column's K, M, G suffixes scale: powers of 1000 (the default) or of 1024.
 PREFIXES = ("decimal", "binary")
 
@@ -796,8 +800,10 @@ class _Loader:
             options.update(spec.get("config", {}))
             if "config_reason" in spec:
                 notes.append(spec["config_reason"])
-        input_size = options.get("input_size", paper.meta["input_size"])
-        if not isinstance(input_size, int) or isinstance(input_size, bool) or input_size < 1:
+        # A config's `input_size` is the resolution the model is probed at; the probes hand it to a builder that
+        # takes an `input_size` (MobileNet's fixed average-pool window), not to one that does not (EfficientNet).
+        input_size = options.pop("input_size", paper.meta["input_size"])
+        if not _is(input_size, int) or input_size <= 0:
             self.problem(
                 self.folder / "paper.toml", f"config input_size must be a positive integer. Received: {input_size!r}",
                 row=row, column=column,

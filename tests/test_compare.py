@@ -270,3 +270,26 @@ def test_a_branch_printed_with_0_filters_is_one_the_model_leaves_out() -> None:
     assert compare.judge(claim, trace("inception_3b.branch2.conv")).status == "error"
     not_a_branch = replace(claim, point="inception_3c.proj", layers=("inception_3c.proj",))
     assert compare.judge(not_a_branch, trace("inception_3c.branch2.conv")).status == "error"
+
+
+def test_input_shape_and_blocks_of_a_stage() -> None:
+    """EfficientNet's Table 1 prints each stage's input resolution and its layers L̂i: the size the stage's first
+    layer receives, and the distinct names directly under the stage (`stage3.layer1`, `stage3.layer2`)."""
+    from paperverify.trace import LayerRecord, Trace
+
+    def record(name: str, size: int) -> LayerRecord:
+        return LayerRecord(name, "conv2d", ((size, size, 16),), (size // 2, size // 2, 24), 0, 0, 0)
+
+    layers = (record("stage3.layer1.expand.conv", 112), record("stage3.layer1.project.conv", 112))
+    trace = Trace("torch", (224, 224, 3), (*layers, record("stage3.layer2.project.conv", 56)))
+    resolution = _claim("tan2019_efficientnet/table1/efficientnet_b0/stage3/input_shape")
+    assert (compare.judge(resolution, trace).status, compare.judge(resolution, trace).measured) == (
+        "match",
+        "112×112×16",
+    )
+    blocks = _claim("tan2019_efficientnet/table1/efficientnet_b0/stage3/blocks")
+    assert (compare.judge(blocks, trace).status, compare.judge(blocks, trace).measured) == ("match", "2")
+    one_layer = Trace("torch", (224, 224, 3), layers)
+    assert compare.judge(blocks, one_layer).status == "mismatch"
+    assert compare.judge(resolution, Trace("torch", (224, 224, 3), layers[1:])).status == "match"
+    assert compare.judge(blocks, Trace("torch", (224, 224, 3), (record("stage4.layer1.conv", 56),))).status == "error"

@@ -31,3 +31,15 @@ def test_unknown_variant_lists_the_registered_ones() -> None:
 def test_a_variant_records_the_channels_of_its_input_image() -> None:
     assert registry.get("resnet50").input_channels == 3
     assert registry.get("lenet5").input_channels == 1  # LeNet-5 reads one grey 32×32 plane (Sec. II.B)
+
+
+def test_a_builder_that_takes_an_input_size_is_told_the_size_a_claim_is_probed_at() -> None:
+    from paperverify.registry import builder_options
+
+    def sized(*, alpha: float = 1.0, input_size: int = 224) -> None: ...
+
+    def unsized(*, alpha: float = 1.0) -> None: ...
+
+    assert builder_options(sized, 160, {"alpha": 0.5}) == {"alpha": 0.5, "input_size": 160}
+    assert builder_options(unsized, 160, {"alpha": 0.5}) == {"alpha": 0.5}
+    assert builder_options(sized, 160, {"input_size": 192}) == {"input_size": 192}

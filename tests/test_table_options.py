@@ -163,3 +163,76 @@ def test_points_must_name_a_column(paper: Path) -> None:
     )
     [problem] = problems(paper)
     assert "row inception_3a" in problem and "points names column '#3x3'" in problem
+
+
+MODELS_SIDECAR = """\
+[paper]
+id = "demo2019_net"
+title = "Demo"
+authors = ["A. Author"]
+year = 2019
+arxiv = "0000.00000"
+arxiv_version = "v1"
+architecture = "efficientnet"
+input_size = 224
+
+[[tables]]
+id = "table2"
+kind = "grid"
+file = "table2.csv"
+label = "Table 2"
+page = 6
+row_key = "row"
+
+[tables.added_columns]
+row = "row key"
+
+[tables.columns."#Params"]
+quantity = "params"
+
+[tables.columns.Resolution]
+quantity = "input_shape"
+
+[tables.rows.b0]
+variant = "efficientnet_b0"
+point = "stage1"
+
+[tables.rows.b1]
+variant = "efficientnet_b1"
+point = "stage1"
+config = { input_size = 240, width_coefficient = 1.0 }
+"""
+
+MODELS_CSV = """\
+row,#Params,Resolution
+b0,5.3M,224 × 224
+b1,7.8M,240 × 240
+"""
+
+
+def write_models(folder: Path, sidecar: str = MODELS_SIDECAR) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "paper.toml").write_text(sidecar, encoding="utf-8")
+    (folder / "table2.csv").write_text(MODELS_CSV, encoding="utf-8")
+    return folder
+
+
+def test_rows_that_are_models_and_a_config_that_sets_the_input_size(tmp_path: Path) -> None:
+    """EfficientNet's Table 2 has a row per model, each at its own resolution."""
+    claims = {claim.id: claim for claim in load_claims([write_models(tmp_path / "demo2019_net")])}
+    assert sorted(claims) == [
+        "demo2019_net/table2/efficientnet_b0/b0/input_shape",
+        "demo2019_net/table2/efficientnet_b0/b0/params",
+        "demo2019_net/table2/efficientnet_b1/b1/input_shape",
+        "demo2019_net/table2/efficientnet_b1/b1/params",
+    ]
+    b1 = claims["demo2019_net/table2/efficientnet_b1/b1/params"]
+    assert b1.config.input_size == 240 and b1.config.options == (("width_coefficient", 1.0),)
+    b0 = claims["demo2019_net/table2/efficientnet_b0/b0/input_shape"]
+    assert b0.config.input_size == 224 and b0.expected == (224, 224)
+
+
+def test_a_config_input_size_must_be_a_positive_integer(tmp_path: Path) -> None:
+    folder = write_models(tmp_path / "demo2019_net", MODELS_SIDECAR.replace("input_size = 240", "input_size = 240.5"))
+    found = problems(folder)
+    assert found and all("config input_size must be a positive integer. Received: 240.5" in p for p in found)

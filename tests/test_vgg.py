@@ -148,8 +148,8 @@ def test_analytic_macs_equal_flop_counter(variant: str, torch_threads: int) -> N
 
 
 def test_a_size_the_classifier_was_not_built_for_fails_to_build_or_run(torch_threads: int, tf_threads: int) -> None:
-    with pytest.raises(RuntimeError):
-        probe(Config("vgg11", 64), "torch")  # fc6 expects 7×7×512 = 25088 inputs, gets 2×2×512
+    with pytest.raises(RuntimeError):  # fc6 expects 7×7×512 = 25088 inputs, gets 2×2×512
+        probe(Config("vgg11", 64, (("input_size", 224),)), "torch")
     with pytest.raises(ValueError, match="input_size=224"):
         probe(Config("vgg11", 64, (("input_size", 224),)), "keras")
 

@@ -23,6 +23,6 @@ def probe(config: Config, framework: str) -> Trace:
         raise registry.RegistryError(f"unknown framework; expected one of {sorted(_ADAPTERS)}. Received: {framework!r}")
     variant = registry.get(config.variant)
     adapter = importlib.import_module(_ADAPTERS[framework])
-    return adapter.build_and_probe(
-        variant.builder(framework), config.input_size, config.kwargs(), channels=variant.input_channels
-    )
+    builder = variant.builder(framework)
+    options = registry.builder_options(builder, config.input_size, config.kwargs())
+    return adapter.build_and_probe(builder, config.input_size, options, channels=variant.input_channels)

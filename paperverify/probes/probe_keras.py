@@ -39,12 +39,15 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Reshape, "flatten"),
     (keras.layers.Add, "add"),
     (keras.layers.Flatten, "flatten"),
-    (keras.layers.Reshape, "reshape"),
     (keras.layers.ZeroPadding2D, "pad"),
     (keras.layers.Dropout, "dropout"),
     (keras.layers.Concatenate, "concat"),
+    (keras.layers.Multiply, "multiply"),
+    (keras.layers.Rescaling, "rescaling"),
+    (keras.layers.Normalization, "input_normalization"),
 )
-_ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "softmax": "softmax"}
+#: Activation function names (Keras 3 names swish `silu`) -> kinds.
+_ACTIVATIONS = {"relu": "relu", "softmax": "softmax", "silu": "swish", "swish": "swish", "sigmoid": "sigmoid"}
 
 
 class UnknownLayerError(TypeError):

@@ -34,6 +34,7 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Dropout, "dropout"),
     (nn.LocalResponseNorm, "lrn"),
     (nn.Identity, "identity"),
+    (nn.SiLU, "swish"),
 )
 
 

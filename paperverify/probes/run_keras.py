@@ -17,6 +17,7 @@ import numpy as np
 
 from paperverify.probes.numeric import MERGE_KINDS, MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
 from paperverify.probes.probe_keras import execution_order, fused_activation, kind_of, no_weights, probe_model
+from paperverify.registry import builder_options
 from paperverify.trace import Trace
 
 
@@ -36,7 +37,7 @@ def probe(model: keras.Model, size: int) -> Trace:
 def build_reference(builder: Callable[..., keras.Model], size: int, options: dict[str, Any]) -> keras.Model:
     """Our implementation at size×size×3 with variables that have shapes but no values yet (`materialise`)."""
     with no_weights():
-        return builder(input_shape=(size, size, 3), **options)
+        return builder(input_shape=(size, size, 3), **builder_options(builder, size, options))
 
 
 def materialise(model: keras.Model) -> None:

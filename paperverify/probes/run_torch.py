@@ -8,7 +8,6 @@ Trace indices are the positions of the probe's records: one per call of a leaf m
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -30,6 +29,7 @@ from paperverify.probes.numeric import (
     unflatten_rows,
 )
 from paperverify.probes.probe_torch import kind_of, meta_copy, probe_model
+from paperverify.registry import builder_options
 from paperverify.trace import Trace
 
 #: Functions that merge tensors when called with two or more of them (`x + y`, `out += identity`, `torch.cat`).
@@ -52,11 +52,8 @@ def probe(model: nn.Module, size: int) -> Trace:
 
 def build_reference(builder: Callable[..., nn.Module], size: int, options: dict[str, Any]) -> nn.Module:
     """Our implementation on the meta device (no weight memory yet, see `materialise`)."""
-    kwargs = dict(options)
-    if "input_size" in inspect.signature(builder).parameters:
-        kwargs.setdefault("input_size", size)
     with torch.device("meta"):
-        return builder(**kwargs).eval()
+        return builder(**builder_options(builder, size, options)).eval()
 
 
 def materialise(model: nn.Module) -> None:

@@ -131,6 +131,7 @@ _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.Softmax: _same,
     nn.Dropout: _same,
     nn.Identity: _same,
+    nn.SiLU: _same,
 }
 
 
