@@ -38,6 +38,11 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
 )
 
 
+#: Leaf modules of other libraries, known by their qualified class name so that probing imports nothing of
+#: theirs: torchvision's stochastic depth (EfficientNet's MBConv) is the identity in inference, as dropout is.
+_KINDS_BY_NAME = {"torchvision.ops.stochastic_depth.StochasticDepth": "dropout"}
+
+
 class UnknownModuleError(TypeError):
     """A leaf module whose kind the probe cannot tell."""
 
@@ -59,6 +64,9 @@ def _kind_of_class(cls: type[nn.Module]) -> str | None:
     declared = getattr(cls, "paperverify_kind", None)
     if declared is not None:
         return declared
+    named = _KINDS_BY_NAME.get(f"{cls.__module__}.{cls.__qualname__}")
+    if named is not None:
+        return named
     return next((kind for base, kind in _KINDS if issubclass(cls, base)), None)
 
 
