@@ -11,7 +11,7 @@ see them. Our implementations, verified against the papers in both frameworks, a
 1. Both models are probed into traces (the user's renamed by the stage map). Named points are our layer-name
    prefixes (`conv3_x`, `conv3_x.conv3_1`, `fc`) the user's trace has too. Every layer falls in a group: the
    deepest named point it lies under, main path or shortcut. Within a group the weight layers (conv2d, dense,
-   batchnorm) pair up in execution order, by kind and weight shape; all layers pair up where the kinds of the
+   batchnorm, layernorm) pair up in execution order, by kind and weight shape; all layers pair up where the kinds of the
    whole group agree. A count, kind or shape that differs is reported (which point, which layers).
 2. If all weight layers pair up, the user's weights are copied into our model (layouts converted across
    frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
@@ -294,7 +294,7 @@ def _where(key: tuple[str, bool]) -> str:
 
 def weight_shape(record: LayerRecord) -> tuple[int, ...]:
     """A weight layer's kernel shape read from its record: conv kh×kw×(cin/groups)×cout, dense in×out,
-    batchnorm C."""
+    batchnorm and layernorm C."""
     if record.kind == "conv2d":
         return (*record.kernel, record.input_shapes[0][-1] // record.groups, record.channels)
     if record.kind == "dense":
@@ -401,6 +401,13 @@ def _plan_copy(
         if ours.layers[o].kind == "batchnorm":
             if theirs.epsilon != mine.epsilon:
                 epsilons.add((theirs.epsilon, mine.epsilon))
+            continue
+        if ours.layers[o].kind == "layernorm":
+            if theirs.epsilon != mine.epsilon:
+                result.notes.append(
+                    f"{raw.layers[y].name}: LayerNorm epsilon {theirs.epsilon:g} (yours) vs {mine.epsilon:g} "
+                    f"(ours, {ours.layers[o].name}); it cannot be folded, so the outputs may differ by about that"
+                )
             continue
         if not theirs.bias or mine.bias:
             continue

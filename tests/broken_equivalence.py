@@ -127,3 +127,27 @@ def grouped_conv_reading_one_slice() -> nn.Module:
         broken.bias.copy_(good.bias)
     model.conv4.conv = broken
     return model
+
+
+def mixer_skip_from_normalised_input() -> nn.Module:
+    """Mixer-S/32 whose third block adds the LayerNorm's output, not the block's input, around its token-mixing
+    MLP (Tolstikhin et al., Eq. 1: U = X + W2 σ(W1 LayerNorm(X)ᵀ)ᵀ): every shape stays right."""
+    from implementations.torch.mixer import MixerBlock, mixer_s32
+
+    class _NormalisedSkip(MixerBlock):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            normalised = self.token_mixing.norm(x)
+            y = normalised
+            for name, module in self.token_mixing.named_children():
+                if name != "norm":
+                    y = module(y)
+            x = self.add1(normalised, y)  # the bug: the skip carries LayerNorm(X), not X
+            return self.add2(x, self.channel_mixing(x))
+
+    model = mixer_s32()
+    good = model.blocks.block3
+    tokens, channels = good.token_mixing.fc1, good.channel_mixing.fc1
+    broken = _NormalisedSkip(tokens.in_features, channels.in_features, tokens.out_features, channels.out_features)
+    broken.load_state_dict(good.state_dict())
+    model.blocks.block3 = broken
+    return model

@@ -2,11 +2,12 @@
 
 Broken models that keep every shape and count right (`tests/broken_equivalence.py`, and ResNet-50 with the
 stride on the 3×3 from `tests/broken_models.py`; AlexNet with conv4's two groups both reading the first
-tower's channels) must be reported at the right named point, with the right layer pair and, for a miswired
-shortcut, both wirings. Correct models must pass: our PyTorch ResNet-50 and AlexNet against our Keras ones,
-keras.applications' ResNet50 (convolution biases folded into BatchNorm) against our PyTorch one, our PyTorch
-VGG-11 against our Keras one (fc6's rows permuted from C, H, W to H, W, C). The expected places are where each
-bug was put, not what the code under test computes.
+tower's channels; Mixer-S/32 whose skip carries the LayerNorm's output) must be reported at the right named
+point, with the right layer pair and, for a miswired shortcut, both wirings. Correct models must pass: our
+PyTorch ResNet-50, AlexNet and MobileNet against our Keras ones and back, keras.applications' ResNet50
+(convolution biases folded into BatchNorm) against our PyTorch one, our PyTorch VGG-11 against our Keras one
+(fc6's rows permuted from C, H, W to H, W, C). The expected places are where each bug was put, not what the
+code under test computes.
 """
 
 from __future__ import annotations
@@ -104,6 +105,25 @@ def test_a_grouped_convolution_whose_groups_read_one_slice_diverges_at_that_laye
     assert result.first_layer is not None
     assert (result.first_layer.ours, result.first_layer.yours) == ("conv4.conv", "conv4.conv")
     assert result.first_layer.detail == ""  # same shapes and groups: only the values differ
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_mixer_skip_fed_from_the_normalised_input_diverges_at_that_sum(torch_threads: int, tf_threads: int) -> None:
+    from tests.broken_equivalence import mixer_skip_from_normalised_input
+
+    torch.manual_seed(0)
+    model = mixer_skip_from_normalised_input()
+    result = equivalence(model, paper="tolstikhin2021_mlpmixer", variant="mixer_s32", reference_framework="keras")
+    assert result.compared and not result.equivalent and result.problems == []
+    assert result.first_point is not None and result.first_point.point.startswith("blocks.block3.")
+    agreeing = [c.point for c in result.points[: result.points.index(result.first_point)]]
+    assert "blocks.block2" in agreeing and "blocks.block3.token_mixing" in agreeing
+    assert result.first_layer is not None
+    assert (result.first_layer.ours, result.first_layer.yours) == ("blocks.block3.add1", "blocks.block3.add1")
+    assert result.wiring == [
+        "blocks.block3.add1: yours adds blocks.block3.token_mixing.norm + blocks.block3.token_mixing; "
+        "ours blocks.block2 + blocks.block3.token_mixing"
+    ]
 
 
 @pytest.mark.xdist_group("keras")

@@ -2,7 +2,8 @@
 
 `Weights` holds one weight layer's tensors in a canonical layout: a convolution kernel as
 (kh, kw, cin/groups, cout), a dense kernel as (in, out) with the rows of a flattened feature map in H, W, C
-order, BatchNorm as gamma, beta, moving mean and moving variance with its epsilon. Each framework's adapter
+order, BatchNorm as gamma, beta, moving mean and moving variance with its epsilon, LayerNorm as gamma and
+beta. Each framework's adapter
 (`run_torch`, `run_keras`) reads and writes it. `Merge` is an element-wise sum or a concatenation with the
 layers that produce its inputs, as a wiring pass sees it.
 """
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 #: Layer kinds whose weights the equivalence check copies.
-WEIGHT_KINDS = ("conv2d", "dense", "batchnorm")
+WEIGHT_KINDS = ("conv2d", "dense", "batchnorm", "layernorm")
 #: Layer kinds that merge several inputs.
 MERGE_KINDS = ("add", "concat")
 #: A merge input that is the model's input rather than a layer's output.

@@ -68,7 +68,7 @@ def layers(model: keras.Model, trace: Trace) -> list[keras.layers.Layer | None]:
 
 
 def layout(layer: keras.layers.Layer) -> Layout:
-    if isinstance(layer, keras.layers.BatchNormalization):
+    if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.LayerNormalization)):
         return Layout(bias=layer.center, epsilon=layer.epsilon)
     return Layout(bias=getattr(layer, "use_bias", False))
 
@@ -78,8 +78,9 @@ def _numpy(variable: Any) -> np.ndarray | None:
 
 
 def read(layer: keras.layers.Layer, flattened: tuple[int, int, int] | None) -> Weights:
-    """A Conv2D, DepthwiseConv2D, Dense or BatchNormalization layer's weights in the canonical layout (Keras'
-    own; a depthwise kernel (kh, kw, C, M) is the grouped (kh, kw, 1, C·M), output channel c·M + m in both)."""
+    """A Conv2D, DepthwiseConv2D, Dense, BatchNormalization or LayerNormalization layer's weights in the
+    canonical layout (Keras' own; a depthwise kernel (kh, kw, C, M) is the grouped (kh, kw, 1, C·M), output
+    channel c·M + m in both)."""
     if isinstance(layer, keras.layers.DepthwiseConv2D):
         kernel = _numpy(layer.kernel)
         kh, kw, channels, multiplier = kernel.shape
@@ -95,11 +96,15 @@ def read(layer: keras.layers.Layer, flattened: tuple[int, int, int] | None) -> W
             var=_numpy(layer.moving_variance),
             epsilon=layer.epsilon,
         )
+    if isinstance(layer, keras.layers.LayerNormalization):
+        gamma = _numpy(layer.gamma) if layer.scale else None
+        return Weights(gamma=gamma, beta=_numpy(layer.beta) if layer.center else None)
     raise TypeError(f"no weight layout for {type(layer).__qualname__}")
 
 
 def write(layer: keras.layers.Layer, weights: Weights, flattened: tuple[int, int, int] | None) -> None:
-    """Copy canonical weights into a Conv2D, DepthwiseConv2D, Dense or BatchNormalization layer."""
+    """Copy canonical weights into a Conv2D, DepthwiseConv2D, Dense, BatchNormalization or LayerNormalization
+    layer."""
 
     def put(variable: Any, value: np.ndarray | None, default: float = 0.0) -> None:
         if variable is not None:
@@ -117,6 +122,9 @@ def write(layer: keras.layers.Layer, weights: Weights, flattened: tuple[int, int
         put(layer.beta if layer.center else None, weights.beta)
         put(layer.moving_mean, weights.mean)
         put(layer.moving_variance, weights.var, 1.0)
+    elif isinstance(layer, keras.layers.LayerNormalization):
+        put(layer.gamma if layer.scale else None, weights.gamma, 1.0)
+        put(layer.beta if layer.center else None, weights.beta)
     else:
         raise TypeError(f"no weight layout for {type(layer).__qualname__}")
 

@@ -73,6 +73,8 @@ def layers(model: nn.Module, trace: Trace) -> list[nn.Module]:
 def layout(module: nn.Module) -> Layout:
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
         return Layout(bias=module.affine, epsilon=module.eps)
+    if isinstance(module, nn.LayerNorm):
+        return Layout(bias=module.bias is not None, epsilon=module.eps)
     return Layout(bias=getattr(module, "bias", None) is not None)
 
 
@@ -81,7 +83,7 @@ def _numpy(tensor: torch.Tensor | None) -> np.ndarray | None:
 
 
 def read(module: nn.Module, flattened: tuple[int, int, int] | None) -> Weights:
-    """A conv2d, dense or batchnorm module's weights in the canonical layout."""
+    """A conv2d, dense, batchnorm or layernorm module's weights in the canonical layout."""
     if isinstance(module, nn.Conv2d):
         return Weights(kernel=_numpy(module.weight).transpose(2, 3, 1, 0), bias=_numpy(module.bias))  # OIHW -> HWIO
     if isinstance(module, nn.Linear):
@@ -94,11 +96,14 @@ def read(module: nn.Module, flattened: tuple[int, int, int] | None) -> Weights:
             var=_numpy(module.running_var),
             epsilon=module.eps,
         )
+    if isinstance(module, nn.LayerNorm):
+        return Weights(gamma=_numpy(module.weight), beta=_numpy(module.bias))
     raise TypeError(f"no weight layout for {type(module).__qualname__}")
 
 
 def write(module: nn.Module, weights: Weights, flattened: tuple[int, int, int] | None) -> None:
-    """Copy canonical weights into a conv2d, dense or batchnorm module (a missing bias or scale is zero / one)."""
+    """Copy canonical weights into a conv2d, dense, batchnorm or layernorm module (a missing bias or scale is
+    zero / one)."""
 
     def put(target: torch.Tensor | None, value: np.ndarray | None, default: float = 0.0) -> None:
         if target is None:
@@ -120,6 +125,9 @@ def write(module: nn.Module, weights: Weights, flattened: tuple[int, int, int] |
         put(module.bias, weights.beta)
         put(module.running_mean, weights.mean)
         put(module.running_var, weights.var, 1.0)
+    elif isinstance(module, nn.LayerNorm):
+        put(module.weight, weights.gamma, 1.0)
+        put(module.bias, weights.beta)
     else:
         raise TypeError(f"no weight layout for {type(module).__qualname__}")
 
