@@ -30,6 +30,8 @@ VARIANTS = {"none": "squeezenet", "simple": "squeezenet_simple_bypass", "complex
 sizes = st.integers(min_value=48, max_value=320)
 # SR in (0, 1] as n/8: SR·e_i is then a whole number of filters for every e_i (multiples of 128).
 ratios = st.integers(min_value=1, max_value=8).map(lambda n: n / 8)
+# pct3x3 in (0, 1) as n/8 (Sec. 5.3 sweeps it in steps of 12.5%): e_i·pct3x3 is a whole number of filters.
+shares = st.integers(min_value=1, max_value=7).map(lambda n: n / 8)
 bypasses = st.sampled_from(sorted(VARIANTS))
 
 
@@ -41,21 +43,23 @@ def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def widths(index: int, ratio: float) -> tuple[int, int, int]:
+def widths(index: int, ratio: float, pct3x3: float = 0.5) -> tuple[int, int, int]:
     """Sec. 5.1: (s1x1, e1x1, e3x3) of Fire module i."""
     expand = 128 + 128 * (index // 2)
-    return int(ratio * expand), expand // 2, expand // 2
+    return int(ratio * expand), expand - int(pct3x3 * expand), int(pct3x3 * expand)
 
 
-@given(size=sizes, ratio=ratios, bypass=bypasses)
-def test_sizes_and_channels_follow_table1_and_sec5(size: int, ratio: float, bypass: str, torch_threads: int) -> None:
-    trace = probe(config(size, bypass, squeeze_ratio=ratio), "torch")
+@given(size=sizes, ratio=ratios, share=shares, bypass=bypasses)
+def test_sizes_and_channels_follow_table1_and_sec5(
+    size: int, ratio: float, share: float, bypass: str, torch_threads: int
+) -> None:
+    trace = probe(config(size, bypass, squeeze_ratio=ratio, pct3x3=share), "torch")
     side = out_size(size, 7, 2, 2)
     assert trace.point("conv1").output_shape == (side, side, 96)
     side = out_size(side, 3, 2)
     assert trace.point("maxpool1").output_shape == (side, side, 96)
     for index, fire in enumerate(FIRES):
-        squeeze, expand1x1, expand3x3 = widths(index, ratio)
+        squeeze, expand1x1, expand3x3 = widths(index, ratio, share)
         assert trace.point(f"{fire}.squeeze").output_shape == (side, side, squeeze)
         assert trace.point(f"{fire}.expand.branch1").output_shape == (side, side, expand1x1)
         assert trace.point(f"{fire}.expand.branch2").output_shape == (side, side, expand3x3)
@@ -67,13 +71,13 @@ def test_sizes_and_channels_follow_table1_and_sec5(size: int, ratio: float, bypa
     assert trace.point("avgpool10").output_shape == (1, 1, 1000)
 
 
-@given(ratio=ratios, bypass=bypasses)
-def test_fire_parameters_follow_the_fire_module(ratio: float, bypass: str, torch_threads: int) -> None:
-    trace = probe(config(224, bypass, squeeze_ratio=ratio), "torch")
+@given(ratio=ratios, share=shares, bypass=bypasses)
+def test_fire_parameters_follow_the_fire_module(ratio: float, share: float, bypass: str, torch_threads: int) -> None:
+    trace = probe(config(224, bypass, squeeze_ratio=ratio, pct3x3=share), "torch")
     channels = 96
     total = 7 * 7 * 3 * 96 + 96
     for index, fire in enumerate(FIRES):
-        s, e1, e3 = widths(index, ratio)
+        s, e1, e3 = widths(index, ratio, share)
         expected = channels * s + s + s * e1 + e1 + 3 * 3 * s * e3 + e3
         if bypass == "complex" and fire in ("fire2", "fire4", "fire6", "fire8"):
             expected += channels * (e1 + e3) + e1 + e3
@@ -89,12 +93,12 @@ def test_parameters_do_not_depend_on_input_size(size: int, other: int, bypass: s
     assert probe(config(size, bypass), "torch").params == probe(config(other, bypass), "torch").params
 
 
-@given(size=sizes, ratio=ratios, bypass=bypasses)
+@given(size=sizes, ratio=ratios, share=shares, bypass=bypasses)
 def test_keras_and_torch_traces_are_identical(
-    size: int, ratio: float, bypass: str, torch_threads: int, tf_threads: int
+    size: int, ratio: float, share: float, bypass: str, torch_threads: int, tf_threads: int
 ) -> None:
-    keras_trace = probe(config(size, bypass, squeeze_ratio=ratio), "keras")
-    torch_trace = probe(config(size, bypass, squeeze_ratio=ratio), "torch")
+    keras_trace = probe(config(size, bypass, squeeze_ratio=ratio, pct3x3=share), "keras")
+    torch_trace = probe(config(size, bypass, squeeze_ratio=ratio, pct3x3=share), "torch")
     assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
     for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
         assert keras_layer == torch_layer, keras_layer.name
@@ -145,11 +149,15 @@ def test_filter_sizes_and_strides_of_table1(framework: str, torch_threads: int, 
     assert pool.input_shapes[0][:2] == (13, 13) and pool.output_shape[:2] == (1, 1)
 
 
-def test_a_squeeze_ratio_without_whole_filters_is_an_error(torch_threads: int) -> None:
+def test_a_squeeze_ratio_or_3x3_share_without_whole_filters_is_an_error(torch_threads: int) -> None:
     from implementations.torch.squeezenet import squeezenet
 
     with pytest.raises(ValueError, match="squeeze_ratio · e_i must be a whole number"):
         squeezenet(squeeze_ratio=0.1)  # 0.1 · 128 = 12.8
+    with pytest.raises(ValueError, match="pct3x3 · e_i must be a whole number"):
+        squeezenet(pct3x3=0.01)  # Sec. 5.3's 1%: 1.28 of fire2's 128 expand filters
+    with pytest.raises(ValueError, match=r"pct3x3 must be in \(0, 1\)"):
+        squeezenet(pct3x3=1.0)  # no 1x1 expand filter left
     with pytest.raises(ValueError, match="bypass must be one of"):
         squeezenet(bypass="dense")
 

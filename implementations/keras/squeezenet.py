@@ -14,6 +14,7 @@ from implementations.specs.squeezenet import (
     CONV10,
     DROPOUT,
     LAYERS,
+    PCT_3X3,
     SQUEEZE_RATIO,
     Conv,
     Fire,
@@ -30,10 +31,10 @@ def _conv(x, name: str, filters: int, kernel: int, stride: int = 1, padding: int
     return layers.ReLU(name=f"{name}.relu")(x)
 
 
-def _fire(x, spec: Fire, squeeze_ratio: float, bypass: str):
+def _fire(x, spec: Fire, squeeze_ratio: float, pct3x3: float, bypass: str):
     """A Fire module (Sec. 3.2, Figure 1): squeeze, then expand; with a bypass (Sec. 6), its input added."""
     name = spec.name
-    widths = fire_widths(spec.index, squeeze_ratio)
+    widths = fire_widths(spec.index, squeeze_ratio, pct3x3)
     s = _conv(x, f"{name}.squeeze", widths.squeeze, 1)
     e1 = _conv(s, f"{name}.expand.branch1", widths.expand1x1, 1)
     e3 = _conv(s, f"{name}.expand.branch2", widths.expand3x3, 3, padding=1)
@@ -50,17 +51,22 @@ def _fire(x, spec: Fire, squeeze_ratio: float, bypass: str):
 
 
 def squeezenet(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, bypass: str = "none"
+    *,
+    input_shape=(224, 224, 3),
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
+    bypass: str = "none",
 ) -> keras.Model:
-    """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `bypass` one of Sec. 6's 'none', 'simple'
-    or 'complex' (Figure 2, left, middle, right)."""
+    """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `pct3x3` Sec. 5.3's share of 3x3 expand
+    filters, `bypass` one of Sec. 6's 'none', 'simple' or 'complex' (Figure 2, left, middle, right)."""
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for layer in LAYERS:
         if isinstance(layer, Conv):
             x = _conv(x, layer.name, layer.filters, layer.kernel, layer.stride, layer.padding)
         elif isinstance(layer, Fire):
-            x = _fire(x, layer, squeeze_ratio, bypass)
+            x = _fire(x, layer, squeeze_ratio, pct3x3, bypass)
         else:
             x = layers.MaxPooling2D(layer.kernel, layer.stride, name=layer.name)(x)
     x = layers.Dropout(DROPOUT, name="dropout")(x)
@@ -72,14 +78,18 @@ def squeezenet(
 
 
 def squeezenet_simple_bypass(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO
+    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
 ) -> keras.Model:
     """SqueezeNet with simple bypass (Sec. 6, p. 9; Figure 2, middle)."""
-    return squeezenet(input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, bypass="simple")
+    return squeezenet(
+        input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="simple"
+    )
 
 
 def squeezenet_complex_bypass(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO
+    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
 ) -> keras.Model:
     """SqueezeNet with complex bypass (Sec. 6, p. 9; Figure 2, right)."""
-    return squeezenet(input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, bypass="complex")
+    return squeezenet(
+        input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="complex"
+    )

@@ -75,7 +75,7 @@ class Fire:
 #: freq = 2, and SR = 0.125."
 BASE_E = 128
 INCR_E = 128
-PCT_3X3 = Fraction(1, 2)
+PCT_3X3 = 0.5
 FREQ = 2
 SQUEEZE_RATIO = 0.125
 
@@ -120,19 +120,22 @@ class FireWidths:
         return self.expand1x1 + self.expand3x3
 
 
-def fire_widths(index: int, squeeze_ratio: float) -> FireWidths:
+def fire_widths(index: int, squeeze_ratio: float, pct3x3: float = PCT_3X3) -> FireWidths:
     """Sec. 5.1, p. 8: e_i = base_e + incr_e·floor(i / freq), e_i,3x3 = e_i·pct3x3, e_i,1x1 = e_i·(1 − pct3x3),
-    s_i,1x1 = SR·e_i. A squeeze ratio that gives no whole number of filters is an error."""
+    s_i,1x1 = SR·e_i. A squeeze ratio or 3x3 share that gives no whole number of filters is an error, and so is
+    a share that leaves either expand convolution without filters."""
     if not 0 < squeeze_ratio <= 1:
         raise ValueError(f"squeeze_ratio must be in (0, 1] (Sec. 5.1). Received: squeeze_ratio={squeeze_ratio}")
+    if not 0 < pct3x3 < 1:
+        raise ValueError(f"pct3x3 must be in (0, 1) (Sec. 5.1, Sec. 5.3). Received: pct3x3={pct3x3}")
     expand = BASE_E + INCR_E * (index // FREQ)
     squeeze = Fraction(squeeze_ratio) * expand
-    if squeeze.denominator != 1:
-        raise ValueError(
-            f"squeeze_ratio · e_i must be a whole number of filters; e_{index} = {expand}. "
-            f"Received: squeeze_ratio={squeeze_ratio}"
-        )
-    expand3x3 = PCT_3X3 * expand
+    expand3x3 = Fraction(pct3x3) * expand
+    for name, value, filters in (("squeeze_ratio", squeeze_ratio, squeeze), ("pct3x3", pct3x3, expand3x3)):
+        if filters.denominator != 1:
+            raise ValueError(
+                f"{name} · e_i must be a whole number of filters; e_{index} = {expand}. Received: {name}={value}"
+            )
     return FireWidths(int(squeeze), int(expand - expand3x3), int(expand3x3))
 
 

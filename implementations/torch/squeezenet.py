@@ -15,6 +15,7 @@ from implementations.specs.squeezenet import (
     CONV10,
     DROPOUT,
     LAYERS,
+    PCT_3X3,
     SQUEEZE_RATIO,
     Conv,
     Fire,
@@ -66,9 +67,9 @@ class Expand(nn.Module):
 class FireModule(nn.Module):
     """A Fire module (Sec. 3.2, Figure 1): squeeze, then expand; with a bypass (Sec. 6), its input added."""
 
-    def __init__(self, cin: int, spec: Fire, squeeze_ratio: float, bypass: str) -> None:
+    def __init__(self, cin: int, spec: Fire, squeeze_ratio: float, pct3x3: float, bypass: str) -> None:
         super().__init__()
-        widths = fire_widths(spec.index, squeeze_ratio)
+        widths = fire_widths(spec.index, squeeze_ratio, pct3x3)
         self.squeeze = _conv(cin, widths.squeeze, 1)
         self.expand = Expand(widths.squeeze, widths.expand1x1, widths.expand3x3)
         self.bypass = bypass_of(spec.name, bypass)
@@ -92,7 +93,7 @@ class SqueezeNet(nn.Module):
     """Table 1's network: conv1, maxpool1, fire2 ... fire9 with maxpool4 and maxpool8, dropout, conv10,
     avgpool10, softmax."""
 
-    def __init__(self, *, num_classes: int, squeeze_ratio: float, bypass: str) -> None:
+    def __init__(self, *, num_classes: int, squeeze_ratio: float, pct3x3: float, bypass: str) -> None:
         super().__init__()
         channels = 3
         self.order: list[str] = []
@@ -102,8 +103,8 @@ class SqueezeNet(nn.Module):
                 module = _conv(channels, layer.filters, layer.kernel, layer.stride, layer.padding)
                 channels = layer.filters
             elif isinstance(layer, Fire):
-                module = FireModule(channels, layer, squeeze_ratio, bypass)
-                channels = fire_widths(layer.index, squeeze_ratio).out_channels
+                module = FireModule(channels, layer, squeeze_ratio, pct3x3, bypass)
+                channels = fire_widths(layer.index, squeeze_ratio, pct3x3).out_channels
             else:
                 module = nn.MaxPool2d(layer.kernel, layer.stride)
             self.add_module(layer.name, module)
@@ -121,17 +122,23 @@ class SqueezeNet(nn.Module):
         return x
 
 
-def squeezenet(*, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, bypass: str = "none") -> SqueezeNet:
-    """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `bypass` one of Sec. 6's 'none', 'simple'
-    or 'complex' (Figure 2, left, middle, right)."""
-    return SqueezeNet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, bypass=bypass)
+def squeezenet(
+    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3, bypass: str = "none"
+) -> SqueezeNet:
+    """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `pct3x3` Sec. 5.3's share of 3x3 expand
+    filters, `bypass` one of Sec. 6's 'none', 'simple' or 'complex' (Figure 2, left, middle, right)."""
+    return SqueezeNet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass=bypass)
 
 
-def squeezenet_simple_bypass(*, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO) -> SqueezeNet:
+def squeezenet_simple_bypass(
+    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+) -> SqueezeNet:
     """SqueezeNet with simple bypass (Sec. 6, p. 9; Figure 2, middle)."""
-    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, bypass="simple")
+    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="simple")
 
 
-def squeezenet_complex_bypass(*, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO) -> SqueezeNet:
+def squeezenet_complex_bypass(
+    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+) -> SqueezeNet:
     """SqueezeNet with complex bypass (Sec. 6, p. 9; Figure 2, right)."""
-    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, bypass="complex")
+    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="complex")
