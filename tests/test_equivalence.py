@@ -126,6 +126,37 @@ def test_a_mixer_skip_fed_from_the_normalised_input_diverges_at_that_sum(torch_t
     ]
 
 
+def _functional_concat(model: nn.Module) -> nn.Module:
+    """Our SqueezeNet with every expand layer joined by a plain `torch.cat` in its forward, as torchvision writes
+    its Fire module, instead of a concatenation module."""
+    from implementations.torch.squeezenet import Expand
+
+    class FunctionalExpand(Expand):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cat([self.branch1(x), self.branch2(x)], 1)
+
+    for module in model.modules():
+        if isinstance(module, Expand):
+            del module.concat
+            module.__class__ = FunctionalExpand
+    return model
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_container_that_concatenates_functionally_is_run_as_it_was_probed(
+    torch_threads: int, tf_threads: int
+) -> None:
+    from implementations.torch.squeezenet import squeezenet
+
+    torch.manual_seed(0)
+    model = _functional_concat(squeezenet())
+    result = equivalence(model, paper="iandola2016_squeezenet", variant="squeezenet", reference_framework="keras")
+    assert result.equivalent, result.describe()
+    pairs = [(c.ours, c.yours) for c in result.layers]
+    assert ("fire2.expand.concat", "fire2.expand.cat") in pairs
+    assert max(c.max_abs_diff for c in result.layers) <= ATOL
+
+
 @pytest.mark.xdist_group("keras")
 def test_depthwise_kernels_cross_frameworks_both_ways(torch_threads: int, tf_threads: int) -> None:
     """Keras keeps a depthwise kernel as (kh, kw, C, 1), PyTorch as (C, 1, kh, kw): a layout read or written

@@ -158,7 +158,7 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
             stood_in.append(module)
     try:
         height, width, channels = input_shape
-        with torch.no_grad(), _concatenations(concatenated):
+        with torch.no_grad(), concatenations(concatenated):
             model(torch.empty(1, channels, height, width, device="meta"))
     finally:
         for handle in handles:
@@ -181,7 +181,7 @@ _CAT_FUNCTIONS = ("cat", "concat", "concatenate")
 
 
 @contextmanager
-def _concatenations(report: Callable[[tuple[torch.Tensor, ...], torch.Tensor], None]) -> Iterator[None]:
+def concatenations(report: Callable[[tuple[torch.Tensor, ...], torch.Tensor], None]) -> Iterator[None]:
     """While inside, every `torch.cat` (and its aliases) is reported, so a module that joins its branches
     functionally (torchvision's Inception) still shows its output: its named point is the concatenation, not
     its last branch. The functions are swapped on the torch module for the probe only (a TorchFunctionMode

@@ -28,7 +28,7 @@ from paperverify.probes.numeric import (
     flatten_rows,
     unflatten_rows,
 )
-from paperverify.probes.probe_torch import kind_of, meta_copy, probe_model
+from paperverify.probes.probe_torch import concatenations, kind_of, meta_copy, probe_model
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
 
@@ -64,10 +64,11 @@ def materialise(model: nn.Module) -> None:
             tensor.zero_()
 
 
-def layers(model: nn.Module, trace: Trace) -> list[nn.Module]:
-    """The module behind each record of `trace` (a trace of `model` before any renaming)."""
+def layers(model: nn.Module, trace: Trace) -> list[nn.Module | None]:
+    """The module behind each record of `trace` (a trace of `model` before any renaming); None for a
+    container's own `torch.cat`, which no module performs."""
     modules = dict(model.named_modules())
-    return [modules[record.name] for record in trace.layers]
+    return [modules.get(record.name) for record in trace.layers]
 
 
 def layout(module: nn.Module) -> Layout:
@@ -138,30 +139,45 @@ def _leaves(model: nn.Module) -> dict[int, tuple[str, nn.Module]]:
 
 def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
     """Run `model` in inference mode on `image` (N, H, W, C) and hand the output of every wanted trace record
-    to `sink` as it is computed (NHWC). The model's training flags are restored afterwards."""
+    to `sink` as it is computed (NHWC). The records are counted as the probe makes them: every leaf module but
+    an identity, and every `torch.cat` a container's own forward calls. The model's training flags are
+    restored afterwards."""
     leaves = _leaves(model)
+    containers = {id(m) for _, m in model.named_modules() if m._modules}
+    running: list[bool] = []  # for each module whose forward is running: whether it is a container
     index = 0
 
-    def record(module: nn.Module, _inputs: Any, output: Any) -> None:
+    def emit(output: Any) -> None:
         nonlocal index
-        leaf = leaves.get(id(module))
-        if leaf is None or kind_of(*leaf) == "identity":
-            return
         if index in wanted and isinstance(output, torch.Tensor):
             array = output.detach().cpu().numpy()
             sink(index, array.transpose(0, 2, 3, 1) if array.ndim == 4 else array)
         index += 1
 
+    def enter(module: nn.Module, _inputs: Any) -> None:
+        running.append(id(module) in containers)
+
+    def record(module: nn.Module, _inputs: Any, output: Any) -> None:
+        running.pop()
+        leaf = leaves.get(id(module))
+        if leaf is not None and kind_of(*leaf) != "identity":
+            emit(output)
+
+    def concatenated(_inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+        if running and running[-1]:
+            emit(output)
+
     flags = [(module, module.training) for module in model.modules()]
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
-    handle = register_module_forward_hook(record)
+    handles = (register_module_forward_pre_hook(enter), register_module_forward_hook(record))
     try:
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), concatenations(concatenated):
             model(torch.from_numpy(np.ascontiguousarray(image.transpose(0, 3, 1, 2))).to(device))
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
         for module, flag in flags:
             module.training = flag
 
@@ -206,9 +222,15 @@ class _Wiring(TorchFunctionMode):
             return output  # inside a layer: its module hook speaks for it
         tensors = _tensors(args)
         kind = "add" if func in _ADDS else "concat" if func in _CATS else None
-        if kind is not None and len(tensors) >= 2:
-            container = self.names.get(id(self.stack[-1]), "") if self.stack else ""
-            name = f"{container}.{kind}" if container else kind
+        container = self.names.get(id(self.stack[-1]), "") if self.stack else ""
+        suffix = "cat" if kind == "concat" else str(kind)  # the probe names a container's torch.cat `<name>.cat`
+        name = f"{container}.{suffix}" if container else suffix
+        if kind == "concat":  # the probe records a container's torch.cat as a layer: it has a trace index
+            if len(tensors) >= 2:
+                self.merges.append(Merge(self.index, name, kind, tuple(self.source(t) for t in tensors)))
+            self.producer[id(output)] = self.index
+            self.index += 1
+        elif kind is not None and len(tensors) >= 2:
             self.merges.append(Merge(None, name, kind, tuple(self.source(t) for t in tensors)))
             self.producer[id(output)] = name
         elif tensors and id(output) not in self.producer:
