@@ -34,11 +34,13 @@ from paperverify.tables import load_claims
 
 configs = sorted({claim.config for claim in load_claims()}, key=str)
 for config in configs:
-    builder = registry.get(config.variant)
+    variant, size = registry.get(config.variant), config.input_size
+    builder = variant.builder("torch")
     with torch.device("meta"):
-        builder.builder("torch")(**config.kwargs())
-    size = config.input_size
-    build_without_weights(builder.builder("keras"), input_shape=(size, size, 3), **config.kwargs())
+        builder(**registry.builder_options(builder, size, config.kwargs()))
+    builder = variant.builder("keras")
+    options = registry.builder_options(builder, size, config.kwargs())
+    build_without_weights(builder, input_shape=(size, size, variant.input_channels), **options)
 print(json.dumps({"configs": len(configs), "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
