@@ -28,7 +28,7 @@ from typing import Any
 from paperverify import compare, registry
 from paperverify.compare import Verdict
 from paperverify.stagemap import StageMap
-from paperverify.tables import Claim, default_roots, load_claims
+from paperverify.tables import Claim, Config, default_roots, load_claims
 from paperverify.trace import Trace
 
 #: Saved Keras model files `check` loads as a target.
@@ -52,6 +52,23 @@ class Deviation:
 
     def __str__(self) -> str:
         return f"recorded deviation: {self.reason} [{self.citation}]"
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """Claims that the paper's own words make hold at every configuration of a variant (MobileNet, Sec. 3.3:
+    the width and resolution multipliers change no layer's type or stride), matched by shell patterns of
+    claim ids. With a `config`, they are carried from the configuration they were printed for to it."""
+
+    claims: tuple[str, ...]
+    reason: str
+    citation: str
+
+    def covers(self, claim_id: str) -> bool:
+        return any(fnmatchcase(claim_id, pattern) for pattern in self.claims)
+
+    def __str__(self) -> str:
+        return f"holds at every configuration: {self.reason} [{self.citation}]"
 
 
 @dataclass
@@ -125,13 +142,15 @@ def select_claims(
     tables: Iterable[Path | str] = (),
     hint: str = "",
     config: Mapping[str, Any] | None = None,
+    invariants: Iterable[Invariant] = (),
 ) -> list[Claim]:
     """The claims of `paper` about `variant`; CheckError naming the papers or variants there are.
 
     Without a variant, the one the paper describes is taken, or the one whose name `hint` (e.g. the
     callable's name, `ResNet50`) spells; otherwise the variant must be given. `config` keeps the claims about
     one configuration: those whose builder options hold these values (`input_size`: the size a claim is
-    checked at), e.g. `{"alpha": 0.5, "input_size": 160}` for MobileNet's 0.5 MobileNet-160.
+    checked at), e.g. `{"alpha": 0.5, "input_size": 160}` for MobileNet's 0.5 MobileNet-160, and, from the
+    other configurations, the claims an invariant covers, carried to `config` (see `carry`).
     """
     claims = load_claims([*default_roots(), *(Path(t) for t in tables)])
     papers = sorted({claim.source.paper for claim in claims})
@@ -149,10 +168,30 @@ def select_claims(
         raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r}. Variants: {variants}")
     chosen = [claim for claim in of_paper if claim.config.variant == variant]
     if config:
-        chosen = [claim for claim in chosen if _configured(claim, config)]
+        carried = carry([claim for claim in chosen if not _configured(claim, config)], config, invariants)
+        chosen = [claim for claim in chosen if _configured(claim, config)] + carried
         if not chosen:
             raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r} with config {dict(config)}")
     return chosen
+
+
+def carry(claims: Iterable[Claim], config: Mapping[str, Any], invariants: Iterable[Invariant]) -> list[Claim]:
+    """The claims an invariant covers, rebound to `config`: same printed value and source, checked at that
+    configuration, under the id `<claim id>@<key>=<value>,...` (one claim id per configuration, so a report
+    of several configurations holds each once) and with a note saying where it was printed and why it holds."""
+    rules = list(invariants)
+    tag = ",".join(f"{key}={value}" for key, value in sorted(config.items()))
+    carried = []
+    for claim in claims:
+        rule = next((rule for rule in rules if rule.covers(claim.id)), None)
+        if rule is None:
+            continue
+        options = {**claim.config.kwargs(), **{key: value for key, value in config.items() if key != "input_size"}}
+        size = config.get("input_size", claim.config.input_size)
+        rebound = Config(claim.config.variant, size, tuple(sorted(options.items())))
+        note = f"printed for {claim.config}; {rule}"
+        carried.append(replace(claim, id=f"{claim.id}@{tag}", config=rebound, notes=(*claim.notes, note)))
+    return carried
 
 
 def _configured(claim: Claim, config: Mapping[str, Any]) -> bool:
@@ -183,13 +222,15 @@ def verify(
     deviations: Iterable[Deviation] = (),
     name: str | None = None,
     config: Mapping[str, Any] | None = None,
+    invariants: Iterable[Invariant] = (),
 ) -> Verification:
     """Judge `model` against every claim `paper` makes about `variant`.
 
     `stage_map` maps paper points to the model's layer names (`{"conv3_x": "layer2"}`), `input_size` is
     the side of the square input a PyTorch model is probed at (default: the paper's; a Keras model is
     probed at its own input), `tables` adds folders of reference tables, `deviations` are recorded
-    deliberate differences, `config` keeps the claims about one configuration (see `select_claims`). A model
+    deliberate differences, `config` keeps the claims about one configuration and `invariants` carries the
+    claims that hold at every configuration to it (see `select_claims`). A model
     that cannot be probed gives `error` verdicts, not an exception.
     """
     from paperverify import report as reports
@@ -203,7 +244,8 @@ def verify(
                 f"{label}: a Keras model is checked at its own input, {shape}, not at input_size={input_size}. "
                 f"Build it at that size instead (e.g. --kwarg input_shape=({input_size},{input_size},3))."
             )
-    claims = select_claims(paper, variant, tables, hint=label.rpartition(":")[2].rpartition(".")[2], config=config)
+    hint = label.rpartition(":")[2].rpartition(".")[2]
+    claims = select_claims(paper, variant, tables, hint=hint, config=config, invariants=invariants)
     chosen = claims[0].config.variant
     channels = registry.get(chosen).input_channels
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)

@@ -81,6 +81,7 @@ def check(args: argparse.Namespace) -> int:
     print(f"building {args.target} without weights ...", file=sys.stderr, flush=True)
     model, framework, label = load_target(args.target, kwargs, args.framework)
     print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
+    same = entry is not None and parse_kwargs(entry.kwargs) == kwargs
     result = verify(
         model,
         paper=args.paper,
@@ -90,7 +91,8 @@ def check(args: argparse.Namespace) -> int:
         tables=args.tables or [],
         deviations=entry.deviations if entry else (),
         name=args.target,
-        config=dict(entry.config) if entry and parse_kwargs(entry.kwargs) == kwargs else None,
+        config=dict(entry.config) if same else None,
+        invariants=entry.invariants if same else (),
     )
     print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
     _print_terminal(result.report, [framework])

@@ -91,8 +91,8 @@ def _thirdparty_problems(claims: list[Claim]) -> list[str]:
         for entry in entries:
             if (entry.paper, entry.variant) not in variants:
                 found.append(f"{source} {entry.target}: no claims for {entry.paper} variant {entry.variant!r}")
-            for deviation in entry.deviations:
-                for pattern in deviation.claims:
+            for kind, recorded in (("deviation", entry.deviations), ("invariant", entry.invariants)):
+                for pattern in (pattern for record in recorded for pattern in record.claims):
                     if not any(fnmatchcase(claim_id, pattern) for claim_id in ids):
-                        found.append(f"{source} {entry.target}: recorded deviation {pattern!r} matches no claim id")
+                        found.append(f"{source} {entry.target}: recorded {kind} {pattern!r} matches no claim id")
     return found

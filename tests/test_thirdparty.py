@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from paperverify import verify
-from paperverify.check import CheckError, select_claims
+from paperverify.check import CheckError, load_target, parse_kwargs, select_claims
 from paperverify.cli import main
 from paperverify.probes import probe
 from paperverify.tables import Config
@@ -42,7 +42,9 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     expected |= {("tan2019_efficientnet", f"efficientnet_b{index}") for index in range(8)}
     assert {(model["paper"], model["variant"]) for model in document["models"]} == expected
     entries = load("keras-applications")
-    loaded = sum(len(select_claims(e.paper, e.variant, config=dict(e.config))) for e in entries)
+    loaded = sum(
+        len(select_claims(e.paper, e.variant, config=dict(e.config), invariants=e.invariants)) for e in entries
+    )
     assert document["checks_loaded"] == len(document["records"]) == loaded
     statuses = {}
     for item in document["records"]:
@@ -50,12 +52,18 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     assert set(statuses) == {"match", "erratum", "deviation"}
     # EfficientNetB0 is not rescaled as Table 7's rows and Figure 4's d=2.0 baseline are.
     assert len([claim for claim in statuses["deviation"] if claim.startswith("tan2019_efficientnet/")]) == 5
-    # MobileNet's two recorded errata, and the global pool and 1×1-convolution classifier of Keras' MobileNet.
-    assert sorted(statuses["erratum"]) == [
+    # MobileNet's two recorded errata, and the global pool and 1×1-convolution classifier of Keras' MobileNet,
+    # at 1.0 MobileNet-224 and, for the erratum and the two type/stride cells, carried to the other 15
+    # configurations.
+    printed = {claim.partition("@")[0] for claim in statuses["erratum"]}
+    assert sorted(printed) == [
         "howard2017_mobilenet/table1/mobilenet_v1/conv_dw_13/type_stride",
         "howard2017_mobilenet/table2/mobilenet_v1/conv3x3/macs_share",
     ]
-    assert sorted({claim for claim in statuses["deviation"] if claim.startswith("howard2017_mobilenet/")}) == [
+    assert len(statuses["erratum"]) == 2 + 15
+    assert len([claim for claim in statuses["deviation"] if claim.startswith("howard2017_mobilenet/")]) == 3 + 2 * 15
+    printed = {claim.partition("@")[0] for claim in statuses["deviation"]}
+    assert sorted(claim for claim in printed if claim.startswith("howard2017_mobilenet/")) == [
         "howard2017_mobilenet/table1/mobilenet_v1/avgpool/type_stride",
         "howard2017_mobilenet/table1/mobilenet_v1/fc/filter_shape",
         "howard2017_mobilenet/table1/mobilenet_v1/fc/type_stride",
@@ -75,6 +83,64 @@ def test_a_config_selects_the_claims_about_one_configuration() -> None:
     entry = known("keras.applications:MobileNet", kwargs={"weights": None, "alpha": 0.5, "input_shape": (160, 160, 3)})
     assert entry is not None and dict(entry.config) == {"alpha": 0.5, "input_size": 160}
     assert dict(known("keras.applications:MobileNet").config) == {"alpha": 1.0, "input_size": 224}
+
+
+def test_every_mobilenet_keras_applications_offers_is_checked() -> None:
+    """keras.applications offers weights for alpha 0.25-1.0 × 128-224; each configuration has an entry, and
+    the 15 other than 1.0 MobileNet-224 carry Table 1's types and strides and Sec. 3.2's 28 layers."""
+    entries = [entry for entry in load("keras-applications") if entry.paper == "howard2017_mobilenet"]
+    configs = sorted((dict(entry.config)["alpha"], dict(entry.config)["input_size"]) for entry in entries)
+    assert configs == sorted((alpha, size) for alpha in (0.25, 0.5, 0.75, 1.0) for size in (128, 160, 192, 224))
+    for entry in entries:
+        claims = select_claims(entry.paper, entry.variant, config=dict(entry.config), invariants=entry.invariants)
+        carried = [claim for claim in claims if "@" in claim.id]
+        assert len(carried) == (0 if dict(entry.config) == {"alpha": 1.0, "input_size": 224} else 23)
+        alpha, size = dict(entry.config)["alpha"], dict(entry.config)["input_size"]
+        for claim in carried:
+            assert claim.id.endswith(f"@alpha={alpha},input_size={size}")
+            assert (claim.config.kwargs()["alpha"], claim.config.input_size) == (alpha, size)
+            note = "printed for mobilenet_v1(input_size=224, alpha=1.0); holds at every configuration"
+            assert note in claim.notes[-1]
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_carried_claim_fails_on_a_model_that_breaks_it() -> None:
+    """0.5 MobileNet-128 with its first two depthwise layers swapped by the stage map: conv_dw_1 (Table 1:
+    s1) now finds a stride-2 layer, and the carried type/stride cells fail at that configuration."""
+    from paperverify.stagemap import StageMap
+
+    entry = known("keras.applications:MobileNet", kwargs={"weights": None, "alpha": 0.5, "input_shape": (128, 128, 3)})
+    assert entry is not None and entry.invariants
+    model = load_target("keras.applications:MobileNet", parse_kwargs(entry.kwargs))[0]
+    points = dict(entry.stage_map.points)
+    points["conv_dw_1"], points["conv_dw_2"] = points["conv_dw_2"], points["conv_dw_1"]
+    options = {"paper": entry.paper, "variant": entry.variant, "config": dict(entry.config)}
+    options |= {"deviations": entry.deviations, "invariants": entry.invariants}
+    good = verify(model, stage_map=entry.stage_map, **options)
+    assert good.ok
+    bad = verify(model, stage_map=StageMap.of(points, []), **options)
+    failed = sorted(v.claim for v in bad.verdicts if v.status == "mismatch")
+    assert failed == [
+        "howard2017_mobilenet/table1/mobilenet_v1/conv_dw_1/type_stride@alpha=0.5,input_size=128",
+        "howard2017_mobilenet/table1/mobilenet_v1/conv_dw_2/type_stride@alpha=0.5,input_size=128",
+    ]
+
+
+def test_an_invariant_without_a_config_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import paperverify.thirdparty as thirdparty
+
+    (tmp_path / "keras_applications.toml").write_text(
+        '[invariants.every]\nclaims = ["x/*"]\nreason = "r"\ncitation = "c"\n'
+        '[[models]]\ntarget = "m:f"\npaper = "p"\nvariant = "v"\ninvariants = ["every"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(thirdparty, "_HERE", tmp_path)
+    message = r"model 1 \(m:f\): invariants carry claims .* give the entry a config"
+    with pytest.raises(thirdparty.ThirdPartyError, match=message):
+        load("keras-applications")
+    (tmp_path / "keras_applications.toml").write_text('[invariants.every]\nclaims = ["x/*"]\n', encoding="utf-8")
+    with pytest.raises(thirdparty.ThirdPartyError, match=r"\[invariants.every\]: missing \['citation', 'reason'\]"):
+        load("keras-applications")
 
 
 def test_torchvision_conformance_runs_or_reports_every_claim_as_an_error() -> None:

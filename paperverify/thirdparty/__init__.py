@@ -15,7 +15,16 @@ from typing import Any
 
 import tomllib
 
-from paperverify.check import CheckError, Deviation, Verification, load_target, parse_kwargs, select_claims, verify
+from paperverify.check import (
+    CheckError,
+    Deviation,
+    Invariant,
+    Verification,
+    load_target,
+    parse_kwargs,
+    select_claims,
+    verify,
+)
 from paperverify.stagemap import StageMap, StageMapError
 
 SOURCES = {"keras-applications": "keras_applications.toml", "torchvision": "torchvision.toml"}
@@ -40,6 +49,8 @@ class Entry:
     notes: tuple[str, ...]
     #: The configuration the model is built in, selecting the claims about it (`{alpha = 0.5, input_size = 160}`).
     config: tuple[tuple[str, Any], ...] = ()
+    #: Claims of other configurations that hold at every one, carried to `config`.
+    invariants: tuple[Invariant, ...] = ()
 
 
 def load(source: str) -> list[Entry]:
@@ -54,14 +65,8 @@ def load(source: str) -> list[Entry]:
             maps[name] = StageMap.of(entry.get("points", {}), entry.get("shortcuts", []))
         except StageMapError as err:
             raise ThirdPartyError(f"{path}, [maps.{name}]: {err}") from err
-    deviations = {}
-    for name, entry in data.get("deviations", {}).items():
-        missing = sorted({"claims", "reason", "citation"} - set(entry))
-        if missing:
-            raise ThirdPartyError(
-                f"{path}, [deviations.{name}]: missing {missing}; each needs claims, reason and citation"
-            )
-        deviations[name] = Deviation(tuple(entry["claims"]), entry["reason"], entry["citation"])
+    deviations = _recorded(path, data, "deviations", Deviation)
+    invariants = _recorded(path, data, "invariants", Invariant)
     entries = []
     for index, entry in enumerate(data.get("models", []), start=1):
         where = f"{path}, model {index} ({entry.get('target', '?')})"
@@ -70,9 +75,12 @@ def load(source: str) -> list[Entry]:
             raise ThirdPartyError(f"{where}: missing {missing}")
         if entry.get("map") not in (None, *maps):
             raise ThirdPartyError(f"{where}: unknown map {entry['map']!r}; maps: {sorted(maps)}")
-        unknown = sorted(set(entry.get("deviations", [])) - set(deviations))
-        if unknown:
-            raise ThirdPartyError(f"{where}: unknown deviations {unknown}; recorded: {sorted(deviations)}")
+        for kind, recorded in (("deviations", deviations), ("invariants", invariants)):
+            unknown = sorted(set(entry.get(kind, [])) - set(recorded))
+            if unknown:
+                raise ThirdPartyError(f"{where}: unknown {kind} {unknown}; recorded: {sorted(recorded)}")
+        if "invariants" in entry and "config" not in entry:
+            raise ThirdPartyError(f"{where}: invariants carry claims to a configuration; give the entry a config")
         entries.append(
             Entry(
                 source=source,
@@ -84,9 +92,21 @@ def load(source: str) -> list[Entry]:
                 deviations=tuple(deviations[name] for name in entry.get("deviations", [])),
                 notes=tuple(entry.get("notes", [])),
                 config=tuple(sorted(entry.get("config", {}).items())),
+                invariants=tuple(invariants[name] for name in entry.get("invariants", [])),
             )
         )
     return entries
+
+
+def _recorded(path: Path, data: dict[str, Any], kind: str, make: Callable[[tuple[str, ...], str, str], Any]) -> dict:
+    """The `[deviations.NAME]` or `[invariants.NAME]` tables of a source: claims (patterns), reason, citation."""
+    found = {}
+    for name, entry in data.get(kind, {}).items():
+        missing = sorted({"claims", "reason", "citation"} - set(entry))
+        if missing:
+            raise ThirdPartyError(f"{path}, [{kind}.{name}]: missing {missing}; each needs claims, reason and citation")
+        found[name] = make(tuple(entry["claims"]), entry["reason"], entry["citation"])
+    return found
 
 
 def known(target: str, paper: str | None = None, kwargs: dict[str, Any] | None = None) -> Entry | None:
@@ -109,7 +129,7 @@ def check_entry(entry: Entry) -> Verification:
     try:
         model, framework, _ = load_target(entry.target, kwargs)
     except CheckError as err:
-        claims = select_claims(entry.paper, entry.variant, config=dict(entry.config))
+        claims = select_claims(entry.paper, entry.variant, config=dict(entry.config), invariants=entry.invariants)
         framework = "torch" if entry.source == "torchvision" else "keras"
         verdicts = [compare.error(claim, framework, str(err)) for claim in claims]
         report = build([(claim, framework) for claim in claims], verdicts, [framework], subject=entry.target)
@@ -122,6 +142,7 @@ def check_entry(entry: Entry) -> Verification:
         deviations=entry.deviations,
         name=entry.target,
         config=dict(entry.config),
+        invariants=entry.invariants,
     )
 
 
