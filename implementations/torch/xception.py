@@ -127,7 +127,8 @@ class Xception(nn.Module):
             for block in blocks:
                 modules.append((block.name, XceptionBlock(block, channels)))
                 channels = block.filters[-1]
-            self.add_module(flow, nn.Sequential(OrderedDict(modules)))
+            # With no middle block, the middle flow passes its input through (an empty Sequential would be a leaf).
+            self.add_module(flow, nn.Sequential(OrderedDict(modules)) if modules else nn.Identity())
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.dropout = nn.Dropout(dropout)
