@@ -27,6 +27,7 @@ from paperverify.trace import LayerRecord, Trace
 _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Conv2D, "conv2d"),
     (keras.layers.DepthwiseConv2D, "conv2d"),
+    (keras.layers.SeparableConv2D, "conv2d"),  # traced as its two convolutions (`separable_records`)
     (keras.layers.Dense, "dense"),
     (keras.layers.BatchNormalization, "batchnorm"),
     (keras.layers.ReLU, "relu"),
