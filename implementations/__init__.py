@@ -96,3 +96,10 @@ register(
     keras="implementations.keras.efficientnet",
     torch="implementations.torch.efficientnet",
 )
+
+register(
+    "xception",
+    ["xception"],
+    keras="implementations.keras.xception",
+    torch="implementations.torch.xception",
+)

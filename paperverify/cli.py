@@ -170,7 +170,8 @@ def _print_terminal(document: dict, frameworks: list[str]) -> None:
         status = next((s for s in ("error", "mismatch", "skipped", "deviation", "erratum") if s in statuses), "match")
         first = next(iter(results.values()))
         cells = [results[f]["measured"] or results[f]["status"] if f in results else "" for f in frameworks]
-        rows.append([claim_id, first["printed"], *cells, status])
+        printed = " / ".join(first["printed"].splitlines())  # a box of stacked layers (Xception's Figure 5)
+        rows.append([claim_id, printed, *cells, status])
         for framework, item in results.items():
             if item["status"] in ("mismatch", "error", "deviation") and item["detail"]:
                 rows.append(f"    {framework}: {item['detail']}")

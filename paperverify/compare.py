@@ -11,7 +11,7 @@ from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import BRANCH, LayerRecord, Trace, longest_path
+from paperverify.trace import BRANCH, SHORTCUT, LayerRecord, Trace, longest_path
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -211,8 +211,13 @@ def _downsampling(size_in: int, size_out: int) -> Decimal:
 def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
     expected: tuple[LayerSpec, ...] = claim.expected  # type: ignore[assignment]
     kinds = STRUCTURE_KINDS | {spec.kind for spec in expected}
+    # A claim about a shortcut itself (Xception's Figure 5 prints its `Conv 1x1 stride=2x2`) lists its layers;
+    # otherwise the shortcut is no part of the printed main path.
+    about_shortcut = all(SHORTCUT in point.split(".") for point in claim.layers)
     found = [
-        layer for layer in trace.under(claim.layers, claim.exclude) if layer.kind in kinds and not layer.on_shortcut
+        layer
+        for layer in trace.under(claim.layers, claim.exclude)
+        if layer.kind in kinds and (about_shortcut or not layer.on_shortcut)
     ]
     if not found:
         raise KeyError(f"no layer under {list(claim.layers)}")

@@ -23,6 +23,8 @@ _NUMBER = re.compile(
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9, "%": -2}
 _BINARY_POWER = {"K": 1, "M": 2, "G": 3}
 _SHAPE = re.compile(r"^\d+(?:\s*×\s*\d+)*$")
+_X_SHAPE = re.compile(r"^(?P<shape>\d+(?:x\d+)+)\s+(?:images|feature maps)$")
+_VECTOR = re.compile(r"^(?P<features>\d+)-dimensional vectors?$")
 
 
 class PrintedValueError(ValueError):
@@ -135,10 +137,19 @@ def unit_of(text: str) -> str:
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """Parse a printed shape `56×56` or `7×7×512` (H×W[×C]) into a tuple of ints."""
+    """Parse a printed shape `56×56` or `7×7×512` (H×W[×C]) into a tuple of ints. Xception's Figure 5
+    (arXiv 1610.02357v3, p. 5) prints `299x299x3 images`, `19x19x728 feature maps` (an ASCII x and what the
+    numbers count) and `2048-dimensional vectors` (a vector of 2048 features)."""
     cleaned = text.strip()
+    if vector := _VECTOR.match(cleaned):
+        return (int(vector["features"]),)
+    if maps := _X_SHAPE.match(cleaned):
+        cleaned = maps["shape"].replace("x", "×")
     if not _SHAPE.match(cleaned):
-        raise PrintedValueError(f"expected a shape such as 56×56 or 7×7×512. Received: {text!r}")
+        raise PrintedValueError(
+            "expected a shape such as 56×56, 7×7×512, 19x19x728 feature maps or 2048-dimensional vectors. "
+            f"Received: {text!r}"
+        )
     return tuple(int(part) for part in cleaned.split("×"))
 
 

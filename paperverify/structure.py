@@ -22,6 +22,12 @@ SENet's Table 1 (Hu et al., arXiv 1709.01507v4, p. 5) names the operation first:
 caption: "The inner brackets following by fc indicates the output dimension of the two fully connected
 layers in an SE module"): its squeeze, a global average pool (Sec. 3.1, Eq. 2), then fc layers of 16 and
 256 units. A bracket may hold such an inner bracket.
+Xception's Figure 5 (Chollet, arXiv 1610.02357v3, p. 5) draws boxes of stacked layers, one per printed line
+(a cell with several lines parses line by line), with an ASCII x: `Conv 32, 3x3, stride=2x2` (filters,
+kernel, stride), `Conv 1x1 stride=2x2` (a shortcut's convolution), `SeparableConv 728, 3x3` (a depthwise k×k
+convolution, each kernel seeing one channel, then a 1×1 pointwise convolution to 728 channels, Sec. 1.2, p. 2),
+`MaxPooling 3x3, stride=2x2`, `GlobalAveragePooling`, `ReLU`, and `Logistic regression` (a dense layer, then
+the softmax).
 A cell parses into the ordered list of the layers it names, with only the attributes it prints.
 """
 
@@ -62,6 +68,14 @@ _FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<depth>\d+)\s*×\s*(?
 _DW_FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<channels>\d+)\s+dw$")
 _FC_FILTER = re.compile(r"^(?P<inputs>\d+)\s*×\s*(?P<units>\d+)$")
 _POOL_WINDOW = re.compile(r"^Pool\s+(?P<k>\d+)\s*×\s*(?P=k)$")
+_X_STRIDE = r"(?:,?\s*stride=(?P<stride>\d+)x(?P=stride))?"
+_X_CONV = re.compile(r"^Conv\s+(?P<channels>\d+),\s*(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
+_X_KERNEL_CONV = re.compile(r"^Conv\s+(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
+_X_SEPARABLE = re.compile(r"^SeparableConv\s+(?P<channels>\d+),\s*(?P<k>\d+)x(?P=k)$")
+_X_POOL = re.compile(r"^(?P<op>Max|Average)Pooling\s+(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
+#: Xception's Figure 5: layers printed by name alone, and the kinds they are.
+_X_NAMED = {"ReLU": ("relu",), "GlobalAveragePooling": ("avgpool",), "Logistic regression": ("dense", "softmax")}
+_X_POOL_KIND = {"Max": "maxpool", "Average": "avgpool"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class LayerSpec:
 
 def parse_structure(text: str) -> tuple[LayerSpec, ...]:
     """Parse a structure cell into the layers it prints, brackets expanded by their repeat count."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:  # a box of stacked layers, one per line (Xception's Figure 5)
+        return tuple(layer for line in lines for layer in parse_structure(line))
     cleaned = " ".join(text.split())
     if pool_proj := _POOL_PROJ.match(cleaned):
         pool = LayerSpec(_POOL_KIND[pool_proj["op"]])
@@ -115,7 +132,9 @@ def _parse_item(text: str) -> tuple[LayerSpec, ...]:
             "'average pool', '1000-d fc', 'softmax', 'conv3-64', 'maxpool', 'LRN', 'FC-4096', 'soft-max', "
             "'avg + 32', 'max + pass through', '7×7 conv, stride 2', '7×7 global average pool', "
             "'1000D fully-connected', 'Conv dw / s2', '3 × 3 × 32 dw', '1 × 1 × 32 × 64', '1024 × 1000', "
-            "'Pool 7 × 7', 'conv, 3×3, 128 C = 32', 'max pool, 3×3, stride 2' or 'fc, [16, 256]'. "
+            "'Pool 7 × 7', 'conv, 3×3, 128 C = 32', 'max pool, 3×3, stride 2', 'fc, [16, 256]', "
+            "'Conv 32, 3x3, stride=2x2', 'Conv 1x1 stride=2x2', 'SeparableConv 728, 3x3', 'MaxPooling 3x3, "
+            "stride=2x2', 'GlobalAveragePooling', 'ReLU' or 'Logistic regression'. "
             f"Received: {text.strip()!r}"
         )
     return specs
@@ -148,7 +167,7 @@ def _match_item(text: str) -> tuple[LayerSpec, ...] | None:
     if text in _NAMED:
         return (LayerSpec(_NAMED[text]),)
     mobilenet = _match_mobilenet(text)
-    return None if mobilenet is None else (mobilenet,)
+    return (mobilenet,) if mobilenet is not None else _match_xception(text)
 
 
 def _match_mobilenet(text: str) -> LayerSpec | None:
@@ -168,6 +187,25 @@ def _match_mobilenet(text: str) -> LayerSpec | None:
         return LayerSpec("dense", None, int(fc["units"]), None, int(fc["inputs"]))
     if pool := _POOL_WINDOW.match(text):
         return LayerSpec("pool", int(pool["k"]))
+    return None
+
+
+def _match_xception(text: str) -> tuple[LayerSpec, ...] | None:
+    """Xception Figure 5's notation (an ASCII x, `stride=2x2`); a separable convolution is its depthwise and
+    its pointwise convolution."""
+    if conv := _X_CONV.match(text):
+        return (LayerSpec("conv2d", int(conv["k"]), int(conv["channels"]), _int(conv["stride"])),)
+    if conv := _X_KERNEL_CONV.match(text):
+        return (LayerSpec("conv2d", int(conv["k"]), None, _int(conv["stride"])),)
+    if separable := _X_SEPARABLE.match(text):
+        return (
+            LayerSpec("conv2d", int(separable["k"]), depth=1),
+            LayerSpec("conv2d", 1, int(separable["channels"])),
+        )
+    if pool := _X_POOL.match(text):
+        return (LayerSpec(_X_POOL_KIND[pool["op"]], int(pool["k"]), None, _int(pool["stride"])),)
+    if text in _X_NAMED:
+        return tuple(LayerSpec(kind) for kind in _X_NAMED[text])
     return None
 
 

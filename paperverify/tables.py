@@ -509,7 +509,8 @@ class _Loader:
     def read_csv(self, path: Path, row_key: str) -> tuple[list[str] | None, dict[str, tuple[int, dict[str, str]]]]:
         raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8-sig")
+            # CRLF line ends read as LF, inside a quoted multi-line cell too (Xception's Figure 5 boxes).
+            text = raw.decode("utf-8-sig").replace("\r\n", "\n")
         except UnicodeDecodeError as err:
             line = raw[: err.start].count(b"\n") + 1
             self.problem(

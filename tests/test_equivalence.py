@@ -238,6 +238,41 @@ def test_keras_applications_resnet50_is_equivalent_with_its_biases_folded(torch_
 
 
 @pytest.mark.xdist_group("keras")
+def test_keras_applications_xception_is_equivalent_through_its_separable_convolutions(
+    torch_threads: int, tf_threads: int
+) -> None:
+    """keras.applications' Xception keeps each separable convolution in one SeparableConv2D: its depthwise and
+    pointwise kernels are read into our PyTorch Xception's two convolutions, and the depthwise half's output,
+    which the layer keeps to itself, is compared too. Its unnamed shortcuts and sums are named by the shipped
+    map, which load_target's fresh name counters make valid."""
+    import keras
+    import numpy as np
+
+    from paperverify.check import load_target
+    from paperverify.thirdparty import known
+
+    entry = known("keras.applications:Xception")
+    assert entry is not None
+    keras.utils.set_random_seed(0)
+    model, _, _ = load_target(entry.target, {"weights": None, "input_shape": (71, 71, 3)}, weights=True)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # non-trivial BatchNorm, with scales that keep the residual sums moderate
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.moving_mean.shape
+            layer.gamma.assign((0.6 + 0.2 * rng.random(n)).astype("float32"))
+            layer.beta.assign((0.2 * rng.standard_normal(n)).astype("float32"))
+            layer.moving_mean.assign(0.2 * rng.standard_normal(n).astype("float32"))
+            layer.moving_variance.assign((0.5 + 1.5 * rng.random(n)).astype("float32"))
+    result = equivalence(
+        model, paper="chollet2017_xception", variant="xception", stage_map=entry.stage_map, reference_framework="torch"
+    )
+    assert result.equivalent, result.describe()
+    compared = {c.ours for c in result.layers}
+    assert {"entry_flow.block1.sepconv1.depthwise", "exit_flow.block1.shortcut.conv"} <= compared
+    assert "middle_flow.block8" in [c.point for c in result.points]
+
+
+@pytest.mark.xdist_group("keras")
 def test_vgg_dense_rows_are_permuted_across_frameworks(torch_threads: int, tf_threads: int) -> None:
     from implementations.torch.vgg import vgg11
 

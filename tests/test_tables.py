@@ -514,6 +514,40 @@ def test_mobilenet_notation_parses() -> None:
             parse_structure(bad)
 
 
+def test_xception_notation_parses() -> None:
+    """Xception's Figure 5 (arXiv 1610.02357v3, p. 5): boxes of stacked layers, one per line, with an ASCII x;
+    a separable convolution is a depthwise k×k convolution (kernel depth 1), then a 1×1 one."""
+    depthwise = LayerSpec("conv2d", 3, depth=1)
+    assert parse_structure("Conv 32, 3x3, stride=2x2\nReLU") == (
+        LayerSpec("conv2d", 3, 32, 2),
+        LayerSpec("relu"),
+    )
+    assert parse_structure("Conv 64, 3x3") == (LayerSpec("conv2d", 3, 64),)
+    assert parse_structure("Conv 1x1 stride=2x2") == (LayerSpec("conv2d", 1, stride=2),)
+    assert parse_structure("ReLU\nSeparableConv 728, 3x3") == (
+        LayerSpec("relu"),
+        depthwise,
+        LayerSpec("conv2d", 1, 728),
+    )
+    assert parse_structure("SeparableConv 2048, 3x3\nReLU")[-1] == LayerSpec("relu")
+    assert parse_structure("MaxPooling 3x3, stride=2x2") == (LayerSpec("maxpool", 3, stride=2),)
+    assert parse_structure("GlobalAveragePooling") == (LayerSpec("avgpool"),)
+    assert parse_structure("Logistic regression") == (LayerSpec("dense"), LayerSpec("softmax"))
+    for bad in ("SeparableConv 728, 3x5", "MaxPooling 3x3, stride=2x1", "ReLU\nSeparableConv 728", "Conv 1x2"):
+        with pytest.raises(PrintedValueError):
+            parse_structure(bad)
+
+
+def test_xception_sizes_parse() -> None:
+    """Xception's Figure 5 prints `299x299x3 images`, `19x19x728 feature maps`, `2048-dimensional vectors`."""
+    assert parse_shape("299x299x3 images") == (299, 299, 3)
+    assert parse_shape("19x19x728 feature maps") == (19, 19, 728)
+    assert parse_shape("2048-dimensional vectors") == (2048,)
+    for bad in ("19x19x728", "19x19x728 pixels", "2048-dimensional", "19×19x728 feature maps"):
+        with pytest.raises(PrintedValueError):
+            parse_shape(bad)
+
+
 def test_a_percentage_is_a_number_in_hundredths() -> None:
     printed = parse_number("94.86%")
     assert (printed.value, printed.precision()) == (Decimal("0.9486"), "0.005%")

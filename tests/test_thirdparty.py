@@ -40,6 +40,7 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
     expected |= {("huang2017_densenet", v) for v in ("densenet121", "densenet169", "densenet201")}
     expected |= {("howard2017_mobilenet", "mobilenet_v1")}
     expected |= {("tan2019_efficientnet", f"efficientnet_b{index}") for index in range(8)}
+    expected |= {("chollet2017_xception", "xception")}
     assert {(model["paper"], model["variant"]) for model in document["models"]} == expected
     entries = load("keras-applications")
     loaded = sum(
@@ -68,6 +69,9 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
         "howard2017_mobilenet/table1/mobilenet_v1/fc/filter_shape",
         "howard2017_mobilenet/table1/mobilenet_v1/fc/type_stride",
     ]
+    # Keras' Xception is Figure 5's network: every claim matches, no deviation.
+    xception = [item for item in document["records"] if item["claim"].startswith("chollet2017_xception/")]
+    assert len(xception) == 36 and {item["status"] for item in xception} == {"match"}
 
 
 def test_a_config_selects_the_claims_about_one_configuration() -> None:
@@ -168,6 +172,46 @@ def test_torchvision_stochastic_depth_is_known_by_name_without_importing_torchvi
     elsewhere = type("StochasticDepth", (nn.Module,), {"__module__": "my.layers"})
     with pytest.raises(UnknownModuleError, match=r"my\.layers\.StochasticDepth"):
         kind_of("features.1.0.stochastic_depth", elsewhere())
+
+
+@pytest.mark.xdist_group("keras")
+def test_a_separable_conv2d_is_traced_as_its_depthwise_and_pointwise_convolutions(tf_threads: int) -> None:
+    import keras
+
+    from paperverify.probes import probe_keras
+
+    inputs = keras.Input((9, 9, 6))
+    layer = keras.layers.SeparableConv2D(10, 3, 2, padding="same", depth_multiplier=2, activation="relu", name="sep")
+    model = keras.Model(inputs, layer(inputs))
+    depthwise, pointwise, relu = probe_keras.probe_model(model).layers
+    assert (depthwise.name, depthwise.kind) == ("sep.depthwise", "conv2d")
+    assert (depthwise.kernel, depthwise.stride) == ((3, 3), (2, 2))
+    assert (depthwise.groups, depthwise.channels, depthwise.output_shape, depthwise.bias) == (6, 12, (5, 5, 12), False)
+    assert depthwise.params == 3 * 3 * 6 * 2 and depthwise.macs == 5 * 5 * 12 * 3 * 3
+    assert (pointwise.name, pointwise.kernel, pointwise.groups, pointwise.input_shapes) == (
+        "sep.pointwise",
+        (1, 1),
+        1,
+        ((5, 5, 12),),
+    )
+    assert pointwise.params == 12 * 10 + 10 and pointwise.bias and pointwise.macs == 5 * 5 * 12 * 10
+    assert pointwise.params + depthwise.params == model.count_params()
+    assert (relu.name, relu.kind) == ("sep.relu", "relu")
+
+
+@pytest.mark.xdist_group("keras")
+def test_keras_xception_conforms_whatever_layers_the_session_named_before(tf_threads: int) -> None:
+    """Keras' Xception leaves its shortcut convolutions and sums unnamed; the shipped map names them as a fresh
+    session does (conv2d, ..., add_11), which paperverify gives every target it builds."""
+    import keras
+
+    keras.layers.Conv2D(1, 1)  # takes the name conv2d in this session
+    keras.layers.Add()
+    entry = known("keras.applications:Xception")
+    assert entry is not None
+    verdicts = check_entry(entry).verdicts
+    assert len(verdicts) == 36 and {v.status for v in verdicts} == {"match"}
+    assert keras.layers.Conv2D(1, 1).name.startswith("conv2d_")  # the session's own counters go on
 
 
 def test_check_uses_the_shipped_map_for_a_known_target() -> None:

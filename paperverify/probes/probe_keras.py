@@ -7,6 +7,7 @@ StatelessScope exit would initialise them all. This touches Keras internals: the
 
 from __future__ import annotations
 
+import collections
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from paperverify.trace import LayerRecord, Trace
 _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Conv2D, "conv2d"),
     (keras.layers.DepthwiseConv2D, "conv2d"),
+    (keras.layers.SeparableConv2D, "conv2d"),  # traced as its two convolutions (`separable_records`)
     (keras.layers.Dense, "dense"),
     (keras.layers.BatchNormalization, "batchnorm"),
     (keras.layers.ReLU, "relu"),
@@ -142,7 +144,9 @@ def fused_activation(layer: keras.layers.Layer) -> str | None:
     """The kind of the activation a convolution or dense layer applies itself (`Dense(activation="softmax")`),
     None for a linear one. The probe records it as a layer of its own, `<layer>.<kind>`, as PyTorch models
     and the papers' tables list it."""
-    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)):
+    if not isinstance(
+        layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D, keras.layers.Dense)
+    ):
         return None
     name = getattr(layer.activation, "__name__", str(layer.activation))
     if name == "linear":
@@ -152,6 +156,43 @@ def fused_activation(layer: keras.layers.Layer) -> str | None:
     raise UnknownLayerError(
         f"layer {layer.name!r}: cannot tell the kind of its activation {name!r}; known: {sorted(_ACTIVATIONS)}. "
         "Add it to paperverify.probes.probe_keras._ACTIVATIONS."
+    )
+
+
+def separable_records(
+    layer: keras.layers.SeparableConv2D, source: tuple[int, ...], output: tuple[int, ...]
+) -> tuple[LayerRecord, LayerRecord]:
+    """A `SeparableConv2D`, one layer holding two kernels, as the two convolutions it computes: `<name>.depthwise`
+    (k×k, its strides, groups = input channels, C·M outputs) and `<name>.pointwise` (1×1 to the filters, with the
+    layer's bias), so that each is counted and compared as a convolution of its own (Chollet, arXiv 1610.02357v3,
+    Sec. 1.2: a depthwise convolution followed by a pointwise convolution)."""
+    kh, kw, channels, multiplier = layer.depthwise_kernel.shape
+    middle = (*output[:2], channels * multiplier)
+    depthwise = {"kernel": (kh, kw), "stride": tuple(layer.strides), "channels": channels * multiplier}
+    depthwise |= {"groups": channels, "bias": False}
+    pointwise = {"kernel": (1, 1), "stride": (1, 1), "channels": layer.filters, "groups": 1, "bias": layer.use_bias}
+    bias = layer.filters if layer.use_bias else 0
+    return (
+        LayerRecord(
+            f"{layer.name}.depthwise",
+            "conv2d",
+            (source,),
+            middle,
+            params=prod(layer.depthwise_kernel.shape),
+            buffers=0,
+            macs=count_macs(layer.name, "conv2d", (source,), middle, (kh, kw), channels),
+            **depthwise,
+        ),
+        LayerRecord(
+            f"{layer.name}.pointwise",
+            "conv2d",
+            (middle,),
+            output,
+            params=prod(layer.pointwise_kernel.shape) + bias,
+            buffers=0,
+            macs=count_macs(layer.name, "conv2d", (middle,), output, (1, 1), 1),
+            **pointwise,
+        ),
     )
 
 
@@ -166,6 +207,13 @@ def probe_model(model: keras.Model) -> Trace:
     layers = []
     for node in execution_order(model):
         layer = node.operation
+        if isinstance(layer, keras.layers.SeparableConv2D):
+            layers.extend(separable_records(layer, _shape(node.input_tensors[0]), _shape(node.output_tensors[0])))
+            activation = fused_activation(layer)
+            if activation is not None:
+                output = layers[-1].output_shape
+                layers.append(LayerRecord(f"{layer.name}.{activation}", activation, (output,), output, 0, 0, 0))
+            continue
         kind = kind_of(layer)
         attributes = _attributes(layer)
         inputs = tuple(_shape(t) for t in node.input_tensors)
@@ -204,6 +252,19 @@ def no_weights() -> Iterator[None]:
             yield
     finally:
         global_state.set_global_attribute("uninitialized_variables", [])
+
+
+@contextmanager
+def fresh_names() -> Iterator[None]:
+    """Inside: Keras names unnamed layers as a fresh process would (`conv2d`, `conv2d_1`, ..., `add`, `add_1`), so
+    that a stage map can name them (keras.applications' Xception leaves its shortcut convolutions and sums
+    unnamed); the session's own name counters are restored afterwards."""
+    saved = global_state.get_global_attribute("object_name_uids")
+    global_state.set_global_attribute("object_name_uids", collections.defaultdict(int))
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute("object_name_uids", saved)
 
 
 def build_without_weights(builder: Callable[..., keras.Model], **kwargs: Any) -> keras.Model:

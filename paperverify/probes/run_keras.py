@@ -3,13 +3,15 @@ in the canonical layout, run a functional model node by node in inference mode h
 to a sink (and freeing each tensor once its last consumer has run), and read the wiring of its merges from
 the graph's inbound nodes.
 
-Trace indices are the positions of the probe's records: one per layer call in `execution_order`, and one
-more right after it for a convolution's or dense layer's own activation (`probe_keras.probe_model`).
+Trace indices are the positions of the probe's records: one per layer call in `execution_order` (two for a
+`SeparableConv2D`: its depthwise, then its pointwise convolution), and one more right after it for a
+convolution's or dense layer's own activation (`probe_keras.probe_model`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -19,6 +21,19 @@ from paperverify.probes.numeric import MERGE_KINDS, MODEL_INPUT, Layout, Merge, 
 from paperverify.probes.probe_keras import execution_order, fused_activation, kind_of, no_weights, probe_model
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
+
+
+@dataclass(frozen=True)
+class SeparableHalf:
+    """One of the two convolutions a `SeparableConv2D` computes: its `part`, "depthwise" or "pointwise"."""
+
+    layer: keras.layers.SeparableConv2D
+    part: str
+
+
+def _records(layer: keras.layers.Layer) -> int:
+    """The probe's records of one call of `layer`, its own activation's included."""
+    return (2 if isinstance(layer, keras.layers.SeparableConv2D) else 1) + (1 if fused_activation(layer) else 0)
 
 
 def _initialised(variable: Any) -> bool:
@@ -53,21 +68,27 @@ def _indices(model: keras.Model) -> dict[int, int]:
     indices, index = {}, 0
     for node in execution_order(model):
         indices[id(node)] = index
-        index += 2 if fused_activation(node.operation) else 1
+        index += _records(node.operation)
     return indices
 
 
-def layers(model: keras.Model, trace: Trace) -> list[keras.layers.Layer | None]:
-    """The layer behind each record of `trace`; None for a record of a layer's own activation."""
-    found: list[keras.layers.Layer | None] = []
+def layers(model: keras.Model, trace: Trace) -> list[keras.layers.Layer | SeparableHalf | None]:
+    """The layer behind each record of `trace` (a `SeparableHalf` for each convolution of a SeparableConv2D);
+    None for a record of a layer's own activation."""
+    found: list[keras.layers.Layer | SeparableHalf | None] = []
     for node in execution_order(model):
-        found.append(node.operation)
+        if isinstance(node.operation, keras.layers.SeparableConv2D):
+            found += [SeparableHalf(node.operation, "depthwise"), SeparableHalf(node.operation, "pointwise")]
+        else:
+            found.append(node.operation)
         if fused_activation(node.operation):
             found.append(None)
     return found
 
 
-def layout(layer: keras.layers.Layer) -> Layout:
+def layout(layer: keras.layers.Layer | SeparableHalf) -> Layout:
+    if isinstance(layer, SeparableHalf):  # the layer's bias is added after the pointwise convolution
+        return Layout(bias=layer.part == "pointwise" and layer.layer.use_bias)
     if isinstance(layer, (keras.layers.BatchNormalization, keras.layers.LayerNormalization)):
         return Layout(bias=layer.center, epsilon=layer.epsilon)
     return Layout(bias=getattr(layer, "use_bias", False))
@@ -77,10 +98,18 @@ def _numpy(variable: Any) -> np.ndarray | None:
     return None if variable is None else as_array(keras.ops.convert_to_numpy(keras.ops.copy(variable.value)))
 
 
-def read(layer: keras.layers.Layer, flattened: tuple[int, int, int] | None) -> Weights:
-    """A Conv2D, DepthwiseConv2D, Dense, BatchNormalization or LayerNormalization layer's weights in the
-    canonical layout (Keras' own; a depthwise kernel (kh, kw, C, M) is the grouped (kh, kw, 1, C·M), output
-    channel c·M + m in both)."""
+def read(layer: keras.layers.Layer | SeparableHalf, flattened: tuple[int, int, int] | None) -> Weights:
+    """A Conv2D, DepthwiseConv2D, Dense, BatchNormalization or LayerNormalization layer's weights, or one half
+    of a SeparableConv2D's, in the canonical layout (Keras' own; a depthwise kernel (kh, kw, C, M) is the
+    grouped (kh, kw, 1, C·M), output channel c·M + m in both)."""
+    if isinstance(layer, SeparableHalf):
+        separable = layer.layer
+        if layer.part == "pointwise":
+            bias = _numpy(separable.bias) if separable.use_bias else None
+            return Weights(kernel=_numpy(separable.pointwise_kernel), bias=bias)
+        kernel = _numpy(separable.depthwise_kernel)
+        kh, kw, channels, multiplier = kernel.shape
+        return Weights(kernel=kernel.reshape(kh, kw, 1, channels * multiplier))
     if isinstance(layer, keras.layers.DepthwiseConv2D):
         kernel = _numpy(layer.kernel)
         kh, kw, channels, multiplier = kernel.shape
@@ -146,6 +175,10 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
         args, kwargs = node.arguments.fill_in(values)
         index = indices.get(id(node))
         layer = node.operation
+        if index is not None and isinstance(layer, keras.layers.SeparableConv2D):
+            if index in wanted:  # the depthwise half's output, which the layer keeps to itself
+                sink(index, keras.ops.convert_to_numpy(_depthwise(layer, args[0])))
+            index += 1
         activation = fused_activation(layer) if index is not None else None
         if activation is None:
             outputs = keras.tree.flatten(layer(*args, **kwargs))
@@ -171,6 +204,18 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
                 values[id(symbolic)] = value
 
 
+def _depthwise(layer: keras.layers.SeparableConv2D, x: Any) -> Any:
+    """The depthwise convolution a SeparableConv2D applies before its pointwise one."""
+    return keras.ops.depthwise_conv(
+        x,
+        layer.depthwise_kernel,
+        strides=layer.strides,
+        padding=layer.padding,
+        data_format=layer.data_format,
+        dilation_rate=layer.dilation_rate,
+    )
+
+
 def wiring(model: keras.Model, size: int) -> list[Merge]:
     """The Add and Concatenate layers and, for each input, the trace index of the layer that produced it."""
     indices = _indices(model)
@@ -182,7 +227,7 @@ def wiring(model: keras.Model, size: int) -> list[Merge]:
         node = history.operation._inbound_nodes[history.node_index]
         if id(node) not in indices:  # an operation the probe does not record passes its first input on
             return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
-        return indices[id(node)] + (1 if fused_activation(node.operation) else 0)
+        return indices[id(node)] + _records(node.operation) - 1  # its last record: the output
 
     merges = []
     for node in execution_order(model):

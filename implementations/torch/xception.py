@@ -1,0 +1,149 @@
+"""Xception in PyTorch (Chollet, arXiv 1610.02357v3, Figure 5 and Sec. 3).
+
+Module names match the Keras builder (implementations/specs/xception.py). A separable convolution is a
+depthwise convolution (`groups` = its channels, depth multiplier 1) followed directly by a 1×1 pointwise
+convolution, then BatchNorm; the max pools pad as TensorFlow's 'same' with -inf (`SamePool`), which Keras'
+`MaxPooling2D(padding="same")` computes, so both frameworks give the same values.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from implementations.specs.xception import (
+    BN_EPSILON,
+    DROPOUT,
+    ENTRY,
+    EXIT,
+    KERNEL,
+    MIDDLE_REPEATS,
+    NUM_CLASSES,
+    POOL,
+    STEM,
+    Block,
+    middle_blocks,
+    same_padding,
+)
+
+
+class SamePool(nn.MaxPool2d):
+    """A k×k stride-s max pool with TensorFlow's 'same' padding: ⌈n/s⌉ outputs, padded with -inf."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        top, bottom = same_padding(x.shape[2], POOL, 2)
+        left, right = same_padding(x.shape[3], POOL, 2)
+        return super().forward(nn.functional.pad(x, (left, right, top, bottom), value=float("-inf")))
+
+
+class Add(nn.Module):
+    """A block's residual sum."""
+
+    paperverify_kind = "add"
+
+    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
+        return residual + shortcut
+
+
+def _separable(cin: int, cout: int, relu: str | None) -> nn.Sequential:
+    """ReLU (when `relu` is "before"), depthwise k×k, pointwise 1×1, BatchNorm, ReLU (when "after")."""
+    layers: list[tuple[str, nn.Module]] = [("relu", nn.ReLU())] if relu == "before" else []
+    layers += [
+        ("depthwise", nn.Conv2d(cin, cin, KERNEL, padding=KERNEL // 2, groups=cin, bias=False)),
+        ("pointwise", nn.Conv2d(cin, cout, 1, bias=False)),
+        ("bn", nn.BatchNorm2d(cout, eps=BN_EPSILON)),
+    ]
+    if relu == "after":
+        layers.append(("relu", nn.ReLU()))
+    return nn.Sequential(OrderedDict(layers))
+
+
+class XceptionBlock(nn.Module):
+    """One module of Figure 5: its separable convolutions, then a max pool and a 1×1 shortcut when it
+    downsamples, and the residual sum when it has one."""
+
+    def __init__(self, block: Block, cin: int) -> None:
+        super().__init__()
+        channels = cin
+        self.names: list[str] = []
+        for index, filters in enumerate(block.filters, start=1):
+            self.add_module(f"sepconv{index}", _separable(channels, filters, block.relu(index)))
+            self.names.append(f"sepconv{index}")
+            channels = filters
+        if block.downsample:
+            self.pool = SamePool(POOL, 2)
+            self.names.append("pool")
+        self.shortcut = (
+            nn.Sequential(
+                OrderedDict(
+                    [
+                        ("conv", nn.Conv2d(cin, channels, 1, stride=2, bias=False)),
+                        ("bn", nn.BatchNorm2d(channels, eps=BN_EPSILON)),
+                    ]
+                )
+            )
+            if block.downsample
+            else None
+        )
+        self.add = Add() if block.residual else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x
+        for name in self.names:
+            y = getattr(self, name)(y)
+        if self.add is None:
+            return y
+        return self.add(y, x if self.shortcut is None else self.shortcut(x))
+
+
+def _stem_conv(cin: int, cout: int, kernel: int, stride: int) -> nn.Sequential:
+    """An unpadded convolution without bias, BatchNorm, ReLU (Figure 5's stem boxes and caption)."""
+    return nn.Sequential(
+        OrderedDict(
+            [
+                ("conv", nn.Conv2d(cin, cout, kernel, stride, bias=False)),
+                ("bn", nn.BatchNorm2d(cout, eps=BN_EPSILON)),
+                ("relu", nn.ReLU()),
+            ]
+        )
+    )
+
+
+class Xception(nn.Module):
+    """Figure 5's network with `middle_repeats` middle-flow blocks."""
+
+    def __init__(self, *, middle_repeats: int, num_classes: int, dropout: float) -> None:
+        super().__init__()
+        stem: list[tuple[str, nn.Module]] = []
+        channels = 3
+        for conv in STEM:
+            stem.append((conv.name, _stem_conv(channels, conv.filters, conv.kernel, conv.stride)))
+            channels = conv.filters
+        flows = {"entry_flow": ENTRY, "middle_flow": middle_blocks(middle_repeats), "exit_flow": EXIT}
+        for flow, blocks in flows.items():
+            modules = [("stem", nn.Sequential(OrderedDict(stem)))] if flow == "entry_flow" else []
+            for block in blocks:
+                modules.append((block.name, XceptionBlock(block, channels)))
+                channels = block.filters[-1]
+            # With no middle block, the middle flow passes its input through (an empty Sequential would be a leaf).
+            self.add_module(flow, nn.Sequential(OrderedDict(modules)) if modules else nn.Identity())
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(channels, num_classes)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for name in ("entry_flow", "middle_flow", "exit_flow", "avgpool", "flatten", "dropout", "fc", "softmax"):
+            x = getattr(self, name)(x)
+        return x
+
+
+def xception(
+    *, middle_repeats: int = MIDDLE_REPEATS, num_classes: int = NUM_CLASSES, dropout: float = DROPOUT
+) -> Xception:
+    """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper), `num_classes`
+    outputs of the logistic regression and Sec. 4.3's dropout rate before it."""
+    return Xception(middle_repeats=middle_repeats, num_classes=num_classes, dropout=dropout)

@@ -1,0 +1,292 @@
+"""Xception (Chollet, arXiv 1610.02357v3): the paper's costs over input sizes and middle-flow repetitions,
+the layers Figure 5 and the text describe, Keras trace == PyTorch trace, and numerical parity.
+
+Expected values are written here from the paper (Figure 5, p. 5; Sec. 1.2, p. 2; Sec. 3, p. 3; Sec. 4.3, p. 4;
+Table 3, p. 6), never read from `implementations/specs/xception.py`. Padding, which the paper does not print,
+is the builders' documented reading: unpadded stem convolutions, separable convolutions that keep the size,
+max pools and shortcuts giving ⌈n/2⌉.
+
+Parity: PyTorch weights (He-normal convolutions, random BatchNorm statistics) are copied by layer name into the
+Keras model; at 75×75 one max pool receives an even side (18), where TensorFlow's 'same' pads (0, 1): a PyTorch
+pool padded (1, 1) there must break parity.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperverify import compare
+from paperverify.probes import probe
+from paperverify.tables import Config, load_claims
+
+#: Figure 5, p. 5, Entry flow: `Conv 32, 3x3, stride=2x2`, `Conv 64, 3x3`.
+STEM = (32, 64)
+#: Figure 5: the separable convolutions' filters of each block with a 1x1 stride-2 shortcut and a max pool:
+#: entry flow (128, 128), (256, 256), (728, 728); exit flow (728, 1024).
+DOWNSAMPLING = ((128, 128), (256, 256), (728, 728))
+EXIT_RESIDUAL = (728, 1024)
+MIDDLE = (728, 728, 728)  # Figure 5, Middle flow: three `SeparableConv 728, 3x3`, "Repeated 8 times"
+EXIT_LAST = (1536, 2048)  # Figure 5, Exit flow: `SeparableConv 1536, 3x3`, `SeparableConv 2048, 3x3`
+K = 3  # every kernel of Figure 5 but the shortcuts' 1x1
+CLASSES = 1000  # Sec. 4.5.2, p. 6: "(1000 classes, no fully-connected layers)"
+TABLE3_PARAMS = 22_855_952  # Table 3, p. 6
+
+sizes = st.integers(min_value=7, max_value=320)
+repeats = st.integers(min_value=0, max_value=8)
+
+TOLERANCE = 1e-4
+SEED = 0
+
+
+def _config(size: int = 299, middle_repeats: int = 8) -> Config:
+    return Config("xception", size, (("middle_repeats", middle_repeats),))
+
+
+def _separable(cin: int, cout: int, side: int) -> tuple[int, int]:
+    """(multiply-adds, parameters) of a separable convolution (Sec. 1.2, p. 2): a k×k depthwise convolution
+    (k²·Cin per position) plus a 1×1 pointwise one (Cin·Cout per position), then BatchNorm's γ and β."""
+    return (K * K * cin + cin * cout) * side * side, K * K * cin + cin * cout + 2 * cout
+
+
+def _paper_costs(size: int, middle_repeats: int) -> tuple[int, int, int]:
+    """(multiply-adds, learnable parameters, last side) of Figure 5's network, layer by layer."""
+    macs = params = 0
+    side, channels = size, 3
+    for filters, stride in zip(STEM, (2, 1), strict=True):  # unpadded 3x3 convolutions, BatchNorm after
+        side = (side - K) // stride + 1
+        macs += K * K * channels * filters * side * side
+        params += K * K * channels * filters + 2 * filters
+        channels = filters
+    blocks = [(f, True) for f in DOWNSAMPLING] + [(MIDDLE, False)] * middle_repeats + [(EXIT_RESIDUAL, True)]
+    for filters, downsample in blocks:
+        cin = channels
+        for cout in filters:
+            cost = _separable(channels, cout, side)
+            macs, params, channels = macs + cost[0], params + cost[1], cout
+        if downsample:  # 3x3 stride-2 max pool and a 1x1 stride-2 shortcut convolution to the same ⌈n/2⌉
+            side = math.ceil(side / 2)
+            macs += cin * channels * side * side
+            params += cin * channels + 2 * channels
+    for cout in EXIT_LAST:
+        cost = _separable(channels, cout, side)
+        macs, params, channels = macs + cost[0], params + cost[1], cout
+    # The logistic regression on the 2048-dimensional vectors: weights and a bias per class.
+    return macs + channels * CLASSES, params + channels * CLASSES + CLASSES, side
+
+
+def test_table3_parameter_count(torch_threads: int, tf_threads: int) -> None:
+    assert _paper_costs(299, 8)[1] == TABLE3_PARAMS
+    for framework in ("torch", "keras"):
+        trace = probe(_config(), framework)
+        assert trace.params == TABLE3_PARAMS
+        # The counting convention: BatchNorm's moving statistics are buffers, as many as its γ and β.
+        batchnorm = sum(layer.params for layer in trace.layers if layer.kind == "batchnorm")
+        assert trace.buffers == batchnorm == 54_528
+
+
+@given(size=sizes, middle_repeats=repeats)
+def test_costs_are_the_papers_formulas(size: int, middle_repeats: int, torch_threads: int) -> None:
+    trace = probe(_config(size, middle_repeats), "torch")
+    macs, params, side = _paper_costs(size, middle_repeats)
+    assert trace.macs == macs
+    assert trace.params == params
+    assert trace.point("exit_flow").output_shape == (side, side, 2048)
+    # Sec. 3: 36 convolutional layers with 8 middle blocks, 3 per middle block; a separable convolution is a
+    # depthwise and a pointwise layer in the trace, and the logistic regression adds one.
+    layers = 2 + 6 + 3 * middle_repeats + 4
+    assert trace.depth == 2 + 2 * (layers - 2) + 1
+    pointwise = [r for r in trace.under(("entry_flow", "middle_flow", "exit_flow")) if r.name.endswith(".pointwise")]
+    assert 2 + len(pointwise) == layers
+    modules = {tuple(r.name.split(".")[:2]) for r in trace.layers if r.name.startswith(("entry", "middle", "exit"))}
+    assert len(modules) == 4 + middle_repeats + 2  # Sec. 3: 14 modules with 8 middle blocks
+
+
+@given(size=sizes, other=sizes, middle_repeats=repeats)
+def test_parameters_depend_on_the_middle_flow_only(size: int, other: int, middle_repeats: int, torch_threads: int):
+    small, large = probe(_config(size, middle_repeats), "torch"), probe(_config(other, 8), "torch")
+    one_block = 3 * _separable(728, 728, 1)[1]
+    assert large.params - small.params == (8 - middle_repeats) * one_block
+
+
+@given(size=st.integers(min_value=7, max_value=160), middle_repeats=st.integers(min_value=0, max_value=3))
+def test_keras_and_torch_traces_are_identical(size: int, middle_repeats: int, torch_threads: int, tf_threads: int):
+    config = _config(size, middle_repeats)
+    keras_trace, torch_trace = probe(config, "keras"), probe(config, "torch")
+    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
+    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
+        assert keras_layer == torch_layer, keras_layer.name
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_separable_convolutions_and_batchnorm(framework: str, torch_threads: int, tf_threads: int) -> None:
+    """Sec. 1.2 and Sec. 4.7: depthwise (depth multiplier 1, Figure 5's caption) then pointwise with nothing in
+    between; Figure 5's caption: BatchNorm after every convolution; no convolution has a bias."""
+    layers = probe(_config(), framework).layers
+    depthwise = [i for i, layer in enumerate(layers) if layer.name.endswith(".depthwise")]
+    assert len(depthwise) == 34
+    for i in depthwise:
+        layer, after = layers[i], layers[i + 1]
+        assert layer.groups == layer.input_shapes[0][-1] == layer.output_shape[-1]
+        assert (after.kind, after.kernel, after.groups) == ("conv2d", (1, 1), 1)
+        assert after.name == layer.name.replace(".depthwise", ".pointwise")
+    convs = [i for i, layer in enumerate(layers) if layer.kind == "conv2d"]
+    for i in convs:
+        assert not layers[i].bias
+        if i not in depthwise:
+            assert layers[i + 1].kind == "batchnorm", layers[i].name
+    assert len(convs) == 2 + 2 * 34 + 4  # the stem, 34 separable convolutions, 4 shortcuts
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_residual_connections_and_head(framework: str, torch_threads: int, tf_threads: int) -> None:
+    """Sec. 3: every module but the first and last has a residual connection; Figure 5: 1x1 shortcut
+    convolutions in entry blocks 1-3 and exit block 1; Sec. 4.3: dropout 0.5 before the logistic regression."""
+    trace = probe(_config(), framework)
+    blocks = sorted({".".join(r.name.split(".")[:2]) for r in trace.layers if r.name.split(".")[0].endswith("flow")})
+    adds = sorted({r.name.rpartition(".")[0] for r in trace.layers if r.kind == "add"})
+    assert len(blocks) == 14
+    assert adds == sorted(set(blocks) - {"entry_flow.stem", "exit_flow.block2"})
+    shortcuts = sorted({r.name.partition(".shortcut")[0] for r in trace.layers if r.on_shortcut})
+    assert shortcuts == ["entry_flow.block1", "entry_flow.block2", "entry_flow.block3", "exit_flow.block1"]
+    assert [r.kind for r in trace.layers if r.kind == "dense"] == ["dense"]
+    assert [r.kind for r in trace.layers[-5:]] == ["avgpool", "flatten", "dropout", "dense", "softmax"]
+
+
+def test_the_dropout_rate_is_sec_4_3s(torch_threads: int, tf_threads: int) -> None:
+    import keras
+    import torch
+
+    from implementations.keras.xception import xception as keras_xception
+    from implementations.torch.xception import xception as torch_xception
+    from paperverify.probes.probe_keras import build_without_weights
+
+    with torch.device("meta"):
+        assert torch_xception(middle_repeats=0).dropout.p == 0.5
+    model = build_without_weights(keras_xception, input_shape=(71, 71, 3), middle_repeats=0)
+    assert isinstance(model.get_layer("dropout"), keras.layers.Dropout)
+    assert model.get_layer("dropout").rate == 0.5
+
+
+def test_a_3x3_shortcut_breaks_figure_5s_shortcut_box(torch_threads: int) -> None:
+    """The claim about a shortcut box checks the shortcut's own convolution."""
+    import torch
+    from torch import nn
+
+    from implementations.torch.xception import xception
+    from paperverify.probes.probe_torch import probe_model
+
+    claims = {claim.id: claim for claim in load_claims()}
+    claim = claims["chollet2017_xception/figure5/xception/entry_flow.block1.shortcut/structure"]
+    with torch.device("meta"):
+        model = xception()
+        assert compare.judge(claim, probe_model(model, (299, 299, 3))).status == "match"
+        model.entry_flow.block1.shortcut.conv = nn.Conv2d(64, 128, 3, 2, padding=1, bias=False)
+    verdict = compare.judge(claim, probe_model(model, (299, 299, 3)))
+    assert verdict.status == "mismatch" and "3, 3" in verdict.detail
+
+
+def test_too_small_an_input_or_negative_repeats_are_refused() -> None:
+    from implementations.specs.xception import feature_sides, middle_blocks
+
+    with pytest.raises(ValueError, match="at least 7"):
+        feature_sides(6)
+    with pytest.raises(ValueError, match="middle_repeats"):
+        middle_blocks(-1)
+    assert feature_sides(299) == {"stem": 147, "entry_flow": 19, "exit_flow": 10}
+
+
+# --- numerical parity -------------------------------------------------------------------------------
+
+PARITY_SIZE = 75
+PARITY_REPEATS = 2
+
+
+def _build_torch():
+    import torch
+    from torch import nn
+
+    from implementations.torch.xception import xception
+
+    torch.manual_seed(SEED)
+    model = xception(middle_repeats=PARITY_REPEATS)
+    generator = torch.Generator().manual_seed(SEED + 1)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, generator=generator)
+            if isinstance(module, nn.BatchNorm2d):
+                n = module.num_features
+                # Small scales γ: the residual sums would otherwise grow the features to thousands, where float32
+                # rounding alone exceeds the tolerance.
+                module.weight.copy_(0.6 + 0.2 * torch.rand(n, generator=generator))
+                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
+                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
+                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
+    return model.eval()
+
+
+def _copy_weights(torch_model, keras_model) -> None:
+    import keras
+
+    modules = dict(torch_model.named_modules())
+    for layer in keras_model.layers:
+        module = modules.get(layer.name)
+        if module is None:
+            continue
+        tensors = [p.detach().numpy() for p in module.parameters()]
+        if isinstance(layer, keras.layers.DepthwiseConv2D):
+            weights = [tensors[0].transpose(2, 3, 0, 1)]  # (C, 1, kh, kw) -> (kh, kw, C, 1)
+        elif isinstance(layer, keras.layers.Conv2D):
+            weights = [tensors[0].transpose(2, 3, 1, 0)]  # OIHW -> HWIO
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            weights = [*tensors, module.running_mean.numpy(), module.running_var.numpy()]
+        elif isinstance(layer, keras.layers.Dense):
+            weights = [tensors[0].T, tensors[1]]
+        else:
+            continue
+        layer.set_weights(weights)
+
+
+def _outputs(symmetric_pool: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    import keras
+    import torch
+    from torch import nn
+
+    from implementations.keras.xception import xception
+
+    torch_model = _build_torch()
+    if symmetric_pool:  # PyTorch's own padding: 1 on each side, where 'same' pads (0, 1) an even side
+        for name in [name for name, _ in torch_model.named_modules() if name.endswith(".pool")]:
+            parent, _, child = name.rpartition(".")
+            setattr(torch_model.get_submodule(parent), child, nn.MaxPool2d(3, 2, padding=1))
+    keras.utils.set_random_seed(SEED)
+    keras_model = xception(input_shape=(PARITY_SIZE, PARITY_SIZE, 3), middle_repeats=PARITY_REPEATS)
+    _copy_weights(torch_model, keras_model)
+    images = np.random.default_rng(SEED).standard_normal((2, PARITY_SIZE, PARITY_SIZE, 3)).astype("float32")
+    logits = keras.Model(keras_model.input, keras_model.get_layer("fc").output)
+    with torch.no_grad():
+        x = torch.from_numpy(images.transpose(0, 3, 1, 2))
+        for name in ("entry_flow", "middle_flow", "exit_flow", "avgpool", "flatten", "fc"):
+            x = getattr(torch_model, name)(x)
+    return x.numpy(), keras.ops.convert_to_numpy(logits(images, training=False))
+
+
+@pytest.mark.xdist_group("xception_parity")
+def test_torch_weights_in_keras_give_the_same_logits(torch_threads: int, tf_threads: int) -> None:
+    torch_logits, keras_logits = _outputs()
+    assert np.max(np.abs(torch_logits - keras_logits)) < TOLERANCE
+    assert np.max(np.abs(torch_logits[0] - torch_logits[1])) > 100 * TOLERANCE  # the logits follow the image
+
+
+@pytest.mark.xdist_group("xception_parity")
+def test_a_symmetrically_padded_pool_breaks_parity(torch_threads: int, tf_threads: int) -> None:
+    torch_logits, keras_logits = _outputs(symmetric_pool=True)
+    assert np.max(np.abs(torch_logits - keras_logits)) > 100 * TOLERANCE
