@@ -77,6 +77,13 @@ register(
 )
 
 register(
+    "shufflenet",
+    ["shufflenet_g1", "shufflenet_g2", "shufflenet_g3", "shufflenet_g4", "shufflenet_g8"],
+    keras="implementations.keras.shufflenet",
+    torch="implementations.torch.shufflenet",
+)
+
+register(
     "senet",
     ["se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50"],
     keras="implementations.keras.senet",

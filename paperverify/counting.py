@@ -10,7 +10,9 @@ writes it): Hout·Wout·C, one multiply per output value. Euclidean RBF (y_i = �
 output layer): in·out, one multiply-accumulate of a squared difference per connection. Normalisation (batch,
 layer and local response), activations, pooling, padding, reshaping (flatten; a Keras Reshape is traced as
 one), transposing, concatenation, element-wise additions and input preprocessing count zero multiply-adds
-(DESIGN, counting conventions). A kind not listed here is an error, never a silent zero.
+(DESIGN, counting conventions). A channel shuffle (ShuffleNet, Zhang et al., arXiv 1707.01083v2, Sec. 3.1:
+reshape the channels into (g, n), transpose, flatten) is a permutation: zero multiply-adds, no weights.
+A kind not listed here is an error, never a silent zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -18,8 +20,8 @@ a weight shared by many units counts once per unit that uses it. Convolution: Ho
 with P the connected map pairs (links, or Cout·Cin/groups) and b = 1 with a bias, 0 without. Dense:
 (in·out + out·b) per position. Trainable subsampling: Hout·Wout·C·(kh·kw + b) (the coefficient multiplies
 the sum; it is not a connection). RBF: in·out (Eq. 7 has no bias). Layers that carry no weight
-(activations, max and average pooling, padding, reshaping, additions, channel-wise scaling, dropout) count
-zero connections.
+(activations, max and average pooling, padding, reshaping, additions, channel-wise scaling, dropout, a
+channel shuffle, which only reorders its inputs) count zero connections.
 A kind without a connection rule (batch normalisation) is an error.
 """
 
@@ -95,6 +97,8 @@ COUNTERS: dict[str, Counter] = {
     "dropout": _zero,
     "lrn": _zero,
     "concat": _zero,
+    # ShuffleNet (Zhang et al. 2017, Sec. 3.1): a permutation of the channels moves values, computes nothing.
+    "channel_shuffle": _zero,
     # EfficientNet (Tan & Le 2019): swish is an activation; SE's excitation multiplies each value by its
     # channel's weight, the channel-wise scale SENet counts (one multiply per output value).
     "swish": _zero,
@@ -192,6 +196,7 @@ CONNECTION_COUNTERS: dict[str, ConnectionCounter] = {
             "pad",
             "pad_channels",
             "dropout",
+            "channel_shuffle",
         ),
         _no_connections,
     ),
