@@ -204,22 +204,13 @@ TOLERANCE = 1e-4
 def _torch_model():
     """EfficientNet-B0 in eval mode, with random weights, BatchNorm affine parameters and statistics."""
     import torch
-    from torch import nn
 
     from implementations.torch.efficientnet import efficientnet_b0
+    from tests.weights import randomise_batchnorm
 
     torch.manual_seed(0)
     model = efficientnet_b0()
-    generator = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
-    return model.eval()
+    return randomise_batchnorm(model).eval()
 
 
 def _keras_model(torch_model):

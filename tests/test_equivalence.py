@@ -20,24 +20,11 @@ import paperverify
 from paperverify.check import CheckError
 from paperverify.cli import main
 from paperverify.equivalence import equivalence
+from tests.weights import randomise_batchnorm
 
 PAPER = "he2016_resnet"
 BROKEN = "tests/broken_equivalence.py"
 ATOL = 1e-4
-
-
-def _randomise_batchnorm(model: nn.Module) -> nn.Module:
-    """Non-trivial BatchNorm statistics and affine parameters (fresh ones are the identity in inference)."""
-    generator = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
-    return model
 
 
 @pytest.mark.xdist_group("torch")
@@ -46,7 +33,7 @@ def test_a_shortcut_fed_from_the_previous_blocks_input_diverges_at_that_block(bu
     import tests.broken_equivalence as broken
 
     torch.manual_seed(0)
-    result = equivalence(_randomise_batchnorm(getattr(broken, builder)()), paper=PAPER, variant="resnet18")
+    result = equivalence(randomise_batchnorm(getattr(broken, builder)()), paper=PAPER, variant="resnet18")
     assert result.compared and not result.equivalent
     assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
     agreeing = [c.point for c in result.points[: result.points.index(result.first_point)]]
@@ -77,7 +64,7 @@ def test_a_kernel_used_transposed_diverges_at_that_layer_across_frameworks(torch
     from tests.broken_equivalence import transposed_kernel
 
     torch.manual_seed(0)
-    model = _randomise_batchnorm(transposed_kernel())
+    model = randomise_batchnorm(transposed_kernel())
     result = equivalence(model, paper=PAPER, variant="resnet18", reference_framework="keras")
     assert result.compared and not result.equivalent and result.wiring == []
     assert result.first_point is not None and result.first_point.point == "conv3_x.conv3_2"
@@ -168,7 +155,7 @@ def test_depthwise_kernels_cross_frameworks_both_ways(torch_threads: int, tf_thr
 
     paper, variant = "howard2017_mobilenet", "mobilenet_v1"
     torch.manual_seed(0)
-    model = _randomise_batchnorm(torch_mobilenet())
+    model = randomise_batchnorm(torch_mobilenet())
     to_keras = equivalence(model, paper=paper, variant=variant, reference_framework="keras")
     assert to_keras.equivalent, to_keras.describe()
     keras.utils.set_random_seed(0)
@@ -196,7 +183,7 @@ def test_our_torch_resnet50_is_equivalent_to_our_keras_resnet50(torch_threads: i
 
     torch.manual_seed(0)
     result = paperverify.equivalence(
-        _randomise_batchnorm(resnet50()), paper=PAPER, variant="resnet50", reference_framework="keras"
+        randomise_batchnorm(resnet50()), paper=PAPER, variant="resnet50", reference_framework="keras"
     )
     assert result.equivalent, result.describe()
     assert len(result.layers) == len(resnet50_layers()) and len(result.points) > 20

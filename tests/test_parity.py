@@ -35,6 +35,7 @@ from torch import nn
 
 from implementations.keras import resnet as keras_resnet
 from implementations.torch import resnet as torch_resnet
+from tests.weights import randomise_batchnorm
 
 TOLERANCE = 1e-4
 INPUT_SIZE = 64
@@ -46,16 +47,7 @@ def _build_torch(name: str, shortcut: str) -> nn.Module:
     """The PyTorch model in eval mode with random, non-trivial BatchNorm parameters and statistics."""
     torch.manual_seed(SEED)
     model = getattr(torch_resnet, name)(shortcut=shortcut)
-    generator = torch.Generator().manual_seed(SEED + 1)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
-    return model.eval()
+    return randomise_batchnorm(model, SEED + 1).eval()
 
 
 def _build_keras(name: str, shortcut: str) -> keras.Model:

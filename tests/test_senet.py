@@ -163,19 +163,15 @@ def _torch_model(variant: str, bias: bool):
     from torch import nn
 
     from implementations.torch import senet
+    from tests.weights import randomise_batchnorm
 
     torch.manual_seed(0)
     model = getattr(senet, variant)(se_bias=bias)
-    generator = torch.Generator().manual_seed(1)
+    randomise_batchnorm(model)
+    generator = torch.Generator().manual_seed(2)
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
-            elif isinstance(module, nn.Linear) and module.bias is not None:
+            if isinstance(module, nn.Linear) and module.bias is not None:
                 module.bias.copy_(0.2 * torch.randn(module.out_features, generator=generator))
     return model.eval()
 

@@ -238,22 +238,6 @@ def test_keras_channel_shuffle_is_the_papers_permutation(tf_threads: int) -> Non
 # --- numerical parity -------------------------------------------------------------------------------
 
 
-def _random_batchnorm(model):
-    import torch
-    from torch import nn
-
-    generator = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                n = module.num_features
-                module.weight.copy_(0.5 + torch.rand(n, generator=generator))
-                module.bias.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_mean.copy_(0.2 * torch.randn(n, generator=generator))
-                module.running_var.copy_(0.5 + 1.5 * torch.rand(n, generator=generator))
-    return model
-
-
 def _keras_against_torch(g: int, scale: float):
     import keras
 
@@ -290,9 +274,10 @@ def test_torch_weights_in_keras_give_the_same_outputs(torch_threads: int, tf_thr
 
     from implementations.torch.shufflenet import shufflenet_g2
     from paperverify.equivalence import equivalence
+    from tests.weights import randomise_batchnorm
 
     torch.manual_seed(0)
-    model = _random_batchnorm(shufflenet_g2(input_size=PARITY_SIZE))
+    model = randomise_batchnorm(shufflenet_g2(input_size=PARITY_SIZE))
     result = equivalence(
         model,
         paper="zhang2018_shufflenet",
