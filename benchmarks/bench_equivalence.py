@@ -44,7 +44,8 @@ print(json.dumps({
     "equivalent": result.equivalent,
     "points": len(result.points),
     "layers": len(result.layers),
-    "largest": max(c.max_abs_diff for c in result.points + result.layers),
+    "largest": max(c.difference.absolute for c in result.points + result.layers),
+    "largest_relative": max(c.difference.relative for c in result.points + result.layers),
 }))
 """
 

@@ -4,7 +4,7 @@
                      [--tables DIR ...]
   paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
                     [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--report DIR] [--format ...] [--tables DIR ...]
-                    [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--atol X]]
+                    [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--rtol X] [--atol X]]
   paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
   paperverify sanity [--tables DIR ...]
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from paperverify.check import CheckError
+from paperverify.closeness import ATOL, RTOL
 from paperverify.registry import FRAMEWORKS
 from paperverify.stagemap import StageMap, StageMapError
 from paperverify.tables import TableValidationError, check_paper, default_roots, load_claims, paper_folders
@@ -122,6 +123,7 @@ def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, kn
         options=parse_kwargs(args.option or []),
         reference_framework=args.reference_framework,
         input_size=args.input_size,
+        rtol=args.rtol,
         atol=args.atol,
         name=args.target,
     )
@@ -282,7 +284,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--reference-framework", choices=FRAMEWORKS, help="our implementation's framework (default: TARGET's)"
     )
     check_parser.add_argument("--option", action="append", metavar="K=V", help="option for our builder (shortcut='A')")
-    check_parser.add_argument("--atol", type=float, default=1e-4, help="largest absolute difference (default 1e-4)")
+    check_parser.add_argument(
+        "--rtol",
+        type=float,
+        default=RTOL,
+        help=f"with --equivalence: largest difference relative to the outputs' magnitude (default {RTOL:g})",
+    )
+    check_parser.add_argument(
+        "--atol",
+        type=float,
+        default=ATOL,
+        help=f"with --equivalence: absolute floor added to the bound, for outputs near zero (default {ATOL:g})",
+    )
     check_parser.set_defaults(func=check)
     conformance_parser = commands.add_parser(
         "conformance", help="check the third-party models whose papers have reference tables"

@@ -16,8 +16,9 @@ see them. Our implementations, verified against the papers in both frameworks, a
 2. If all weight layers pair up, the user's weights are copied into our model (layouts converted across
    frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
    mean − bias; a different BatchNorm epsilon folded into the moving variance), both run in inference mode
-   on the same random input, and every named point and aligned layer is compared (max abs difference vs
-   atol). The first diverging named point and the first diverging layer pair are named.
+   on the same random input, and every named point and aligned layer is compared by `paperverify.closeness`
+   (the largest difference relative to the outputs' magnitude, with an absolute floor). The first diverging
+   named point and the first diverging layer pair are named.
 3. Always, the wiring of every merge (element-wise sum, concatenation) is compared: which named point or
    layer feeds each input, in both graphs. A difference is a structural discrepancy shown with both wirings.
 
@@ -38,8 +39,10 @@ import numpy as np
 
 from paperverify import registry
 from paperverify.check import CheckError, framework_of, select_claims
+from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.probes.numeric import MODEL_INPUT, WEIGHT_KINDS, Merge, Weights
 from paperverify.stagemap import StageMap
+from paperverify.tables import default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
@@ -56,14 +59,17 @@ class Comparison:
     ours: str
     yours: str
     kind: str
-    max_abs_diff: float
-    diverges: bool
+    difference: Difference
     detail: str = ""
+
+    @property
+    def diverges(self) -> bool:
+        return not self.difference.close
 
     def __str__(self) -> str:
         names = self.ours if self.yours == self.ours else f"yours {self.yours}, ours {self.ours}"
         detail = f"; {self.detail}" if self.detail else ""
-        return f"{names} ({self.kind}): max abs difference {self.max_abs_diff:.3g}{detail}"
+        return f"{names} ({self.kind}): {self.difference}{detail}"
 
 
 @dataclass
@@ -76,7 +82,7 @@ class EquivalenceResult:
     framework: str
     reference_framework: str
     input_size: int
-    atol: float
+    closeness: Closeness
     problems: list[str] = field(default_factory=list)
     wiring: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -90,7 +96,7 @@ class EquivalenceResult:
 
     @property
     def equivalent(self) -> bool:
-        """Weights lined up, no output differs by more than atol, and the merges are wired alike."""
+        """Weights lined up, every output close to ours (`closeness`), and the merges wired alike."""
         return self.compared and not self.wiring and self.first_point is None and self.first_layer is None
 
     @property
@@ -108,13 +114,15 @@ class EquivalenceResult:
         verdict = "equivalent" if self.equivalent else "NOT equivalent"
         lines = [
             f"{self.model} [{self.framework}] against our {self.variant} [{self.reference_framework}] "
-            f"({self.paper}) at {self.input_size}×{self.input_size}: {verdict} (atol {self.atol:g})"
+            f"({self.paper}) at {self.input_size}×{self.input_size}: {verdict} ({self.closeness})"
         ]
         if self.compared:
-            largest = max((c.max_abs_diff for c in self.points + self.layers), default=0.0)
+            compared = [c.difference for c in self.points + self.layers]
+            largest = max((d.absolute for d in compared), default=0.0)
+            relative = max((d.relative for d in compared), default=0.0)
             lines.append(
                 f"  compared {len(self.points)} named points and {len(self.layers)} aligned layers; "
-                f"largest difference {largest:.3g}"
+                f"largest absolute difference {largest:.3g}, largest relative difference {relative:.3g}"
             )
         if self.first_point is not None:
             point = self.first_point
@@ -122,7 +130,7 @@ class EquivalenceResult:
             output = point.ours if point.yours == point.ours else f"{point.yours} in yours, {point.ours} in ours"
             lines.append(
                 f"  first diverging point: {point.point} (the output of {output}): "
-                f"max abs difference {point.max_abs_diff:.3g}{detail}"
+                f"{point.difference}{detail}"
             )
         if self.first_layer is not None:
             lines.append(f"  responsible layer pair: {self.first_layer}")
@@ -164,7 +172,8 @@ def equivalence(
     options: Mapping[str, Any] | None = None,
     reference_framework: str | None = None,
     input_size: int | None = None,
-    atol: float = 1e-4,
+    rtol: float = RTOL,
+    atol: float = ATOL,
     seed: int = 0,
     name: str | None = None,
 ) -> EquivalenceResult:
@@ -172,17 +181,25 @@ def equivalence(
 
     `options` go to our builder (e.g. `{"shortcut": "A"}`); `reference_framework` picks our implementation's
     framework (default: the model's); `input_size` is the side a PyTorch model runs at (default: the
-    smallest of INPUT_SIZES it accepts; a Keras model runs at its own input). CheckError on a usage problem.
+    smallest of INPUT_SIZES it accepts; a Keras model runs at its own input); `rtol` and `atol` bound each
+    output's largest difference from ours, `atol + rtol · magnitude` (`paperverify.closeness`). CheckError on a
+    usage problem.
     """
+    try:
+        closeness = Closeness(rtol, atol)
+    except ValueError as err:
+        raise CheckError(str(err)) from err
     framework = framework_of(model)
     reference = reference_framework or framework
     if reference not in _ADAPTERS:
         raise CheckError(f"reference_framework must be one of {sorted(_ADAPTERS)}. Received: {reference!r}")
-    claims = select_claims(paper, variant)
     try:
-        builder = registry.get(variant).builder(reference)
+        registered = registry.get(variant)
+        builder = registered.builder(reference)
     except registry.RegistryError as err:
         raise CheckError(str(err)) from err
+    paper_size = _paper_input_size(paper, registered)
+    channels = registered.input_channels
     yours_adapter, ours_adapter = _adapter(framework), _adapter(reference)
     label = name or type(model).__qualname__
     if not yours_adapter.has_weights(model):
@@ -191,22 +208,29 @@ def equivalence(
             "model: build it with real, e.g. random, weights"
         )
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
-    size, raw = _probe_at_input_size(model, framework, yours_adapter, input_size, claims[0].config.input_size)
+    size, raw = _probe_at_input_size(model, framework, yours_adapter, input_size, paper_size, channels)
     yours = mapping.apply(raw) if mapping else raw
     try:
-        reference_model = ours_adapter.build_reference(builder, size, dict(options or {}))
+        reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
     except Exception as err:
         raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
-    ours = ours_adapter.probe(reference_model, size)
+    ours = ours_adapter.probe(reference_model, size, channels)
     alignment = align(ours, yours)
-    result = EquivalenceResult(label, paper, variant, framework, reference, size, atol, problems=alignment.problems)
+    result = EquivalenceResult(
+        label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
+    )
     if alignment.partial:
         result.notes.append(
             "the layer sequences differ beyond the weight layers under "
             f"{', '.join(alignment.partial)}: only the weight layers are compared there"
         )
     result.wiring = compare_wiring(
-        yours_adapter.wiring(model, size), ours_adapter.wiring(reference_model, size), yours, ours, alignment, mapping
+        yours_adapter.wiring(model, size, channels),
+        ours_adapter.wiring(reference_model, size, channels),
+        yours,
+        ours,
+        alignment,
+        mapping,
     )
     if alignment.problems:
         return result
@@ -215,7 +239,9 @@ def equivalence(
         return result
     ours_adapter.materialise(reference_model)
     folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
-    _compare(model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded)
+    _compare(
+        model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded, channels
+    )
     return result
 
 
@@ -223,8 +249,20 @@ def _adapter(framework: str) -> ModuleType:
     return importlib.import_module(_ADAPTERS[framework])
 
 
+def _paper_input_size(paper: str, variant: registry.Variant) -> int:
+    """The input side the paper's claims about `variant` are checked at; for a registered variant of the paper's
+    architecture that no table describes (ResNet's plain-18), the side its other claims are checked at."""
+    try:
+        return select_claims(paper, variant.name)[0].config.input_size
+    except CheckError:
+        others = [claim for claim in load_claims(default_roots()) if claim.source.paper == paper]
+        if variant.architecture not in {claim.source.architecture for claim in others}:
+            raise
+        return others[0].config.input_size
+
+
 def _probe_at_input_size(
-    model: Any, framework: str, adapter: ModuleType, requested: int | None, paper_size: int
+    model: Any, framework: str, adapter: ModuleType, requested: int | None, paper_size: int, channels: int
 ) -> tuple[int, Trace]:
     """The input side to run at and the model's trace there: a Keras model's own, the requested one, or the
     smallest PyTorch input the model accepts."""
@@ -234,12 +272,12 @@ def _probe_at_input_size(
             raise CheckError(f"the equivalence check needs a Keras model with a fixed square input. Received: {shape}")
         if requested is not None and requested != shape[0]:
             raise CheckError(f"a Keras model runs at its own input, {shape}, not at input_size={requested}")
-        return shape[0], adapter.probe(model, shape[0])
+        return shape[0], adapter.probe(model, shape[0], channels)
     sizes = [requested] if requested is not None else sorted({*INPUT_SIZES, paper_size})
     failures = []
     for size in sizes:
         try:
-            return size, adapter.probe(model, size)
+            return size, adapter.probe(model, size, channels)
         except Exception as err:  # the model rejects this input size: try the next
             failures.append(f"{size}: {type(err).__name__}: {err}")
     raise CheckError(f"the model cannot be probed at any input size tried ({'; '.join(failures)})")
@@ -466,13 +504,12 @@ def _shape(array: np.ndarray) -> str:
     return "×".join(map(str, array.shape[1:]))
 
 
-def _difference(yours: np.ndarray, ours: np.ndarray) -> tuple[float, str]:
+def _difference(yours: np.ndarray, ours: np.ndarray, closeness: Closeness) -> tuple[Difference, str]:
     if yours.shape != ours.shape:
         if yours.size != ours.size or np.squeeze(yours).shape != np.squeeze(ours).shape:
-            return math.inf, f"output {_shape(yours)} vs ours {_shape(ours)}"
+            return Difference(math.inf, math.inf, False), f"output {_shape(yours)} vs ours {_shape(ours)}"
         yours = yours.reshape(ours.shape)
-    difference = np.abs(yours.astype(np.float64) - ours)
-    return (math.nan if np.isnan(difference).any() else float(difference.max(initial=0.0))), ""
+    return closeness.compare(yours, ours), ""
 
 
 def _canonical(framework: str, trace: Trace, index: int, output: np.ndarray) -> np.ndarray:
@@ -495,12 +532,13 @@ def _compare(
     result: EquivalenceResult,
     seed: int,
     folded: dict[int, np.ndarray],
+    channels: int,
 ) -> None:
     """Run the user's model, keeping the wanted outputs; run ours, comparing each as it comes, then drop it.
     Outputs are compared in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution
     whose bias was folded into the BatchNorm after it is compared with that bias added back."""
     size = result.input_size
-    image = np.random.default_rng(seed).standard_normal((1, size, size, 3)).astype(np.float32)
+    image = np.random.default_rng(seed).standard_normal((1, size, size, channels)).astype(np.float32)
     wanted: dict[int, list[tuple[str, int]]] = {}  # ours index -> (point or "", yours index)
     for point in alignment.points:
         wanted.setdefault(point.ours, []).append((point.name, point.yours))
@@ -523,7 +561,7 @@ def _compare(
         if index in folded:
             output = output + folded[index]
         for point, y in wanted[index]:
-            difference, detail = _difference(kept[y], output)
+            difference, detail = _difference(kept[y], output, result.closeness)
             mine, theirs = ours.layers[index], yours.layers[y]
             if mine.stride is not None and theirs.stride is not None and mine.stride != theirs.stride:
                 stride = f"stride {'×'.join(map(str, theirs.stride))} vs ours {'×'.join(map(str, mine.stride))}"
@@ -534,7 +572,6 @@ def _compare(
                 theirs.name,
                 mine.kind,
                 difference,
-                not difference <= result.atol,
                 detail,
             )
             if point:

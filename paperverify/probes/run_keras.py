@@ -45,14 +45,17 @@ def has_weights(model: keras.Model) -> bool:
     return bool(model.weights) and all(_initialised(v) for v in model.weights)
 
 
-def probe(model: keras.Model, size: int) -> Trace:
+def probe(model: keras.Model, size: int, channels: int) -> Trace:
     return probe_model(model)
 
 
-def build_reference(builder: Callable[..., keras.Model], size: int, options: dict[str, Any]) -> keras.Model:
-    """Our implementation at size×size×3 with variables that have shapes but no values yet (`materialise`)."""
+def build_reference(
+    builder: Callable[..., keras.Model], size: int, channels: int, options: dict[str, Any]
+) -> keras.Model:
+    """Our implementation at size×size×channels with variables that have shapes but no values yet
+    (`materialise`)."""
     with no_weights():
-        return builder(input_shape=(size, size, 3), **builder_options(builder, size, options))
+        return builder(input_shape=(size, size, channels), **builder_options(builder, size, options))
 
 
 def materialise(model: keras.Model) -> None:
@@ -216,7 +219,7 @@ def _depthwise(layer: keras.layers.SeparableConv2D, x: Any) -> Any:
     )
 
 
-def wiring(model: keras.Model, size: int) -> list[Merge]:
+def wiring(model: keras.Model, size: int, channels: int) -> list[Merge]:
     """The Add and Concatenate layers and, for each input, the trace index of the layer that produced it."""
     indices = _indices(model)
 

@@ -46,11 +46,13 @@ def has_weights(model: nn.Module) -> bool:
     return bool(tensors) and not any(t.is_meta for t in tensors)
 
 
-def probe(model: nn.Module, size: int) -> Trace:
-    return probe_model(model, (size, size, 3))
+def probe(model: nn.Module, size: int, channels: int) -> Trace:
+    return probe_model(model, (size, size, channels))
 
 
-def build_reference(builder: Callable[..., nn.Module], size: int, options: dict[str, Any]) -> nn.Module:
+def build_reference(
+    builder: Callable[..., nn.Module], size: int, channels: int, options: dict[str, Any]
+) -> nn.Module:
     """Our implementation on the meta device (no weight memory yet, see `materialise`)."""
     with torch.device("meta"):
         return builder(**builder_options(builder, size, options)).eval()
@@ -249,7 +251,7 @@ def _tensors(values: Any) -> list[torch.Tensor]:
     return found
 
 
-def wiring(model: nn.Module, size: int) -> list[Merge]:
+def wiring(model: nn.Module, size: int, channels: int) -> list[Merge]:
     """The merges of one forward pass on a meta tensor (through a meta copy when the model holds weights)."""
     copy = model if not has_weights(model) else meta_copy(model)
     flags = [(module, module.training) for module in copy.modules()]
@@ -259,7 +261,7 @@ def wiring(model: nn.Module, size: int) -> list[Merge]:
     try:
         copy.eval()
         with torch.no_grad(), tracer:
-            copy(torch.empty(1, 3, size, size, device="meta"))
+            copy(torch.empty(1, channels, size, size, device="meta"))
     finally:
         pre.remove()
         post.remove()
