@@ -14,16 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+
+from tests import examples
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# `ci` keeps CI short; `thorough` goes deeper (pytest --hypothesis-profile=thorough).
-settings.register_profile("ci", max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# Hypothesis profiles and the example budget (tests/examples.py): `ci` in tox, `thorough` to go deeper.
+examples.load()
 
 
 def _threads() -> int:
@@ -103,3 +101,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/ from the report fixture instead of comparing with it",
     )
+    parser.addoption("--run-slow", action="store_true", help="also run the tests marked slow (skipped by default)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow are skipped, with their reason and how to run them, unless --run-slow is given."""
+    if config.getoption("--run-slow"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            why = marker.kwargs.get("reason", "slow")
+            item.add_marker(pytest.mark.skip(reason=f"{why}; run with --run-slow (tox -- --run-slow)"))

@@ -128,10 +128,7 @@ class EquivalenceResult:
             point = self.first_point
             detail = f"; {point.detail}" if point.detail else ""
             output = point.ours if point.yours == point.ours else f"{point.yours} in yours, {point.ours} in ours"
-            lines.append(
-                f"  first diverging point: {point.point} (the output of {output}): "
-                f"{point.difference}{detail}"
-            )
+            lines.append(f"  first diverging point: {point.point} (the output of {output}): {point.difference}{detail}")
         if self.first_layer is not None:
             lines.append(f"  responsible layer pair: {self.first_layer}")
         if self.problems:

@@ -50,9 +50,7 @@ def probe(model: nn.Module, size: int, channels: int) -> Trace:
     return probe_model(model, (size, size, channels))
 
 
-def build_reference(
-    builder: Callable[..., nn.Module], size: int, channels: int, options: dict[str, Any]
-) -> nn.Module:
+def build_reference(builder: Callable[..., nn.Module], size: int, channels: int, options: dict[str, Any]) -> nn.Module:
     """Our implementation on the meta device (no weight memory yet, see `materialise`)."""
     with torch.device("meta"):
         return builder(**builder_options(builder, size, options)).eval()
