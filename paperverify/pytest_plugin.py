@@ -4,7 +4,12 @@ A test function that asks for the `pv_claim` and `pv_framework` arguments is par
 of the reference tables × every framework, with ids that read like the claim
 (`he2016_resnet/table1/resnet50/macs[keras]`). The `pv_judge` fixture judges a claim and attaches the
 verdict to the test's report (`user_properties`), which survives pytest-xdist; the controller gathers the
-verdicts and, with `--pv-report DIR`, writes the report once at session end.
+verdicts and, with `--pv-report DIR`, writes the report once at session end. A report with a problem (a check
+loaded but not reported, or reported twice) fails the run.
+
+The plugin is loaded into every pytest run where paperverify is installed, so it costs nothing unless used:
+it imports nothing of paperverify's engine and loads no table until a test asks for `pv_claim` or a `--pv-*`
+option is given, and its one pytest-xdist hook is optional.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from paperverify.compare import Verdict, error
-from paperverify.registry import FRAMEWORKS
-from paperverify.tables import Claim, TableValidationError, default_roots, load_claims
+if TYPE_CHECKING:
+    from paperverify.compare import Verdict
+    from paperverify.tables import Claim
 
 VERDICT = "paperverify_verdict"
 CHECK = "paperverify_check"
-_claims_key = pytest.StashKey[list[Claim]]()
+#: The frameworks a claim can be checked in (paperverify.registry.FRAMEWORKS, not imported at start-up).
+_FRAMEWORKS = ("keras", "torch")
+_claims_key = pytest.StashKey[list[Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--pv-framework",
         action="append",
-        choices=list(FRAMEWORKS),
+        choices=list(_FRAMEWORKS),
         help="check claims in this framework only (repeatable; default: every framework)",
     )
     group.addoption(
@@ -46,34 +54,64 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the discrepancy report into DIR at session end (default: no report)",
     )
-    group.addoption("--pv-format", default="json,md,csv,html",
+    group.addoption("--pv-format", default=None,
                     help="report formats, comma-separated (default: json,md,csv,html)")  # fmt: skip
 
 
+def _asked(config: pytest.Config) -> bool:
+    """Whether any --pv-* option was given."""
+    return bool(
+        config.getoption("--pv-framework")
+        or config.getoption("--pv-tables")
+        or config.getoption("--pv-report") is not None
+        or config.getoption("--pv-format") is not None
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    roots = [*default_roots(), *(Path(folder) for folder in config.getoption("--pv-tables"))]
-    try:
-        config.stash[_claims_key] = load_claims(roots)
-    except TableValidationError as err:
-        raise pytest.UsageError(str(err)) from err
-    config.pluginmanager.register(_Collector(config), "paperverify-collector")
+    if _asked(config):
+        _claims(config)  # a broken table is a usage error before anything runs
+        config.pluginmanager.register(_Collector(config), "paperverify-collector")
+
+
+def _claims(config: pytest.Config) -> list[Claim]:
+    """The claims of the shipped tables and the --pv-tables folders, loaded once per process."""
+    if _claims_key not in config.stash:
+        from paperverify.tables import TableValidationError, default_roots, load_claims
+
+        roots = [*default_roots(), *(Path(folder) for folder in config.getoption("--pv-tables"))]
+        try:
+            config.stash[_claims_key] = load_claims(roots)
+        except TableValidationError as err:
+            raise pytest.UsageError(str(err)) from err
+    return config.stash[_claims_key]
 
 
 def _frameworks(config: pytest.Config) -> list[str]:
-    return config.getoption("--pv-framework") or list(FRAMEWORKS)
+    return config.getoption("--pv-framework") or list(_FRAMEWORKS)
+
+
+def check_id(claim_id: str, framework: str) -> str:
+    """A check's test id: the claim id and the framework (`he2016_resnet/table1/resnet50/macs[keras]`)."""
+    return f"{claim_id}[{framework}]"
+
+
+def _escaped(text: str) -> str:
+    """`text` as pytest writes a parametrization id into a node id: non-ASCII characters escaped."""
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pv_claim" not in metafunc.fixturenames:
         return
     params = []
-    for claim in metafunc.config.stash[_claims_key]:
+    for claim in _claims(metafunc.config):
         for framework in _frameworks(metafunc.config):
             marks = [pytest.mark.xdist_group(f"{framework}:{claim.config}")]
             if importlib.util.find_spec(framework) is None:
                 reason = f"{framework} is not installed: pip install paperverify[{framework}]"
                 marks.append(pytest.mark.skip(reason=reason))
-            params.append(pytest.param(claim, framework, id=f"{claim.id}[{framework}]", marks=marks))
+            params.append(pytest.param(claim, framework, id=check_id(claim.id, framework), marks=marks))
     metafunc.parametrize(("pv_claim", "pv_framework"), params)
 
 
@@ -100,15 +138,6 @@ def _check(properties: list[tuple[str, object]]) -> tuple[str, str] | None:
     return next((tuple(value) for key, value in properties if key == CHECK), None)  # type: ignore[return-value]
 
 
-def _check_from_id(nodeid: str) -> tuple[str, str] | None:
-    """`tests/x.py::test_claim[paper/table/variant/macs[keras]]` -> (`paper/table/variant/macs`, `keras`)."""
-    if not nodeid.endswith("]]") or "[" not in nodeid:
-        return None
-    inner = nodeid[nodeid.index("[") + 1 : -1]
-    claim_id, _, framework = inner[:-1].rpartition("[")
-    return (claim_id, framework) if framework in FRAMEWORKS else None
-
-
 class _Collector:
     """Gathers, in the controller (or a serial run), which checks were selected and their verdicts."""
 
@@ -121,9 +150,22 @@ class _Collector:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = [check for item in session.items if (check := _check(item.user_properties))]
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
-        if not self.selected:  # every worker collects the same ids; the first one tells
-            self.selected = [check for check in map(_check_from_id, ids) if check]
+        """Under pytest-xdist the controller collects nothing: every worker sends the same node ids, whose
+        parametrization ids are the checks' `check_id`s as pytest escapes them (or not, if told not to)."""
+        if self.selected:
+            return
+        by_id = {}
+        for claim in _claims(self.config):
+            for framework in _FRAMEWORKS:
+                text = check_id(claim.id, framework)
+                by_id[text] = by_id[_escaped(text)] = (claim.id, framework)
+        for nodeid in ids:
+            if nodeid.endswith("]") and "[" in nodeid:
+                check = by_id.get(nodeid[nodeid.index("[") + 1 : -1])
+                if check is not None:
+                    self.selected.append(check)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         check = _check(report.user_properties)
@@ -141,16 +183,21 @@ class _Collector:
         if out is None or hasattr(self.config, "workerinput"):
             return
         from paperverify import report
+        from paperverify.compare import Verdict, error
 
-        claims = {claim.id: claim for claim in self.config.stash[_claims_key]}
+        claims = {claim.id: claim for claim in _claims(self.config)}
         checks = [(claims[claim_id], framework) for claim_id, framework in self.selected if claim_id in claims]
         verdicts = [Verdict(**value) for value in self.verdicts.values()]
         for (claim_id, framework), reason in self.skipped.items():
             verdicts.append(replace(error(claims[claim_id], framework, reason), status="skipped"))
-        frameworks = [name for name in FRAMEWORKS if any(framework == name for _, framework in checks)]
+        frameworks = [name for name in _FRAMEWORKS if any(framework == name for _, framework in checks)]
         document = report.build(checks, verdicts, frameworks)
-        formats = [name.strip() for name in self.config.getoption("--pv-format").split(",") if name.strip()]
-        written = report.write(document, Path(out), formats)
+        formats = self.config.getoption("--pv-format") or ",".join(report.FORMATS)
+        written = report.write(document, Path(out), [name.strip() for name in formats.split(",") if name.strip()])
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"paperverify: report written to {', '.join(map(str, written))}")
+            for problem in document["problems"]:
+                reporter.write_line(f"paperverify: REPORT PROBLEM: {problem}", red=True)
+        if document["problems"] and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -53,8 +53,10 @@ def register(architecture: str, variants: list[str], *, input_channels: int = 3,
 
     `modules` maps a framework to its module, e.g. `torch="implementations.torch.resnet"`;
     `input_channels` is the number of channels of the input image the models read (probes build them so).
-    Raises RegistryError on a duplicate variant or an unknown framework.
+    Raises RegistryError on a duplicate variant (ours are registered first, so a user's variant that takes one
+    of their names is refused whenever it is registered) or an unknown framework.
     """
+    _load()
     unknown = sorted(set(modules) - set(FRAMEWORKS))
     if unknown:
         raise RegistryError(f"unknown frameworks {unknown}; expected some of {list(FRAMEWORKS)}")
@@ -69,6 +71,7 @@ def register(architecture: str, variants: list[str], *, input_channels: int = 3,
 
 
 def _load() -> None:
+    """Register our implementations, once (their own `register` calls find the flag already set)."""
     global _LOADED
     if not _LOADED:
         _LOADED = True

@@ -43,3 +43,19 @@ def test_a_builder_that_takes_an_input_size_is_told_the_size_a_claim_is_probed_a
     assert builder_options(sized, 160, {"alpha": 0.5}) == {"alpha": 0.5, "input_size": 160}
     assert builder_options(unsized, 160, {"alpha": 0.5}) == {"alpha": 0.5}
     assert builder_options(sized, 160, {"input_size": 192}) == {"input_size": 192}
+
+
+def test_a_duplicate_registered_before_the_registry_has_loaded_is_refused() -> None:
+    """A user's `register` in a fresh interpreter, before anything asked the registry: ours load first."""
+    import subprocess
+    import sys
+
+    code = (
+        "from paperverify import registry\n"
+        "try:\n"
+        "    registry.register('mine', ['resnet50'], torch='my.module')\n"
+        "except registry.RegistryError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "refused: variant 'resnet50' is registered twice: by 'resnet' and by 'mine'" in result.stdout
