@@ -402,6 +402,20 @@ class _Loader:
         for key in sorted(set(section) - allowed):
             self.problem(file, f"{where}: unknown key {key!r}. Expected one of {sorted(allowed)}")
 
+    def unchecked_keys(self, file: Path, section: dict[str, Any], **where: str) -> None:
+        """A row or column with check = false makes no claim, so it takes nothing but its reason and, for a
+        column, the variant it names for the rows' claims (a stray key there is most likely another entry's,
+        whose section header was lost)."""
+        allowed = {"check", "reason", "variant"} if "column" in where else {"check", "reason"}
+        stray = sorted(set(section) - allowed) if section.get("check", True) is False else []
+        if stray:
+            self.problem(
+                file,
+                f"check = false makes no claim, so only a reason goes with it. Received: {', '.join(stray)}; "
+                "if they belong to another entry, restore its section header",
+                **where,
+            )
+
     def typed(self, file: Path, where: str, section: dict[str, Any], schema: _Schema) -> bool:
         """Whether every known key of `section` has its schema type; a problem for each that does not."""
         ok = True
@@ -475,12 +489,14 @@ class _Loader:
             return []
         for name in table.get("columns", {}):
             self.unknown_keys(sidecar, f"{where} column {name!r}", table["columns"][name], _COLUMN_KEYS)
+            self.unchecked_keys(sidecar, table["columns"][name], column=name)
         for name, row in table.get("rows", {}).items():
             self.unknown_keys(sidecar, f"{where} row {name!r}", row, _ROW_KEYS)
             if name not in rows:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
             if row.get("check", True) is False and not str(row.get("reason", "")).strip():
                 self.problem(sidecar, "a row with check = false needs a reason", row=name)
+            self.unchecked_keys(sidecar, row, row=name)
             if isinstance(row.get("repeat", 1), int) and row.get("repeat", 1) < 1:
                 self.problem(sidecar, f"repeat must be a positive integer. Received: {row['repeat']!r}", row=name)
             for column in row.get("points", {}):

@@ -370,9 +370,21 @@ def test_an_unchecked_statement_is_transcribed_with_a_reason(paper: Path) -> Non
 
 
 def test_an_unchecked_grid_row_makes_no_claim(paper: Path) -> None:
-    sidecar = SIDECAR.replace('[tables.rows.conv1]\npoint = "conv1"\n', "[tables.rows.conv1]\ncheck = false\n")
-    write(paper, sidecar=sidecar.replace('quantity = "structure"\n', 'quantity = "structure"\nreason = "per GPU"\n', 1))
+    unchecked = '[tables.rows.conv1]\ncheck = false\nreason = "per GPU"\n'
+    write(paper, sidecar=SIDECAR.replace('[tables.rows.conv1]\npoint = "conv1"\nquantity = "structure"\n', unchecked))
     assert [claim.id for claim in load_claims([paper])] == ["demo2016_net/table1/resnet50/macs"]
+
+
+def test_an_unchecked_row_with_another_entrys_keys_is_an_error(paper: Path) -> None:
+    """A lost section header merges the next entry's keys into an unchecked row: its claim would silently lose
+    its configuration."""
+    unchecked = '[tables.rows.conv1]\ncheck = false\nreason = "per GPU"\nconfig = { input_size = 600 }\n'
+    write(paper, sidecar=SIDECAR.replace('[tables.rows.conv1]\npoint = "conv1"\nquantity = "structure"\n', unchecked))
+    found = problems(paper)
+    assert any(
+        "row conv1:" in p and "check = false makes no claim, so only a reason goes with it. Received: config" in p
+        for p in found
+    ), found
 
 
 def test_a_paper_not_on_arxiv_is_cited_by_its_venue(paper: Path) -> None:
