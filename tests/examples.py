@@ -2,8 +2,9 @@
 tox, `thorough` on demand): one place for the budget, loaded by conftest.py.
 
 A property's default is its profile's `max_examples`: examples that cost milliseconds (a PyTorch model on the
-meta device, a printed number, a table round-trip, a counting formula). Properties whose examples build Keras
-models (about a second each) or probe PyTorch models at several sizes take the smaller counts here, per variant.
+meta device, a printed number, a table round-trip, a counting formula). Properties whose examples build whole
+networks in Keras or run them through the flop counter (about a second each), or probe PyTorch networks at
+several sizes (tenths of a second), take the smaller counts here, per variant.
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from hypothesis import HealthCheck, settings
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 #: Examples of a cheap property, per profile.
 CHEAP = {"ci": 50, "dev": 20, "thorough": 300}
-#: Examples per variant of a property that builds Keras models.
-KERAS = {"ci": 2, "dev": 2, "thorough": 20}
-#: Examples per variant of a property that probes PyTorch models at several sizes (tenths of a second each).
-TORCH = {"ci": 6, "dev": 4, "thorough": 50}
+#: Examples per variant of a property that builds a whole network in Keras or runs it through the flop counter.
+NETWORK = {"ci": 2, "dev": 2, "thorough": 20}
+#: Examples per variant of a property that probes PyTorch networks at several sizes.
+PROBE = {"ci": 6, "dev": 4, "thorough": 50}
 
 for _name, _count in CHEAP.items():
-    settings.register_profile(_name, max_examples=_count, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile(
+        _name,
+        max_examples=_count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        derandomize=_name == "ci",  # CI draws the same examples on every machine; dev and thorough explore
+    )
 
 
 def load() -> None:
@@ -30,5 +37,5 @@ def load() -> None:
 
 
 #: Decorators for the properties that cost more than milliseconds per example.
-keras_examples = settings(parent=settings.get_profile(PROFILE), max_examples=KERAS.get(PROFILE, KERAS["dev"]))
-torch_examples = settings(parent=settings.get_profile(PROFILE), max_examples=TORCH.get(PROFILE, TORCH["dev"]))
+network_examples = settings(parent=settings.get_profile(PROFILE), max_examples=NETWORK.get(PROFILE, NETWORK["dev"]))
+probe_examples = settings(parent=settings.get_profile(PROFILE), max_examples=PROBE.get(PROFILE, PROBE["dev"]))

@@ -5,14 +5,18 @@
 - `configs`: the configurations the builders accept (input sizes, builder options), as a hypothesis strategy
   of `Config`s; the architectures' property tests draw from the same spaces;
 - `paper_size`: the input the paper's network reads (where the flop counter cross-checks the counts);
-- `parity_size` / `parity_options`: where parity through `paperverify.equivalence` runs (a small input keeps it
-  cheap; a fixed-size head is built for it);
+- `parity_size` / `parity_options` / `parity_prepare`: where parity through `paperverify.equivalence` runs (a
+  small input keeps it cheap; a fixed-size head is built for it; maps of at least 2×2 before a flatten, so the
+  rows of the dense layer after it are permuted between the frameworks) and what to do to the model first;
 - `input_dependent`: shell patterns of the layers whose parameters follow the input size (a fully-connected
   layer after a flatten, a token-mixing MLP), with the reason;
 - `flop_counter_blind`: shell patterns of the layers whose multiply-adds torch.utils.flop_counter counts
   otherwise than the analytic rule (or not at all), with the reason;
 - `no_parity`: why parity through `paperverify.equivalence` cannot run, and which test covers it instead;
-- `slow_parity`: why parity is marked slow (run with `--run-slow`): hundreds of millions of weights to copy.
+- `slow_parity`: the directions of parity (the framework of the model checked) marked slow, run with
+  `--run-slow`, and why: the deeper members of a family repeat their smallest member's blocks, which runs both
+  ways in every run, so in a default run they are checked one way; the largest Mixers copy hundreds of millions
+  of weights.
 
 A variant registered without a case fails tests/test_models.py::test_every_registered_variant_has_a_case.
 """
@@ -34,11 +38,12 @@ class Case:
     paper_size: int = 224
     parity_size: int = 64
     parity_options: Mapping[str, Any] = field(default_factory=dict)
+    parity_prepare: Callable[[Any], None] | None = None
     input_dependent: tuple[str, ...] = ()
     input_dependent_reason: str = ""
     flop_counter_blind: Mapping[str, str] = field(default_factory=dict)
     no_parity: str = ""
-    slow_parity: str = ""
+    slow_parity: Mapping[str, str] = field(default_factory=dict)
 
 
 def space(variant: str, sizes: st.SearchStrategy[int], **options: st.SearchStrategy[Any]) -> st.SearchStrategy[Config]:
@@ -56,6 +61,18 @@ def sized(variant: str, sides: st.SearchStrategy[int], unit: int) -> st.SearchSt
     return sides.map(lambda side: Config(variant, side * unit))
 
 
+def _lrn_at_work(conv: str) -> Callable[[Any], None]:
+    """The first convolution's kernel ×40, so that the response normalization after it works far from its
+    nearly linear range, where the α/n of PyTorch's LocalResponseNorm and the paper's α part clearly."""
+
+    def prepare(model: Any) -> None:
+        from tests.parity import scale_kernel
+
+        scale_kernel(conv, 40.0)(model)
+
+    return prepare
+
+
 def _each(variants: list[str], make: Callable[[str], Case]) -> dict[str, Case]:
     return {variant: make(variant) for variant in variants}
 
@@ -65,10 +82,17 @@ _FLATTEN_FC = "the first fully-connected layer reads the flattened maps, whose s
 # torch.utils.flop_counter counts convolutions and matrix products only.
 _PRODUCT = "an element-wise product (SE's excitation scaling its input): the flop counter counts none"
 
+_BIG_MIXERS = ("mixer_l32", "mixer_l16", "mixer_h14")
 _BIG_MIXER = (
     "L and H: 200-430 million weights built, copied and run twice, 8-20 s a direction; their blocks are the "
     "S and B variants' code at other widths"
 )
+
+
+def _deeper(smallest: str) -> dict[str, str]:
+    """A deeper member of a family: parity from Keras marked slow (3-6 s each; PyTorch's way runs)."""
+    return {"keras": f"the blocks of {smallest} (checked both ways) at more repeats; 3-6 s from Keras"}
+
 
 RESNETS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
 VGGS = ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"]
@@ -84,27 +108,34 @@ MIXERS = {"mixer_s32": 32, "mixer_s16": 16, "mixer_b32": 32, "mixer_b16": 16, "m
 # The spaces: what each builder accepts. Strides of 32 in MobileNet and ShuffleNet halve the side exactly at
 # multiples of 32; SqueezeNet's squeeze ratio and 3×3 share in eighths give whole filters; ShuffleNet's scale
 # factors are the paper's (Tables 2 and 5).
+#: B0 scaled by any depth and width coefficients (Eq. 3's d = α^φ, w = β^φ are two of them).
+_COEFFICIENTS = {"depth_coefficient": st.floats(1.0, 2.5), "width_coefficient": st.floats(1.0, 2.0)}
 SHUFFLE_SCALES = st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0])
 EIGHTHS = st.integers(min_value=1, max_value=8).map(lambda n: n / 8)
 
 CASES: dict[str, Case] = {
     **_each(
         RESNETS,
-        lambda v: Case(space(v, st.integers(32, 320), shortcut=st.sampled_from(["A", "B", "C"]))),
+        lambda v: Case(
+            space(v, st.integers(32, 320), shortcut=st.sampled_from(["A", "B", "C"])),
+            slow_parity=_deeper("resnet50") if v in ("resnet101", "resnet152") else {},
+        ),
     ),
     **_each(["plain18", "plain34"], lambda v: Case(space(v, st.integers(32, 320)))),
     **_each(
         VGGS,
         lambda v: Case(
             sized(v, st.integers(1, 8), 32),
-            parity_size=32,
+            parity_size=64,
+            parity_prepare=_lrn_at_work("conv1.conv1_1") if v == "vgg11_lrn" else None,
             input_dependent=("fc6",),
             input_dependent_reason=_FLATTEN_FC,
         ),
     ),
     "alexnet": Case(
         space("alexnet", st.integers(67, 320), conv1_padding=st.sampled_from([0, 2])),
-        parity_size=95,  # conv5's pooled maps are 2×2: fc6's rows are permuted from C, H, W to H, W, C
+        parity_size=95,  # conv5's pooled maps are 2×2
+        parity_prepare=_lrn_at_work("conv1.conv"),
         input_dependent=("fc6.*",),
         input_dependent_reason=_FLATTEN_FC,
     ),
@@ -133,7 +164,8 @@ CASES: dict[str, Case] = {
         lambda v: Case(
             space(
                 v, st.integers(32, 320), growth_rate=st.integers(1, 48), compression=EIGHTHS, bottleneck=st.booleans()
-            )
+            ),
+            slow_parity=_deeper("densenet121") if v != "densenet121" else {},
         ),
     ),
     **_each(
@@ -150,18 +182,27 @@ CASES: dict[str, Case] = {
         SENETS,
         lambda v: Case(
             space(v, st.integers(32, 320), reduction=st.sampled_from([1, 4, 16, 64]), se_bias=st.booleans()),
+            parity_options={"se_bias": True} if v == "se_resnext50" else {},
+            slow_parity=_deeper("se_resnet50") if v in ("se_resnet101", "se_resnet152") else {},
             flop_counter_blind={"*.se.scale": _PRODUCT},
         ),
     ),
-    **_each(EFFICIENTNETS, lambda v: Case(space(v, st.integers(32, 320)), flop_counter_blind={"*.se.scale": _PRODUCT})),
-    "xception": Case(space("xception", st.integers(71, 320), middle_repeats=st.integers(0, 8))),
+    **_each(
+        EFFICIENTNETS,
+        lambda v: Case(
+            space(v, st.integers(32, 320), **(_COEFFICIENTS if v == "efficientnet_b0" else {})),
+            flop_counter_blind={"*.se.scale": _PRODUCT},
+            slow_parity=_deeper("efficientnet_b0") if v != "efficientnet_b0" else {},
+        ),
+    ),
+    "xception": Case(space("xception", st.integers(7, 320), middle_repeats=st.integers(0, 8))),
     **{
         v: Case(
             sized(v, st.integers(1, 8), patch),
             parity_size=2 * patch,
             input_dependent=("*.token_mixing.fc*",),
             input_dependent_reason="the token-mixing MLP acts across the patches, whose number follows the input",
-            slow_parity=_BIG_MIXER if v in ("mixer_l32", "mixer_l16", "mixer_h14") else "",
+            slow_parity=dict.fromkeys(("torch", "keras"), _BIG_MIXER) if v in _BIG_MIXERS else {},
         )
         for v, patch in MIXERS.items()
     },

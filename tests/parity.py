@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ import pytest
 from paperverify import registry
 from paperverify.equivalence import EquivalenceResult, equivalence
 from paperverify.probes.numeric import Weights
-from tests.weights import randomise_batchnorm, randomise_keras_batchnorm
+from tests.models import CASES
+from tests.weights import random_keras_weights, randomise_keras_weights, randomise_torch_weights
 
 #: Where each framework's equivalence adapter lives (the one whose `write` a tamper wraps).
 ADAPTERS = {"keras": "paperverify.probes.run_keras", "torch": "paperverify.probes.run_torch"}
@@ -34,6 +36,7 @@ OTHER = {"keras": "torch", "torch": "keras"}
 Tamper = Callable[[Weights, Any], Weights]
 
 
+@cache
 def paper_of(variant: str) -> str:
     """The paper whose tables describe `variant`'s architecture."""
     from paperverify.tables import default_roots, load_claims
@@ -52,12 +55,12 @@ def build(variant: str, framework: str, size: int, options: Mapping[str, Any], s
         import torch
 
         torch.manual_seed(seed)
-        return randomise_batchnorm(builder(**kwargs), seed + 1).eval()
-    import keras
+        return randomise_torch_weights(builder(**kwargs), seed + 1).eval()
+    from paperverify.probes.probe_keras import no_weights
 
-    keras.utils.set_random_seed(seed)
-    model = builder(input_shape=(size, size, registered.input_channels), **kwargs)
-    return randomise_keras_batchnorm(model, seed + 1)
+    with no_weights():  # Keras' initialisers cost most of a build: numpy draws the weights instead
+        model = builder(input_shape=(size, size, registered.input_channels), **kwargs)
+    return randomise_keras_weights(random_keras_weights(model, seed), seed + 1)
 
 
 @contextmanager
@@ -103,6 +106,7 @@ def parity(
     framework by `paperverify.equivalence` at size×size."""
     options = dict(options or {})
     model = build(variant, framework, size, options, seed)
+    prepare = prepare or CASES[variant].parity_prepare
     if prepare is not None:
         prepare(model)
     reference = OTHER[framework]
@@ -118,8 +122,8 @@ def parity(
         )
 
 
-def perturb(index: tuple[int, ...], amount: float = 0.1) -> Tamper:
-    """One kernel entry changed by `amount`."""
+def perturb(index: tuple[Any, ...], amount: float = 0.1) -> Tamper:
+    """The kernel entries at `index` (one entry, or `(Ellipsis, j)` for output map j) changed by `amount`."""
 
     def change(weights: Weights, _flattened: Any) -> Weights:
         kernel = weights.kernel.copy()
@@ -128,6 +132,23 @@ def perturb(index: tuple[int, ...], amount: float = 0.1) -> Tamper:
         return weights
 
     return change
+
+
+def scale_kernel(layer: str, factor: float) -> Callable[[Any], None]:
+    """A `prepare` that multiplies one layer's kernel by `factor` in the model under test, in either framework
+    (to drive a response normalization after it out of its nearly linear range)."""
+
+    def scale(model: Any) -> None:
+        if hasattr(model, "get_submodule"):
+            import torch
+
+            with torch.no_grad():
+                model.get_submodule(layer).weight.mul_(factor)
+        else:
+            kernel = model.get_layer(layer).kernel
+            kernel.assign(kernel * factor)
+
+    return scale
 
 
 def swap_kh_kw(weights: Weights, _flattened: Any) -> Weights:

@@ -1,31 +1,35 @@
-"""AlexNet (Krizhevsky, Sutskever, Hinton, NIPS 2012): properties over the input size, the response
-normalization against the paper's formula, and numerical parity of the PyTorch and Keras implementations.
+"""AlexNet (Krizhevsky, Sutskever, Hinton, NIPS 2012): what the paper's arithmetic predicts over the input size,
+the response normalization against the paper's formula, and negative controls of the numerical parity.
 
 Expected values come from the paper, written here: the kernels and strides of Sec. 3.5 (11×11 stride 4,
 5×5, 3×3), the pooling of Sec. 3.4 (z = 3, s = 2), the normalization of Sec. 3.3 (k = 2, n = 5, α = 10^−4,
 β = 0.75), dropout 0.5 in the first two fully-connected layers (Sec. 4.2). The only unprinted choice under
 test is conv1's zero padding (2 at the paper's 224, 0 for the 227 reading).
 
-Parity: PyTorch weights are copied by layer name into the Keras model at a 95×95 input (conv5's pooled maps
-are 2×2, so the order of fc6's inputs matters) and both must give the same logits (fc8.fc) and softmax output
-to 1e-4 on a batch of centred raw-RGB-like values (the paper's input, Sec. 2), large enough that the response
-normalization changes its input visibly. Traps: grouped kernels are OIHW (O, I/groups, kh, kw) in PyTorch and
-HWIO (kh, kw, I/groups, O) in Keras; PyTorch flattens conv5's maps as C×H×W and Keras as H×W×C, so fc6's
-weight columns are permuted; PyTorch's LocalResponseNorm divides its alpha by n.
+The generic invariants (identical Keras and PyTorch traces, parameters against the input size, the flop
+counter, parity both ways) are tests/test_models.py's. The negative controls here run the same parity
+(`tests.parity`, our PyTorch model against our Keras implementation at 95×95, where conv5's pooled maps are
+2×2, so the order of fc6's inputs matters) with one of AlexNet's traps sprung, and must see the outputs part
+at that layer: a grouped kernel (OIHW with I/groups in PyTorch) perturbed in the second group; fc6's rows left
+in PyTorch's C×H×W flatten order instead of Keras' H×W×C; PyTorch's LocalResponseNorm, which divides its
+alpha by n, given the paper's α undivided (with conv1's kernels scaled up so that the normalization works in
+its non-linear range, where parity must still hold with the right alpha).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
+from paperverify.closeness import DEFAULT, assert_close
 from paperverify.probes import probe
 from paperverify.tables import Config
+from tests.models import CASES
+from tests.parity import Tamper, parity, perturb, rows_in_chw_order
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -36,7 +40,8 @@ UNITS = {"fc6": 4096, "fc7": 4096, "fc8": 1000}
 KERNEL_SHAPES = {"conv1": (11, 3), "conv2": (5, 48), "conv3": (3, 256), "conv4": (3, 192), "conv5": (3, 192)}
 # Sec. 3.3, p. 4.
 K, N, ALPHA, BETA = 2.0, 5, 1e-4, 0.75
-TOLERANCE = 1e-4
+#: Where tests/models.py runs AlexNet's parity: conv5's pooled maps are 2×2.
+PARITY_SIZE = CASES["alexnet"].parity_size
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -53,12 +58,8 @@ def expected_sizes(input_size: int, conv1_padding: int) -> dict[str, int]:
             "conv5.conv": conv3, "conv5.pool": out_size(conv3, 3, 2, 0)}  # fmt: skip
 
 
-# The smallest input that leaves conv5's pooled maps at least 1×1 without padding is 67 pixels.
-configs = st.builds(
-    lambda size, padding: Config("alexnet", size, (("conv1_padding", padding), ("input_size", size))),
-    st.integers(min_value=67, max_value=320),
-    st.sampled_from([0, 2]),
-)
+# Inputs from 67 pixels (the smallest that leaves conv5's pooled maps 1×1 without padding), conv1 padded or not.
+configs = CASES["alexnet"].configs
 
 
 def test_the_paper_network_has_figure_2s_sizes(torch_threads: int) -> None:
@@ -82,27 +83,16 @@ def test_sizes_follow_convolution_arithmetic(config: Config, torch_threads: int)
         assert trace.point(f"{name}.fc").output_shape == (units,)
 
 
-@given(config=configs, other=st.integers(min_value=67, max_value=320))
-def test_only_fc6_depends_on_the_input_size(config: Config, other: int, torch_threads: int) -> None:
-    """Convolutions, fc7 and fc8 keep their parameters; fc6 sees 256 maps of the pooled conv5 size."""
-    padding = config.kwargs()["conv1_padding"]
-    moved = Config("alexnet", other, (("conv1_padding", padding), ("input_size", other)))
-    first, second = probe(config, "torch"), probe(moved, "torch")
-    for trace, size in ((first, config.input_size), (second, other)):
-        side = expected_sizes(size, padding)["conv5.pool"]
-        assert trace.point("fc6.fc").params == (256 * side * side + 1) * 4096
-    fixed = [layer for layer in first.layers if layer.name != "fc6.fc"]
-    assert [layer.params for layer in fixed] == [layer.params for layer in second.layers if layer.name != "fc6.fc"]
-    for name, (kernel, depth) in KERNEL_SHAPES.items():  # Sec. 3.5's kernels, with one bias each
-        assert first.point(f"{name}.conv").params == KERNELS[name] * (kernel * kernel * depth + 1), name
-
-
 @given(config=configs)
-def test_keras_and_torch_traces_are_identical(config: Config, torch_threads: int, tf_threads: int) -> None:
-    keras_trace, torch_trace = probe(config, "keras"), probe(config, "torch")
-    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
-    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
-        assert keras_layer == torch_layer, keras_layer.name
+def test_parameters_follow_section_3_5(config: Config, torch_threads: int) -> None:
+    """Sec. 3.5's kernels, with one bias each; fc6 sees 256 maps of the pooled conv5 size, fc7 and fc8 4096."""
+    trace = probe(config, "torch")
+    side = expected_sizes(config.input_size, config.kwargs()["conv1_padding"])["conv5.pool"]
+    assert trace.point("fc6.fc").params == (256 * side * side + 1) * 4096
+    assert trace.point("fc7.fc").params == (4096 + 1) * 4096
+    assert trace.point("fc8.fc").params == (4096 + 1) * 1000
+    for name, (kernel, depth) in KERNEL_SHAPES.items():
+        assert trace.point(f"{name}.conv").params == KERNELS[name] * (kernel * kernel * depth + 1), name
 
 
 def test_layer_kinds_and_dropout(torch_threads: int, tf_threads: int) -> None:
@@ -124,27 +114,13 @@ def test_layer_kinds_and_dropout(torch_threads: int, tf_threads: int) -> None:
     assert {keras_model.get_layer(f"{name}.dropout").rate for name in ("fc6", "fc7")} == {0.5}
 
 
-def test_analytic_macs_equal_flop_counter(torch_threads: int) -> None:
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from implementations.torch.alexnet import alexnet
-
-    with torch.device("meta"):
-        model = alexnet()
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model(torch.empty(1, 3, 224, 224, device="meta"))
-    assert probe(Config("alexnet", 224), "torch").macs * 2 == counter.get_total_flops()
-
-
-def paper_lrn(a: np.ndarray) -> np.ndarray:
+def paper_lrn(a: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Sec. 3.3: b_i = a_i / (k + α Σ_{j=max(0, i−n/2)}^{min(N−1, i+n/2)} a_j²)^β over the last axis."""
     channels = a.shape[-1]
     b = np.empty_like(a, dtype=np.float64)
     for i in range(channels):
         window = a[..., max(0, i - N // 2) : min(channels - 1, i + N // 2) + 1].astype(np.float64)
-        b[..., i] = a[..., i] / (K + ALPHA * np.sum(window**2, axis=-1)) ** BETA
+        b[..., i] = a[..., i] / (K + alpha * np.sum(window**2, axis=-1)) ** BETA
     return b
 
 
@@ -157,128 +133,54 @@ def test_response_normalization_is_the_papers_formula(torch_threads: int, tf_thr
 
     a = np.random.default_rng(0).uniform(0, 60, (2, 4, 4, 9)).astype(np.float32)  # NHWC, after a ReLU
     expected = paper_lrn(a)
-    assert np.max(np.abs(expected / a - 1)) > 0.05  # the normalization visibly changes its input here
+    # Non-linear here: PyTorch's convention (α/n in place of α) would miss by far more than the closeness rule.
+    assert not DEFAULT.compare(paper_lrn(a, ALPHA / N), expected).close
     torch_layer = torch_alexnet(input_size=67).conv1.lrn
     with torch.no_grad():
         torch_out = torch_layer(torch.from_numpy(a.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
     keras_layer = keras_alexnet(input_size=67).get_layer("conv1.lrn")
     keras_out = keras.ops.convert_to_numpy(keras_layer(a))
-    np.testing.assert_allclose(torch_out, expected, rtol=1e-5)
-    np.testing.assert_allclose(keras_out, expected, rtol=1e-5)
+    assert_close(torch_out, expected, what="PyTorch's conv1.lrn against Sec. 3.3")
+    assert_close(keras_out, expected, what="Keras' conv1.lrn against Sec. 3.3")
 
 
-PARITY_SIZE = 95  # conv5's pooled maps are 2×2: fc6's inputs must be permuted from C×H×W to H×W×C
+@pytest.mark.parametrize(
+    ("tamper", "layer", "point"),
+    [
+        # Output map 300 lies in the second group: its 3×3×192 kernel, every entry moved.
+        ({"conv4.conv": perturb((Ellipsis, 300), 0.05)}, "conv4.conv", "conv4"),
+        ({"fc6.fc": rows_in_chw_order}, "fc6.fc", "fc6"),
+    ],
+    ids=["grouped-kernel-perturbed", "fc6-rows-in-chw-order"],
+)
+def test_a_wrong_weight_or_layout_breaks_parity(
+    tamper: dict[str, Tamper], layer: str, point: str, torch_threads: int, tf_threads: int
+) -> None:
+    """A perturbed kernel of conv4's second group, or fc6 copied without the C×H×W -> H×W×C permutation:
+    the outputs part at that layer."""
+    result = parity("alexnet", "torch", size=PARITY_SIZE, tamper=tamper)
+    assert not result.equivalent, result.describe()
+    assert result.first_layer is not None and result.first_layer.ours == layer, result.describe()
+    assert result.first_point is not None and result.first_point.point == point, result.describe()
 
 
-def _torch_model():
-    import torch
-
-    from implementations.torch.alexnet import alexnet
-
-    torch.manual_seed(0)
-    return alexnet(input_size=PARITY_SIZE).eval()
+def _undivided_alpha(model: Any) -> None:
+    """tests/models.py's preparation (conv1's kernels scaled up, so the normalization works in its non-linear
+    range), then PyTorch's LocalResponseNorm given the paper's α as it is."""
+    CASES["alexnet"].parity_prepare(model)
+    model.conv1.lrn.alpha = ALPHA
 
 
-def _keras_model():
-    import keras
-
-    from implementations.keras.alexnet import alexnet
-
-    keras.utils.set_random_seed(0)
-    return alexnet(input_size=PARITY_SIZE)
-
-
-def _chw_to_hwc(flat: np.ndarray) -> np.ndarray:
-    """Rows of 256·s·s features flattened as C×H×W (PyTorch), reordered as H×W×C (Keras)."""
-    side = round((flat.shape[1] // 256) ** 0.5)
-    return flat.reshape(-1, 256, side, side).transpose(0, 2, 3, 1).reshape(flat.shape[0], -1)
-
-
-def _copy_weights(torch_model, keras_model, permute_fc6: bool = True) -> None:
-    """Every PyTorch parameter into the Keras layer of the same name, in Keras' layout."""
-    modules = dict(torch_model.named_modules())
-    copied = set()
-    for layer in keras_model.layers:
-        if not layer.weights:
-            continue
-        module = modules[layer.name]
-        weight, bias = module.weight.detach().numpy(), module.bias.detach().numpy()
-        if weight.ndim == 4:
-            kernel = weight.transpose(2, 3, 1, 0)  # (O, I/groups, kh, kw) -> (kh, kw, I/groups, O)
-        elif layer.name == "fc6.fc" and permute_fc6:
-            kernel = _chw_to_hwc(weight).T
-        else:
-            kernel = weight.T
-        assert [kernel.shape, bias.shape] == [tuple(v.shape) for v in layer.weights], layer.name
-        layer.set_weights([kernel, bias])
-        copied.add(layer.name)
-    assert copied == {name for name, m in modules.items() if list(m.parameters(recurse=False))}
-
-
-def _input() -> np.ndarray:
-    """Centred raw RGB values (Sec. 2: the mean-subtracted pixels), NCHW."""
-    rng = np.random.default_rng(1)
-    return rng.uniform(-120, 120, (2, 3, PARITY_SIZE, PARITY_SIZE)).astype(np.float32)
-
-
-def _outputs(torch_model, keras_model, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Every shared layer's output in both frameworks (NHWC), by name, in execution order."""
-    import keras
-    import torch
-
-    modules = dict(torch_model.named_modules())
-    names = [layer.name for layer in keras_model.layers[1:] if layer.name in modules]
-    found: dict[str, np.ndarray] = {}
-
-    def recorder(name: str) -> Callable[..., None]:
-        def hook(_module, _inputs, output) -> None:
-            out = output.detach().numpy()
-            found[name] = out.transpose(0, 2, 3, 1) if out.ndim == 4 else _chw_to_hwc(out) if name == "flatten" else out
-
-        return hook
-
-    handles = [modules[name].register_forward_hook(recorder(name)) for name in names]
-    try:
-        with torch.no_grad():
-            torch_model(torch.from_numpy(x))
-    finally:
-        for handle in handles:
-            handle.remove()
-    probe_model = keras.Model(keras_model.input, [keras_model.get_layer(name).output for name in names])
-    keras_out = probe_model(x.transpose(0, 2, 3, 1), training=False)
-    return {name: (found[name], keras.ops.convert_to_numpy(k)) for name, k in zip(names, keras_out, strict=True)}
-
-
-def _first_divergence(outputs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
-    return next((name for name, (t, k) in outputs.items() if not np.max(np.abs(t - k)) <= TOLERANCE), None)
-
-
-def test_copied_weights_give_the_same_output(torch_threads: int, tf_threads: int) -> None:
-    torch_model, keras_model = _torch_model(), _keras_model()
-    _copy_weights(torch_model, keras_model)
-    outputs = _outputs(torch_model, keras_model, _input())
-    torch_lrn, _ = outputs["conv1.lrn"]
-    torch_relu, _ = outputs["conv1.relu"]
-    assert np.max(np.abs(torch_lrn - torch_relu)) > 100 * TOLERANCE  # the normalization is at work
-    torch_logits, _ = outputs["fc8.fc"]
-    assert torch_logits.shape == (2, 1000) and np.std(torch_logits) > 100 * TOLERANCE
-    assert _first_divergence(outputs) is None, _first_divergence(outputs)
-    torch_probs, keras_probs = outputs["softmax"]
-    assert np.max(np.abs(torch_probs - keras_probs)) <= TOLERANCE
-
-
-@pytest.mark.parametrize("tamper", ["conv4.conv", "fc6.fc", "conv1.lrn"])
-def test_a_wrong_weight_or_convention_breaks_parity(tamper: str, torch_threads: int, tf_threads: int) -> None:
-    """A perturbed grouped kernel, fc6 copied without the C×H×W -> H×W×C permutation, or PyTorch's
-    LocalResponseNorm given the paper's α undivided (so it uses α/n): each diverges at that layer."""
-    torch_model, keras_model = _torch_model(), _keras_model()
-    _copy_weights(torch_model, keras_model, permute_fc6=tamper != "fc6.fc")
-    if tamper == "conv4.conv":
-        layer = keras_model.get_layer(tamper)
-        kernel, bias = layer.get_weights()
-        kernel[..., 300] += 0.05  # output map 300 of the second group: its 3×3×192 kernel
-        layer.set_weights([kernel, bias])
-    elif tamper == "conv1.lrn":
-        torch_model.conv1.lrn.alpha = ALPHA
-    outputs = _outputs(torch_model, keras_model, _input())
-    assert _first_divergence(outputs) == tamper
+def test_pytorch_lrn_given_the_papers_alpha_undivided_breaks_parity(torch_threads: int, tf_threads: int) -> None:
+    """PyTorch's LocalResponseNorm computes a / (k + alpha/n · Σa²)^β: built with alpha = n·α it is the paper's
+    layer and parity holds where the normalization is non-linear; given the paper's α as it is, it divides by
+    (k + α/n · Σa²)^β and the outputs part at conv1.lrn."""
+    right = parity("alexnet", "torch", size=PARITY_SIZE)
+    assert right.equivalent, right.describe()
+    relu, lrn = (next(c for c in right.layers if c.ours == name) for name in ("conv1.relu", "conv1.lrn"))
+    # Non-linear: the largest output is well below the largest input divided by k^β (the linear limit).
+    assert lrn.difference.magnitude < 0.9 * relu.difference.magnitude / K**BETA
+    wrong = parity("alexnet", "torch", size=PARITY_SIZE, prepare=_undivided_alpha)
+    assert not wrong.equivalent, wrong.describe()
+    assert wrong.first_layer is not None and wrong.first_layer.ours == "conv1.lrn", wrong.describe()
+    assert wrong.first_point is not None and wrong.first_point.point == "conv1", wrong.describe()

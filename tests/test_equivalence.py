@@ -21,7 +21,7 @@ from paperverify.check import CheckError
 from paperverify.cli import main
 from paperverify.closeness import ATOL, RTOL
 from paperverify.equivalence import equivalence
-from tests.weights import randomise_batchnorm
+from tests.weights import randomise_torch_weights
 
 PAPER = "he2016_resnet"
 BROKEN = "tests/broken_equivalence.py"
@@ -33,7 +33,7 @@ def test_a_shortcut_fed_from_the_previous_blocks_input_diverges_at_that_block(bu
     import tests.broken_equivalence as broken
 
     torch.manual_seed(0)
-    result = equivalence(randomise_batchnorm(getattr(broken, builder)()), paper=PAPER, variant="resnet18")
+    result = equivalence(randomise_torch_weights(getattr(broken, builder)()), paper=PAPER, variant="resnet18")
     assert result.compared and not result.equivalent
     assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
     agreeing = [c.point for c in result.points[: result.points.index(result.first_point)]]
@@ -64,7 +64,7 @@ def test_a_kernel_used_transposed_diverges_at_that_layer_across_frameworks(torch
     from tests.broken_equivalence import transposed_kernel
 
     torch.manual_seed(0)
-    model = randomise_batchnorm(transposed_kernel())
+    model = randomise_torch_weights(transposed_kernel())
     result = equivalence(model, paper=PAPER, variant="resnet18", reference_framework="keras")
     assert result.compared and not result.equivalent and result.wiring == []
     assert result.first_point is not None and result.first_point.point == "conv3_x.conv3_2"
@@ -154,7 +154,7 @@ def test_depthwise_kernels_cross_frameworks_both_ways(torch_threads: int, tf_thr
 
     paper, variant = "howard2017_mobilenet", "mobilenet_v1"
     torch.manual_seed(0)
-    model = randomise_batchnorm(torch_mobilenet())
+    model = randomise_torch_weights(torch_mobilenet())
     to_keras = equivalence(model, paper=paper, variant=variant, reference_framework="keras")
     assert to_keras.equivalent, to_keras.describe()
     keras.utils.set_random_seed(0)
@@ -182,7 +182,7 @@ def test_our_torch_resnet50_is_equivalent_to_our_keras_resnet50(torch_threads: i
 
     torch.manual_seed(0)
     result = paperverify.equivalence(
-        randomise_batchnorm(resnet50()), paper=PAPER, variant="resnet50", reference_framework="keras"
+        randomise_torch_weights(resnet50()), paper=PAPER, variant="resnet50", reference_framework="keras"
     )
     assert result.equivalent, result.describe()
     assert len(result.layers) == len(resnet50_layers()) and len(result.points) > 20
@@ -320,3 +320,16 @@ def test_a_model_without_weights_is_a_usage_error(torch_threads: int) -> None:
         model = resnet18()
     with pytest.raises(CheckError, match="has no weights"):
         equivalence(model, paper=PAPER, variant="resnet18")
+
+
+@pytest.mark.xdist_group("keras")
+def test_check_equivalence_takes_rtol_and_atol(capsys: pytest.CaptureFixture[str], tf_threads: int) -> None:
+    """Across frameworks, float32 rounding is within the default bound and beyond a bound of zero."""
+    target = ["check", "implementations.torch.resnet:resnet18", "--paper", PAPER, "--equivalence"]
+    assert main([*target, "--reference-framework", "keras"]) == 0
+    assert ": equivalent (rtol 0.0001, atol 1e-06)" in capsys.readouterr().out
+    assert main([*target, "--reference-framework", "keras", "--rtol", "0", "--atol", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "NOT equivalent (rtol 0, atol 0)" in out and "first diverging point" in out
+    assert main([*target, "--rtol", "-1"]) == 2
+    assert "rtol must be a finite number ≥ 0. Received: rtol=-1.0" in capsys.readouterr().err

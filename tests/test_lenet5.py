@@ -1,17 +1,22 @@
 """LeNet-5 (LeCun et al., Proc. IEEE 86(11), 1998; implementations/{torch,keras}/lenet5.py).
 
-- hypothesis, over input sizes from the paper's 32 up: feature-map sizes follow the convolution arithmetic
-  of Sec. II.B (5×5 valid convolutions, non-overlapping 2×2 subsampling); no parameter depends on the input
-  size (C5, F6 and the output are replicated over a larger input, Sec. II.B and VII); the Keras and PyTorch
-  traces are identical layer by layer;
+- hypothesis, over input sizes from the paper's 32 up (tests/models.py's space): feature-map sizes follow the
+  convolution arithmetic of Sec. II.B (5×5 valid convolutions, non-overlapping 2×2 subsampling), and every
+  layer's connections follow Sec. II.B's count (each output unit's inputs plus its bias: C1's 122,304, S2's
+  5,880, C3's 151,600, S4's 2,000, C5's 48,120 at 32×32), in both frameworks;
 - hypothesis, over connection tables: a convolution with a connection table has one kh×kw kernel per X of
   its table plus one bias per output map (the rule that gives C3's 1516 parameters from Table I);
 - Table I (reference_tables/lecun1998_lenet5/table1.csv): feeding one S2 map alone, exactly the C3 maps
   marked X in its row respond, in both frameworks;
 - the squashing function is A tanh(S a) with Appendix A's constants (squashing.csv), and f(1) = 1;
-- numerical parity: PyTorch weights copied into the Keras model give the same RBF outputs (≤ 1e-4) at 32×32
-  and at 40×40 (3×3 positions of F6 and the output); a tampered C3 kernel breaks it, first at C3.conv;
+- numerical parity, LeNet-5's own (tests/models.py: the equivalence check does not copy the subsampling
+  coefficients and the RBF centres): PyTorch weights copied by layer name into the Keras model give the same
+  output at every layer (`paperverify.closeness`) at 32×32 and at 40×40 (3×3 positions of F6 and the output);
+  a tampered C3 kernel breaks it, first at C3.conv;
 - `paperverify.verify` of a PyTorch LeNet-5 with real weights matches every claim (one input plane).
+
+The generic invariants (identical Keras and PyTorch traces, parameters against the input size, the flop
+counter) are tests/test_models.py's.
 """
 
 from __future__ import annotations
@@ -26,17 +31,19 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from paperverify.closeness import DEFAULT, assert_close
 from paperverify.probes import probe
 from paperverify.tables import Config, load_claims
+from tests.examples import network_examples
+from tests.models import CASES
 
 TABLES = Path(__file__).resolve().parents[1] / "reference_tables" / "lecun1998_lenet5"
-TOLERANCE = 1e-4
 SEED = 0
 
-sizes = st.integers(min_value=32, max_value=96)
+configs = CASES["lenet5"].configs  # inputs of 32 to 96 pixels
 
 
 def _valid(size: int, kernel: int) -> int:
@@ -49,36 +56,57 @@ def _halve(size: int) -> int:
     return size // 2
 
 
-@given(size=sizes)
-def test_sizes_follow_the_convolution_arithmetic(size: int, torch_threads: int) -> None:
-    trace = probe(Config("lenet5", size), "torch")
+def _sides(size: int) -> dict[str, int]:
+    """The side of each layer's maps at size×size: C5, F6 and the output keep C5's (replicated, Sec. VII)."""
     c1 = _valid(size, 5)
     s2 = _halve(c1)
     c3 = _valid(s2, 5)
     s4 = _halve(c3)
     c5 = _valid(s4, 5)
-    # Fig. 2 (PDF p. 6): 6@28x28, 6@14x14, 16@10x10, 16@5x5, 120, 84, 10 at the paper's 32×32.
-    expected = {"C1": (c1, 6), "S2": (s2, 6), "C3": (c3, 16), "S4": (s4, 16), "C5": (c5, 120)}
-    expected |= {"F6": (c5, 84), "output": (c5, 10)}
-    for point, (side, maps) in expected.items():
-        assert trace.point(point).output_shape == (side, side, maps), point
+    return {"C1": c1, "S2": s2, "C3": c3, "S4": s4, "C5": c5, "F6": c5, "output": c5}
 
 
-@given(size=sizes, other=sizes)
-def test_parameters_do_not_depend_on_input_size(size: int, other: int, torch_threads: int) -> None:
-    one, two = probe(Config("lenet5", size), "torch"), probe(Config("lenet5", other), "torch")
-    assert [(layer.name, layer.params, layer.buffers) for layer in one.layers] == [
-        (layer.name, layer.params, layer.buffers) for layer in two.layers
-    ]
+#: Maps of each layer (Fig. 2, PDF p. 6: 6@28x28, 6@14x14, 16@10x10, 16@5x5, 120, 84, 10 at 32×32).
+MAPS = {"C1": 6, "S2": 6, "C3": 16, "S4": 16, "C5": 120, "F6": 84, "output": 10}
 
 
-@given(size=sizes)
-def test_keras_and_torch_traces_are_identical(size: int, torch_threads: int, tf_threads: int) -> None:
-    keras_trace, torch_trace = probe(Config("lenet5", size), "keras"), probe(Config("lenet5", size), "torch")
-    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
-    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
-        assert keras_layer == torch_layer, keras_layer.name
-    assert keras_trace.connections == torch_trace.connections
+def _connections(size: int) -> dict[str, int]:
+    """Sec. II.B's connections of each layer at size×size: for every output unit, its inputs plus its bias. Per
+    position: 5×5 kernels in C1; 2×2 windows in S2 and S4; Table I's 60 connected S2 maps for C3's 16 maps; all
+    16 of S4's maps for each C5 unit; C5's 120 for each F6 unit; F6's 84 for each RBF unit, which has no bias
+    (Eq. 7; the connections errata in reference_tables/lecun1998_lenet5/paper.toml)."""
+    sides = _sides(size)
+    per_position = {
+        "C1.conv": 6 * (25 + 1),
+        "S2.subsample": 6 * (4 + 1),
+        "C3.conv": 60 * 25 + 16,
+        "S4.subsample": 16 * (4 + 1),
+        "C5.conv": 120 * (16 * 25 + 1),
+        "F6.fc": 84 * (120 + 1),
+        "output": 10 * 84,
+    }
+    return {name: sides[name.split(".")[0]] ** 2 * count for name, count in per_position.items()}
+
+
+@given(config=configs)
+def test_sizes_follow_the_convolution_arithmetic(config: Config, torch_threads: int) -> None:
+    trace = probe(config, "torch")
+    for point, side in _sides(config.input_size).items():
+        assert trace.point(point).output_shape == (side, side, MAPS[point]), point
+
+
+@network_examples
+@given(config=configs)
+@example(config=Config("lenet5", 32))
+def test_connections_follow_section_ii_b(config: Config, torch_threads: int, tf_threads: int) -> None:
+    """The printed counts at 32×32 (C3's, corrected: 10·10·1516 = 151,600, not the printed 156,000), and the same
+    rule at larger inputs, where C5, F6 and the output are replicated, in both frameworks."""
+    expected = _connections(config.input_size)
+    for framework in ("torch", "keras"):
+        trace = probe(config, framework)
+        found = {layer.name: layer.connections for layer in trace.layers if layer.connections}
+        assert found == expected, framework
+        assert trace.connections == sum(expected.values()), framework
 
 
 connection_tables = st.lists(
@@ -144,8 +172,7 @@ def test_table_i_as_transcribed_has_sixty_connections() -> None:
 
 def _responding_maps(outputs: np.ndarray, baseline: np.ndarray) -> set[int]:
     """C3 maps (last axis) whose output differs from the output for an all-zero input."""
-    changed = np.abs(outputs - baseline).reshape(-1, outputs.shape[-1]).max(axis=0)
-    return {int(index) for index in np.flatnonzero(changed > 1e-6)}
+    return {m for m in range(outputs.shape[-1]) if not DEFAULT.compare(outputs[..., m], baseline[..., m]).close}
 
 
 def test_c3_reads_the_s2_maps_of_table_i_in_torch(torch_threads: int) -> None:
@@ -198,7 +225,8 @@ def test_the_squashing_function_is_appendix_a(torch_threads: int, tf_threads: in
     expected = amplitude * np.tanh(slope * a)
     torch_f = TorchSquash()(torch.from_numpy(a)).numpy()
     keras_f = np.asarray(KerasSquash()(a))
-    assert np.max(np.abs(torch_f - expected)) < 1e-6 and np.max(np.abs(keras_f - expected)) < 1e-6
+    assert_close(torch_f, expected, what="PyTorch's squashing function against Appendix A")
+    assert_close(keras_f, expected, what="Keras' squashing function against Appendix A")
     # Appendix A, PDF p. 41: "the equalities f(1) = 1 and f(-1) = -1 are satisfied" (to the printed digits of A).
     one = torch_f[a.tolist().index(1.0)]
     assert abs(one - 1) < 1e-4 and abs(torch_f[a.tolist().index(-1.0)] + 1) < 1e-4
@@ -260,36 +288,8 @@ def _copy_weights(torch_model, keras_model) -> None:
     assert copied == holding, sorted(copied ^ holding)
 
 
-def _layer_outputs(torch_model, keras_model, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """(torch NHWC, keras) outputs of every layer the two models share by name, in Keras order."""
-    import keras
-    import torch
-
-    modules = dict(torch_model.named_modules())
-    names = [layer.name for layer in keras_model.layers[1:] if layer.name in modules]
-    found: dict[str, np.ndarray] = {}
-    handles = [
-        modules[name].register_forward_hook(
-            lambda _m, _i, out, name=name: found.__setitem__(name, out.permute(0, 2, 3, 1).numpy())
-        )
-        for name in names
-    ]
-    try:
-        with torch.no_grad():
-            torch_model(torch.from_numpy(x))
-    finally:
-        for handle in handles:
-            handle.remove()
-    probe_model = keras.Model(keras_model.input, [keras_model.get_layer(name).output for name in names])
-    keras_out = probe_model(x.transpose(0, 2, 3, 1), training=False)
-    return {name: (found[name], keras.ops.convert_to_numpy(out)) for name, out in zip(names, keras_out, strict=True)}
-
-
-def _first_divergence(outputs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
-    return next((name for name, (a, b) in outputs.items() if not np.max(np.abs(a - b)) <= TOLERANCE), None)
-
-
 def _models(size: int):
+    """The PyTorch LeNet-5 (`_build_torch`) and a Keras one at size×size holding its weights."""
     import keras
 
     from implementations.keras.lenet5 import lenet5
@@ -298,29 +298,48 @@ def _models(size: int):
     keras.utils.set_random_seed(SEED)
     keras_model = lenet5(input_shape=(size, size, 1))
     _copy_weights(torch_model, keras_model)
-    x = np.random.default_rng(SEED).standard_normal((2, 1, size, size)).astype(np.float32)
-    return torch_model, keras_model, x
+    return torch_model, keras_model
+
+
+def _layer_outputs(torch_model, keras_model, size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(PyTorch, Keras) outputs, NHWC, of every traced layer, by name in execution order, for two random
+    images: each model run by the equivalence check's runner, which hands over each trace record's output."""
+    from paperverify.probes import run_keras, run_torch
+
+    names = [layer.name for layer in probe(Config("lenet5", size), "torch").layers]
+    images = np.random.default_rng(SEED).standard_normal((2, size, size, 1)).astype(np.float32)
+    found: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] = ({}, {})
+    run_torch.run(torch_model, images, range(len(names)), found[0].__setitem__)
+    run_keras.run(keras_model, images, range(len(names)), found[1].__setitem__)
+    assert sorted(found[0]) == sorted(found[1]) == list(range(len(names)))
+    return {name: (found[0][index], found[1][index]) for index, name in enumerate(names)}
+
+
+def _diverging(outputs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, str]:
+    """The layers whose outputs differ beyond `paperverify.closeness`, in execution order, with the difference."""
+    differences = {name: DEFAULT.compare(*pair) for name, pair in outputs.items()}
+    return {name: str(difference) for name, difference in differences.items() if not difference.close}
 
 
 @pytest.mark.parametrize("size", [32, 40])
 def test_copied_weights_give_the_same_output(size: int, torch_threads: int, tf_threads: int) -> None:
-    outputs = _layer_outputs(*_models(size))
+    outputs = _layer_outputs(*_models(size), size)
     torch_out, keras_out = outputs["output"]
-    side = _valid(_halve(_valid(_halve(_valid(size, 5)), 5)), 5)
+    side = _sides(size)["output"]
     assert torch_out.shape == keras_out.shape == (2, side, side, 10)
-    assert np.std(torch_out) > 100 * TOLERANCE  # the RBF penalties vary, so the tolerance checks something
-    assert _first_divergence(outputs) is None, {name: float(np.max(np.abs(a - b))) for name, (a, b) in outputs.items()}
+    # The two images' RBF penalties differ beyond the rule, so agreeing on them says something.
+    assert not DEFAULT.compare(torch_out[0], torch_out[1]).close
+    assert not _diverging(outputs), _diverging(outputs)
 
 
 def test_a_wrong_c3_kernel_breaks_parity(torch_threads: int, tf_threads: int) -> None:
-    torch_model, keras_model, x = _models(32)
+    torch_model, keras_model = _models(32)
     layer = keras_model.get_layer("C3.conv")
     kernel, bias = layer.get_weights()
     kernel[:, :, [0, 1]] = kernel[:, :, [1, 0]]  # the kernels of two connections swapped (C3 map 0: S2 maps 0, 1)
     layer.set_weights([kernel, bias])
-    outputs = _layer_outputs(torch_model, keras_model, x)
-    assert _first_divergence(outputs) == "C3.conv"
-    assert np.max(np.abs(outputs["output"][0] - outputs["output"][1])) > TOLERANCE
+    diverging = list(_diverging(_layer_outputs(torch_model, keras_model, 32)))
+    assert diverging[:1] == ["C3.conv"] and "output" in diverging, diverging
 
 
 def test_verify_a_torch_lenet5_with_weights(torch_threads: int) -> None:

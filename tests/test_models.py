@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from paperverify import registry
 from paperverify.probes import probe
 from paperverify.tables import Config
-from tests.examples import keras_examples, torch_examples
+from tests.examples import network_examples, probe_examples
 from tests.models import CASES
 from tests.parity import parity
 
@@ -40,7 +40,7 @@ def test_every_registered_variant_has_a_case() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@keras_examples
+@network_examples
 @given(data=st.data())
 def test_keras_and_torch_traces_are_identical(
     variant: str, data: st.DataObject, torch_threads: int, tf_threads: int
@@ -53,7 +53,7 @@ def test_keras_and_torch_traces_are_identical(
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@torch_examples
+@probe_examples
 @given(data=st.data())
 def test_learnable_parameters_do_not_depend_on_the_input_size(
     variant: str, data: st.DataObject, torch_threads: int
@@ -101,9 +101,13 @@ def _flop_counts(config: Config) -> tuple[dict[str, int], int]:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_analytic_multiply_adds_are_half_the_flop_counters_flops(variant: str, torch_threads: int) -> None:
+@network_examples
+@given(data=st.data())
+def test_analytic_multiply_adds_are_half_the_flop_counters_flops(
+    variant: str, data: st.DataObject, torch_threads: int
+) -> None:
     case = CASES[variant]
-    config = Config(variant, case.paper_size)
+    config = data.draw(st.just(Config(variant, case.paper_size)) | case.configs, label="config")
     trace = probe(config, "torch")
     counts, total = _flop_counts(config)
     blind = list(case.flop_counter_blind)
@@ -118,13 +122,13 @@ def test_analytic_multiply_adds_are_half_the_flop_counters_flops(variant: str, t
     assert counted == total, "the flop counter counted operations outside the traced layers"
 
 
-def _parity_marks(variant: str) -> list[pytest.MarkDecorator]:
-    slow = CASES[variant].slow_parity
+def _parity_marks(variant: str, framework: str) -> list[pytest.MarkDecorator]:
+    slow = CASES[variant].slow_parity.get(framework)
     return [pytest.mark.xdist_group(f"parity-{variant}"), *([pytest.mark.slow(reason=slow)] if slow else [])]
 
 
 PARITY = [
-    pytest.param(variant, framework, id=f"{variant}-{framework}", marks=_parity_marks(variant))
+    pytest.param(variant, framework, id=f"{variant}-{framework}", marks=_parity_marks(variant, framework))
     for variant in VARIANTS
     if not CASES[variant].no_parity
     for framework in ("torch", "keras")

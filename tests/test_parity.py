@@ -1,9 +1,12 @@
-"""Numerical parity of the PyTorch and Keras ResNets (implementations/torch, implementations/keras).
+"""Numerical parity of the PyTorch and Keras ResNets (implementations/torch, implementations/keras), checked
+without `paperverify.equivalence`: the independent check of the engine that tests/test_models.py's parity runs.
 
-Weights of a PyTorch model, with randomised BatchNorm statistics and affine parameters, are copied by
-layer name into the Keras model of the same configuration; in inference mode both must then give the
-same softmax output and the same logits (the output of `fc`, compared too because a softmax over 1000
-classes squashes differences) to within 1e-4 absolute, on a random 64×64 batch of two images. Checked:
+Weights of a PyTorch model, with randomised BatchNorm statistics and affine parameters, are copied here by
+layer name into the Keras model of the same configuration (not by the engine's alignment and copy); in
+inference mode both must then give the same softmax output and the same logits (the output of `fc`, compared
+too because a softmax over 1000 classes squashes differences) on a random 64×64 batch of two images, by
+`paperverify.closeness` (the largest difference against the outputs' magnitude, with an absolute floor), and
+the logits of the two images must differ by that same rule, so that agreeing on them says something. Checked:
 resnet18 and resnet50 with the default shortcut option B (1×1 projections), and resnet18 with option A
 (parameter-free `shortcut.subsample` / `shortcut.pad`). Negative checks show the comparison is sensitive:
 a BatchNorm layer left uncopied, a 3×3 kernel copied with kh and kw swapped, or one perturbed kernel entry
@@ -35,9 +38,9 @@ from torch import nn
 
 from implementations.keras import resnet as keras_resnet
 from implementations.torch import resnet as torch_resnet
-from tests.weights import randomise_batchnorm
+from paperverify.closeness import DEFAULT, Difference
+from tests.weights import randomise_torch_weights
 
-TOLERANCE = 1e-4
 INPUT_SIZE = 64
 BATCH = 2
 SEED = 0
@@ -47,7 +50,7 @@ def _build_torch(name: str, shortcut: str) -> nn.Module:
     """The PyTorch model in eval mode with random, non-trivial BatchNorm parameters and statistics."""
     torch.manual_seed(SEED)
     model = getattr(torch_resnet, name)(shortcut=shortcut)
-    return randomise_batchnorm(model, SEED + 1).eval()
+    return randomise_torch_weights(model, SEED + 1).eval()
 
 
 def _build_keras(name: str, shortcut: str) -> keras.Model:
@@ -118,8 +121,9 @@ def _run_keras(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return keras.ops.convert_to_numpy(probs), keras.ops.convert_to_numpy(logits)
 
 
-def _layer_differences(torch_model: nn.Module, keras_model: keras.Model, x: np.ndarray) -> dict[str, float]:
-    """Max abs difference of every layer output the two models share by name, in Keras layer order."""
+def _layer_differences(torch_model: nn.Module, keras_model: keras.Model, x: np.ndarray) -> dict[str, Difference]:
+    """The difference (`paperverify.closeness`) of every layer output the two models share by name, in Keras
+    layer order."""
     modules = dict(torch_model.named_modules())
     names = [layer.name for layer in keras_model.layers[1:] if layer.name in modules]
     outputs: dict[str, np.ndarray] = {}
@@ -145,15 +149,13 @@ def _layer_differences(torch_model: nn.Module, keras_model: keras.Model, x: np.n
         torch_out = outputs[name]
         if torch_out.ndim == 4:
             torch_out = torch_out.transpose(0, 2, 3, 1)  # NCHW -> NHWC
-        keras_out = keras.ops.convert_to_numpy(keras_out)
-        assert torch_out.shape == keras_out.shape, (name, torch_out.shape, keras_out.shape)
-        differences[name] = float(np.max(np.abs(torch_out - keras_out)))
+        differences[name] = DEFAULT.compare(torch_out, keras.ops.convert_to_numpy(keras_out))
     return differences
 
 
-def _first_divergence(differences: dict[str, float]) -> str | None:
-    """The first layer whose output differs by more than the tolerance (or is NaN in either model)."""
-    return next((name for name, diff in differences.items() if not diff <= TOLERANCE), None)
+def _first_divergence(differences: dict[str, Difference]) -> str | None:
+    """The first layer whose outputs are not close (or are NaN or infinite in either model)."""
+    return next((name for name, difference in differences.items() if not difference.close), None)
 
 
 def _report(torch_model: nn.Module, keras_model: keras.Model, x: np.ndarray) -> str:
@@ -161,8 +163,8 @@ def _report(torch_model: nn.Module, keras_model: keras.Model, x: np.ndarray) -> 
     differences = _layer_differences(torch_model, keras_model, x)
     first = _first_divergence(differences)
     if first is None:
-        return "no shared layer output differs by more than the tolerance"
-    return f"first diverging layer: {first} (max abs diff {differences[first]:.3g})"
+        return f"no shared layer output differs beyond {DEFAULT}"
+    return f"first diverging layer: {first} ({differences[first]})"
 
 
 @pytest.mark.parametrize(
@@ -180,13 +182,12 @@ def test_copied_weights_give_the_same_output(name: str, shortcut: str) -> None:
     keras_probs, keras_logits = _run_keras(keras_model, x)
 
     assert torch_logits.shape == keras_logits.shape == (BATCH, 1000)
-    # The logits must be far from zero, or an absolute tolerance on them would check nothing.
-    assert np.std(torch_logits) > 100 * TOLERANCE, np.std(torch_logits)
-    logit_diff = float(np.max(np.abs(torch_logits - keras_logits)))
-    prob_diff = float(np.max(np.abs(torch_probs - keras_probs)))
-    assert logit_diff <= TOLERANCE and prob_diff <= TOLERANCE, (
-        f"logits differ by {logit_diff:.3g}, outputs by {prob_diff:.3g}; " + _report(torch_model, keras_model, x)
-    )
+    # The two images' logits must differ by the rule, or agreeing by it would say nothing about the network.
+    assert not DEFAULT.compare(torch_logits[0], torch_logits[1]).close, torch_logits
+    logits, probs = DEFAULT.compare(torch_logits, keras_logits), DEFAULT.compare(torch_probs, keras_probs)
+    if not (logits.close and probs.close):
+        where = _report(torch_model, keras_model, x)
+        pytest.fail(f"logits: {logits}; outputs: {probs}; beyond {DEFAULT}; {where}")
 
 
 def _tamper(keras_model: keras.Model, name: str, tamper: str) -> None:
@@ -221,5 +222,5 @@ def test_a_wrong_weight_breaks_parity(tampered: str, tamper: str) -> None:
     _, torch_logits = _run_torch(torch_model, x)
     _, keras_logits = _run_keras(keras_model, x)
 
-    assert np.max(np.abs(torch_logits - keras_logits)) > TOLERANCE
+    assert not DEFAULT.compare(torch_logits, keras_logits).close
     assert _first_divergence(_layer_differences(torch_model, keras_model, x)) == tampered

@@ -1,22 +1,20 @@
 """ShuffleNet v1 (Zhang et al., arXiv 1707.01083v2): the paper's unit cost over groups, scales and input sizes,
-the unit of Fig. 2, Keras trace == PyTorch trace, the channel shuffle, and numerical parity of the two builders.
+the unit of Fig. 2, the channel shuffle, and numerical parity at the scales whose widths need rounding.
 
 Expected values are written here from the paper (Table 1, p. 4; Sec. 3.1-3.3, pp. 2-4; Fig. 2, p. 3), never
 read from `implementations/specs/shufflenet.py`. Where a scale s makes a width that does not divide into g
 groups, the expectation applies the rounding recorded in reference_tables/zhang2018_shufflenet/paper.toml
 (Conv1 up, the bottleneck down, to a multiple of g), which the paper does not state.
 
-Parity: `paperverify.equivalence` copies the weights of one framework's model (random BatchNorm statistics)
-into the other framework's implementation and compares every named point and layer; a channel shuffle that
-is a no-op or applies the inverse permutation must break it at the first unit's shuffle.
+tests/test_models.py checks what every variant shares (Keras trace == PyTorch trace over groups, scales and
+sizes, parameters independent of the input size, multiply-adds against the flop counter, parity both ways at
+scale 1). Here `tests.parity` runs at 0.5× and 0.25×, where Conv1 and the bottleneck are rounded, and a channel
+shuffle that is a no-op or applies the inverse permutation must break parity at the first unit's shuffle.
 """
 
 from __future__ import annotations
 
 import math
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
 import pytest
@@ -27,6 +25,8 @@ from paperverify.closeness import RTOL
 from paperverify.counting import count_connections, count_macs
 from paperverify.probes import probe
 from paperverify.tables import Config
+from tests.models import CASES, SHUFFLENETS
+from tests.parity import parity
 
 #: Table 1, p. 4: output channels of Stage2, Stage3 and Stage4 for each g (ShuffleNet 1×).
 STAGES = {
@@ -41,15 +41,18 @@ CONV1 = 24  # Table 1: Conv1, 3 × 3, stride 2, 24 output channels
 CLASSES = 1000  # Table 1: FC, 1000
 DEPTH = 50  # Sec. 4.3, p. 7: "our ShuffleNet architecture contains 50 layers"
 
-groups = st.sampled_from(sorted(STAGES))
-scales = st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0])  # Table 2's 1×, 0.5×, 0.25×; Table 5's 1.5×, 2×
-sizes = st.sampled_from(range(96, 257, 32))  # five stride-2 layers: multiples of 32 halve exactly
-
-PARITY_SIZE = 64
+#: Every variant's input sizes (multiples of 32: five stride-2 layers halve them exactly) and scale factors s
+#: (Table 2's 1×, 0.5×, 0.25×; Table 5's 1.5×, 2×), from tests/models.py.
+configs = st.sampled_from(SHUFFLENETS).flatmap(lambda variant: CASES[variant].configs)
 
 
 def _config(variant: str, size: int = 224, scale: float = 1.0) -> Config:
-    return Config(variant, size, (("input_size", size), ("scale", scale)))
+    return Config(variant, size, (("scale", scale),))
+
+
+def _options(config: Config) -> tuple[int, float, int]:
+    """The groups g, the scale s and the input side of a configuration."""
+    return int(config.variant.removeprefix("shufflenet_g")), config.kwargs()["scale"], config.input_size
 
 
 def _widths(g: int, s: float) -> tuple[int, list[tuple[int, int]]]:
@@ -95,9 +98,10 @@ def _paper_costs(g: int, s: float, size: int) -> tuple[int, int, int, int]:
     return macs, params, layers + 1, side
 
 
-@given(g=groups, s=scales, size=sizes)
-def test_costs_are_the_papers_formulas(g: int, s: float, size: int, torch_threads: int) -> None:
-    trace = probe(_config(f"shufflenet_g{g}", size, s), "torch")
+@given(config=configs)
+def test_costs_are_the_papers_formulas(config: Config, torch_threads: int) -> None:
+    g, s, size = _options(config)
+    trace = probe(config, "torch")
     macs, params, depth, side = _paper_costs(g, s, size)
     assert trace.macs == macs
     assert trace.params == params
@@ -105,11 +109,12 @@ def test_costs_are_the_papers_formulas(g: int, s: float, size: int, torch_thread
     assert trace.point("stage4").output_shape == (side, side, _widths(g, s)[1][-1][0])
 
 
-@given(g=groups, s=scales, size=sizes)
-def test_every_stride_1_unit_costs_hw_2cm_over_g_plus_9m(g: int, s: float, size: int, torch_threads: int) -> None:
+@given(config=configs)
+def test_every_stride_1_unit_costs_hw_2cm_over_g_plus_9m(config: Config, torch_threads: int) -> None:
     """Sec. 3.2, p. 3: "our ShuffleNet unit requires only hw(2cm/g + 9m) FLOPs" for an input c × h × w and m
     bottleneck channels, unit by unit."""
-    trace = probe(_config(f"shufflenet_g{g}", size, s), "torch")
+    g, s, size = _options(config)
+    trace = probe(config, "torch")
     _, stages = _widths(g, s)
     side = size // 4
     for stage, ((c, m), count) in enumerate(zip(stages, UNITS, strict=True), start=2):
@@ -187,15 +192,6 @@ def test_table_1_windows_and_input(framework: str, torch_threads: int, tf_thread
     assert (globalpool.kernel, globalpool.input_shapes[0][:2]) == ((7, 7), (7, 7))
 
 
-@given(g=groups, s=scales, size=sizes)
-def test_keras_and_torch_traces_are_identical(g: int, s: float, size: int, torch_threads: int, tf_threads: int) -> None:
-    config = _config(f"shufflenet_g{g}", size, s)
-    keras_trace, torch_trace = probe(config, "keras"), probe(config, "torch")
-    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
-    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
-        assert keras_layer == torch_layer, keras_layer.name
-
-
 def test_a_scale_that_is_no_whole_number_of_channels_is_refused(torch_threads: int) -> None:
     from implementations.torch.shufflenet import shufflenet_g1
 
@@ -238,53 +234,25 @@ def test_keras_channel_shuffle_is_the_papers_permutation(tf_threads: int) -> Non
 # --- numerical parity -------------------------------------------------------------------------------
 
 
-def _keras_against_torch(g: int, scale: float):
-    import keras
-
-    from implementations.keras import shufflenet
-    from paperverify.equivalence import equivalence
-
-    keras.utils.set_random_seed(0)
-    model = getattr(shufflenet, f"shufflenet_g{g}")(scale=scale, input_size=PARITY_SIZE)
-    return equivalence(
-        model,
-        paper="zhang2018_shufflenet",
-        variant=f"shufflenet_g{g}",
-        options={"scale": scale},
-        reference_framework="torch",
-    )
-
-
 @pytest.mark.xdist_group("shufflenet_parity")
-@pytest.mark.parametrize(("g", "scale"), [(3, 1.0), (8, 0.5), (4, 0.25)])
-def test_keras_weights_in_torch_give_the_same_outputs(
-    g: int, scale: float, torch_threads: int, tf_threads: int
+@pytest.mark.parametrize(
+    ("g", "scale", "framework"),
+    [(8, 0.5, "keras"), (4, 0.25, "torch")],
+    ids=["g8-0.5x-keras", "g4-0.25x-torch"],
+)
+def test_parity_where_the_widths_are_rounded(
+    g: int, scale: float, framework: str, torch_threads: int, tf_threads: int
 ) -> None:
-    result = _keras_against_torch(g, scale)
+    """Conv1 rounded up to a multiple of g (0.5 × 24 = 12 -> 16 at g = 8; 0.25 × 24 = 6 -> 8 at g = 4) and the
+    bottleneck down (0.25 × 272 / 4 = 17 -> 16 at g = 4): both builders round alike, every shuffle agrees.
+    One direction each: both builders are run either way, one as the model and one as the reference."""
+    variant = f"shufflenet_g{g}"
+    conv1, stages = _widths(g, scale)
+    assert conv1 != CONV1 * scale or any(out != 4 * m for out, m in stages)  # rounding happens here
+    result = parity(variant, framework, size=CASES[variant].parity_size, options={"scale": scale})
     assert result.equivalent, result.describe()
     shuffles = [c for c in result.layers if c.ours.endswith(".shuffle")]
     assert len(shuffles) == sum(UNITS)
-
-
-@pytest.mark.xdist_group("shufflenet_parity")
-def test_torch_weights_in_keras_give_the_same_outputs(torch_threads: int, tf_threads: int) -> None:
-    import torch
-
-    from implementations.torch.shufflenet import shufflenet_g2
-    from paperverify.equivalence import equivalence
-    from tests.weights import randomise_batchnorm
-
-    torch.manual_seed(0)
-    model = randomise_batchnorm(shufflenet_g2(input_size=PARITY_SIZE))
-    result = equivalence(
-        model,
-        paper="zhang2018_shufflenet",
-        variant="shufflenet_g2",
-        options={"scale": 1.0},
-        reference_framework="keras",
-        input_size=PARITY_SIZE,
-    )
-    assert result.equivalent, result.describe()
 
 
 def _identity(self, x):
@@ -308,8 +276,8 @@ def test_a_wrong_shuffle_breaks_parity_at_the_first_shuffle(
     from implementations.keras.shufflenet import ChannelShuffle
 
     monkeypatch.setattr(ChannelShuffle, "call", shuffle)
-    result = _keras_against_torch(3, 1.0)
-    assert result.compared and not result.equivalent
+    result = parity("shufflenet_g3", "keras", size=CASES["shufflenet_g3"].parity_size)
+    assert result.compared and not result.equivalent, result.describe()
     assert result.first_point is not None and result.first_point.point == "stage2.unit1"
     assert result.first_layer is not None and result.first_layer.ours == "stage2.unit1.shuffle"
     assert result.first_layer.difference.relative > 100 * RTOL

@@ -1,20 +1,18 @@
 """VGG (Simonyan & Zisserman, arXiv 1409.1556v6): what the paper's arithmetic predicts, the `lrn` layer kind,
-and numerical parity of the Keras and PyTorch builders.
+and a negative control of the numerical parity.
 
 Expected values are written here from the paper (Table 1, p. 3; Sec. 2.1, p. 2; Sec. 3.1, p. 4; AlexNet's
 LRN formula, Krizhevsky et al. 2012, Sec. 3.3, p. 4), never read from `implementations/specs/vgg.py`.
 
-Parity: PyTorch weights (He-normal, random biases) are copied by layer name into the Keras model of the same
-configuration at a 64×64 input, where pool5 is 2×2×512, so that fc6's rows must be permuted from PyTorch's
-CHW flattening order to Keras' HWC order; in inference mode logits and soft-max outputs agree to 1e-4. In
-A-LRN, conv1_1's weights are scaled up so that the LRN works in its non-linear range (α·Σa² of order 1),
-and conv2_1's down by the same factor so that later activations, and float32 rounding, stay of order 1.
+The generic invariants (identical Keras and PyTorch traces, parameters against the input size, the flop
+counter, parity both ways) are tests/test_models.py's. The negative control runs the same parity
+(`tests.parity`, our PyTorch model against our Keras implementation) at a 64×64 input, where pool5 is 2×2×512,
+with fc6's rows left in PyTorch's C×H×W flatten order instead of Keras' H×W×C: the outputs must part at fc6.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -24,11 +22,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import compare
+from paperverify.closeness import DEFAULT, assert_close
 from paperverify.counting import count_macs
 from paperverify.probes import probe
 from paperverify.tables import Config, load_claims
+from tests.models import CASES, VGGS
+from tests.parity import parity, rows_in_chw_order
 
-VARIANTS = ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"]
+VARIANTS = VGGS  # Table 1's columns A, A-LRN, B, C, D, E
 #: Table 1, p. 3: convolutions in each block (between maxpool rows), per column A, A-LRN, B, C, D, E.
 BLOCK_CONVS = {
     "vgg11": (1, 1, 2, 2, 2),
@@ -44,19 +45,13 @@ WIDTHS = (64, 128, 256, 512, 512)
 #: AlexNet (Krizhevsky et al., 2012), Sec. 3.3, p. 4: "we used k = 2, n = 5, α = 10−4, and β = 0.75".
 K, N, ALPHA, BETA = 2.0, 5, 1e-4, 0.75
 
-TOLERANCE = 1e-4
-PARITY_SIZE = 64
 SEED = 0
+#: pool5 is 2×2×512 at 64×64 (at tests/models.py's parity size, 32, it is 1×1 and the order of fc6's rows
+#: cannot matter).
+FC6_CONTROL_SIZE = 64
 
-sizes = st.sampled_from(range(32, 257, 32))
-
-
-def _config(variant: str, size: int) -> Config:
-    """A configuration whose fc6 is sized for size×size inputs (the builders' `input_size` option)."""
-    return Config(variant, size, (("input_size", size),))
-
-
-configs = st.builds(_config, st.sampled_from(VARIANTS), sizes)
+# Inputs of 32 to 256 pixels, in steps of 32 (five pools of stride 2), for every column; fc6 sized for the input.
+configs = st.sampled_from(VARIANTS).flatmap(lambda variant: CASES[variant].configs)
 
 
 @given(config=configs)
@@ -76,27 +71,14 @@ def test_pools_halve_the_size_and_convolutions_keep_it(config: Config, torch_thr
     assert trace.layers[-1].kind == "softmax"
 
 
-@given(config=configs, other=sizes)
-def test_convolution_parameters_do_not_depend_on_input_size(config: Config, other: int, torch_threads: int) -> None:
-    moved = probe(_config(config.variant, other), "torch")
-    here = probe(config, "torch")
-
-    def conv_params(trace) -> int:
-        return sum(layer.params for layer in trace.layers if layer.kind == "conv2d")
-
-    assert conv_params(here) == conv_params(moved)
-    for fc in ("fc7", "fc8"):
-        assert here.point(fc).params == moved.point(fc).params
-    side = other // 32
-    assert moved.point("fc6").params == (side * side * 512 + 1) * 4096
-
-
 @given(config=configs)
-def test_keras_and_torch_traces_are_identical(config: Config, torch_threads: int, tf_threads: int) -> None:
-    keras_trace, torch_trace = probe(config, "keras"), probe(config, "torch")
-    assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
-    for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
-        assert keras_layer == torch_layer, keras_layer.name
+def test_fully_connected_parameters_follow_pool5(config: Config, torch_threads: int) -> None:
+    """Sec. 2.1: three FC layers, 4096, 4096 and 1000 channels; fc6 reads pool5's (size/32)²×512 features."""
+    trace = probe(config, "torch")
+    side = config.input_size // 32
+    assert trace.point("fc6").params == (side * side * 512 + 1) * 4096
+    assert trace.point("fc7").params == (4096 + 1) * 4096
+    assert trace.point("fc8").params == (4096 + 1) * 1000
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -130,21 +112,6 @@ def test_dropout_ratio_is_one_half_in_both_frameworks(variant: str, torch_thread
     for name in ("drop6", "drop7"):
         assert torch_model.get_submodule(name).p == 0.5
         assert keras_model.get_layer(name).rate == 0.5
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_analytic_macs_equal_flop_counter(variant: str, torch_threads: int) -> None:
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from paperverify.registry import get
-
-    with torch.device("meta"):
-        model = get(variant).builder("torch")()
-        counter = FlopCounterMode(display=False)
-        with counter, torch.no_grad():
-            model(torch.empty(1, 3, 224, 224))
-    assert counter.get_total_flops() == 2 * probe(Config(variant, 224), "torch").macs
 
 
 def test_a_size_the_classifier_was_not_built_for_fails_to_build_or_run(torch_threads: int, tf_threads: int) -> None:
@@ -196,12 +163,10 @@ def test_both_frameworks_compute_alexnets_lrn(torch_threads: int, tf_threads: in
     keras_out = keras.ops.convert_to_numpy(LocalResponseNorm(N, ALPHA, BETA, K)(a))
     lrn = vgg11_lrn(input_size=32).get_submodule("conv1.lrn")
     torch_out = lrn(torch.from_numpy(a.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
-    assert np.max(np.abs(keras_out - expected)) < 1e-5 * np.max(np.abs(expected))
-    assert np.max(np.abs(torch_out - expected)) < 1e-5 * np.max(np.abs(expected))
+    assert_close(keras_out, expected, what="Keras' LocalResponseNorm against AlexNet's formula")
+    assert_close(torch_out, expected, what="PyTorch's conv1.lrn against AlexNet's formula")
     # Sensitivity: PyTorch's convention (alpha averaged over n) differs visibly from AlexNet's.
-    assert (
-        np.max(np.abs(_alexnet_lrn(a) - keras.ops.convert_to_numpy(LocalResponseNorm(N, ALPHA / N, BETA, K)(a)))) > 0.1
-    )
+    assert not DEFAULT.compare(keras.ops.convert_to_numpy(LocalResponseNorm(N, ALPHA / N, BETA, K)(a)), expected).close
 
 
 # --- deliberately broken models fail the right claims -----------------------------------------------------
@@ -241,118 +206,11 @@ def test_a_missing_lrn_or_a_missing_convolution_fails_the_claims_that_print_them
     assert compare.judge(CLAIMS["simonyan2015_vgg/table1/vgg11/conv5/structure"], trace).status == "mismatch"
 
 
-# --- numerical parity -------------------------------------------------------------------------------------
-
-
-def _build_torch(variant: str):
-    """The PyTorch model in eval mode, He-normal weights and random biases, at the parity input size."""
-    import torch
-    from torch import nn
-
-    from paperverify.registry import get
-
-    torch.manual_seed(SEED)
-    model = get(variant).builder("torch")(input_size=PARITY_SIZE)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, (nn.Conv2d, nn.Linear)):
-                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-                module.bias.normal_(0.0, 0.1)
-        if variant == "vgg11_lrn":  # large activations into the LRN, and back to order 1 after it
-            model.conv1.conv1_1.weight.mul_(20.0)
-            model.conv2.conv2_1.weight.div_(20.0)
-    return model.eval()
-
-
-def _build_keras(variant: str):
-    import keras
-
-    from paperverify.registry import get
-
-    keras.utils.set_random_seed(SEED)
-    return get(variant).builder("keras")(input_shape=(PARITY_SIZE, PARITY_SIZE, 3))
-
-
-def _copy_weights(torch_model, keras_model, unpermuted: Collection[str] = ()) -> None:
-    """Copies every PyTorch weight into the Keras layer of the same name; a dense layer fed by the flatten has
-    its input rows permuted from CHW to HWC order unless it is in `unpermuted`."""
-    import keras
-
-    modules = dict(torch_model.named_modules())
-    copied = set()
-    for layer in keras_model.layers:
-        if not layer.weights:
-            continue
-        module = modules[layer.name]
-        weight, bias = (t.detach().numpy() for t in (module.weight, module.bias))
-        if isinstance(layer, keras.layers.Conv2D):
-            kernel = weight.transpose(2, 3, 1, 0)  # OIHW -> HWIO
-        else:
-            kernel = weight.T
-            feeder = keras_model.layers[keras_model.layers.index(layer) - 1]
-            if isinstance(feeder, keras.layers.Flatten) and layer.name not in unpermuted:
-                height, width, channels = feeder.input.shape[1:]
-                kernel = weight.reshape(-1, channels, height, width).transpose(2, 3, 1, 0).reshape(kernel.shape)
-        layer.set_weights([kernel, bias])
-        copied.add(layer.name)
-    assert copied == {name for name, m in modules.items() if any(True for _ in m.parameters(recurse=False))}
-
-
-def _outputs(torch_model, keras_model, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Every layer output the two models share by name, (torch, keras), channels last, in Keras order; not the
-    flatten's, whose element order differs between the frameworks by design (CHW against HWC)."""
-    import keras
-    import torch
-
-    modules = dict(torch_model.named_modules())
-    names = [layer.name for layer in keras_model.layers[1:] if layer.name in modules and layer.name != "flatten"]
-    recorded: dict[str, np.ndarray] = {}
-    handles = [
-        modules[name].register_forward_hook(lambda _m, _i, out, name=name: recorded.__setitem__(name, out.numpy()))
-        for name in names
-    ]
-    try:
-        with torch.no_grad():
-            torch_model(torch.from_numpy(x))
-    finally:
-        for handle in handles:
-            handle.remove()
-    probe_model = keras.Model(keras_model.input, [keras_model.get_layer(name).output for name in names])
-    keras_out = probe_model(x.transpose(0, 2, 3, 1), training=False)
-    pairs = {}
-    for name, theirs in zip(names, keras_out, strict=True):
-        ours = recorded[name]
-        pairs[name] = (ours.transpose(0, 2, 3, 1) if ours.ndim == 4 else ours, keras.ops.convert_to_numpy(theirs))
-    return pairs
-
-
-def _first_divergence(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> str | None:
-    return next((name for name, (a, b) in pairs.items() if not np.max(np.abs(a - b)) <= TOLERANCE), None)
-
-
-def _random_input() -> np.ndarray:
-    return np.random.default_rng(SEED).standard_normal((2, 3, PARITY_SIZE, PARITY_SIZE)).astype(np.float32)
-
-
-@pytest.mark.parametrize("variant", ["vgg11_lrn", "vgg16"])
-def test_copied_weights_give_the_same_output(variant: str, torch_threads: int, tf_threads: int) -> None:
-    torch_model, keras_model = _build_torch(variant), _build_keras(variant)
-    _copy_weights(torch_model, keras_model)
-    pairs = _outputs(torch_model, keras_model, _random_input())
-    torch_logits = pairs["fc8"][0]
-    assert torch_logits.shape == (2, 1000) and np.std(torch_logits) > 100 * TOLERANCE
-    if variant == "vgg11_lrn":  # the LRN works in its non-linear range: α·Σa² is not negligible against k
-        relu = pairs["conv1.relu1_1"][0]
-        assert ALPHA * np.max(np.sum(relu**2, axis=-1)) > 0.5
-    differences = {name: float(np.max(np.abs(a - b))) for name, (a, b) in pairs.items()}
-    assert differences["fc8"] <= TOLERANCE and differences["softmax"] <= TOLERANCE, (
-        f"first diverging layer: {_first_divergence(pairs)}; {differences}"
-    )
+# --- numerical parity: a negative control ---------------------------------------------------------------
 
 
 def test_fc6_copied_without_the_chw_to_hwc_permutation_breaks_parity(torch_threads: int, tf_threads: int) -> None:
-    torch_model, keras_model = _build_torch("vgg11_lrn"), _build_keras("vgg11_lrn")
-    _copy_weights(torch_model, keras_model, unpermuted={"fc6"})
-    pairs = _outputs(torch_model, keras_model, _random_input())
-    assert np.max(np.abs(pairs["fc8"][0] - pairs["fc8"][1])) > TOLERANCE
-    assert _first_divergence(pairs) == "fc6"
+    result = parity("vgg11", "torch", size=FC6_CONTROL_SIZE, tamper={"fc6": rows_in_chw_order})
+    assert not result.equivalent, result.describe()
+    assert result.first_layer is not None and result.first_layer.ours == "fc6", result.describe()
+    assert result.first_point is not None and result.first_point.point == "fc6", result.describe()

@@ -1,5 +1,6 @@
-"""Weights for the parity and equivalence tests: non-trivial BatchNorm parameters and statistics (fresh ones
-are the identity in inference, which would let a misplaced or mis-copied BatchNorm pass unnoticed)."""
+"""Weights for the parity and equivalence tests: non-trivial normalisation parameters and statistics, and
+biases (fresh ones are the identity in inference, or zero, which would let a misplaced or mis-copied
+BatchNorm, LayerNorm or bias pass unnoticed)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ def _statistics(n: int, draw: Any) -> tuple[Any, Any, Any, Any]:
     return 0.5 + draw("rand", n), 0.2 * draw("randn", n), 0.2 * draw("randn", n), 0.5 + 1.5 * draw("rand", n)
 
 
-def randomise_batchnorm(model: Any, seed: int = 1) -> Any:
-    """Every BatchNorm2d of the PyTorch `model` with random scale, offset, mean and variance; `model`."""
+def randomise_torch_weights(model: Any, seed: int = 1) -> Any:
+    """Every BatchNorm2d of the PyTorch `model` with random scale, offset, mean and variance, every LayerNorm
+    with random scale and offset (its biases are random already); `model`."""
     import torch
     from torch import nn
 
@@ -27,16 +29,41 @@ def randomise_batchnorm(model: Any, seed: int = 1) -> Any:
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.BatchNorm2d):
-                values = _statistics(module.num_features, draw)
-                for tensor, value in zip(
-                    (module.weight, module.bias, module.running_mean, module.running_var), values, strict=True
-                ):
-                    tensor.copy_(value)
+                tensors = (module.weight, module.bias, module.running_mean, module.running_var)
+            elif isinstance(module, nn.LayerNorm) and module.elementwise_affine:
+                tensors = (module.weight, module.bias)
+            else:
+                continue
+            values = _statistics(tensors[0].numel(), draw)
+            for tensor, value in zip(tensors, values, strict=False):
+                if tensor is not None:
+                    tensor.copy_(value.reshape(tensor.shape))
     return model
 
 
-def randomise_keras_batchnorm(model: Any, seed: int = 1) -> Any:
-    """Every BatchNormalization layer of the Keras `model` with random scale, offset, mean and variance; `model`."""
+def random_keras_weights(model: Any, seed: int = 0) -> Any:
+    """Values for a Keras `model` built without initialising its variables: every kernel drawn uniformly from
+    ±1/√fan-in, as PyTorch's default initialisation draws them (a depthwise kernel's fan-in is its window),
+    everything else zero until `randomise_keras_weights`; `model`. Much faster than Keras' own initialisers."""
+    from paperverify.probes import run_keras
+
+    rng = np.random.default_rng(seed)
+
+    def draw(variable: Any) -> np.ndarray:
+        shape = tuple(variable.shape)
+        if len(shape) < 2:
+            return np.zeros(shape, np.float32)
+        fan_in = int(np.prod(shape[:2] if "depthwise" in variable.path else shape[:-1]))
+        return rng.uniform(-1.0, 1.0, shape).astype(np.float32) / np.float32(np.sqrt(fan_in))
+
+    run_keras.materialise(model, draw)
+    return model
+
+
+def randomise_keras_weights(model: Any, seed: int = 1) -> Any:
+    """Every BatchNormalization layer of the Keras `model` with random scale, offset, mean and variance, every
+    LayerNormalization with random scale and offset, and every bias (Keras starts them at zero) random;
+    `model`."""
     import keras
 
     rng = np.random.default_rng(seed)
@@ -46,11 +73,17 @@ def randomise_keras_batchnorm(model: Any, seed: int = 1) -> Any:
 
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = _statistics(layer.moving_mean.shape[0], draw)
-            if layer.scale:
-                layer.gamma.assign(gamma)
-            if layer.center:
-                layer.beta.assign(beta)
-            layer.moving_mean.assign(mean)
-            layer.moving_variance.assign(var)
+            variables = (layer.gamma if layer.scale else None, layer.beta if layer.center else None,
+                         layer.moving_mean, layer.moving_variance)  # fmt: skip
+        elif isinstance(layer, keras.layers.LayerNormalization):
+            variables = (layer.gamma if layer.scale else None, layer.beta if layer.center else None)
+        elif getattr(layer, "use_bias", False) and getattr(layer, "bias", None) is not None:
+            layer.bias.assign(0.1 * draw("randn", layer.bias.shape[0]))
+            continue
+        else:
+            continue
+        values = _statistics(int(np.prod(next(v for v in variables if v is not None).shape)), draw)
+        for variable, value in zip(variables, values, strict=False):
+            if variable is not None:
+                variable.assign(value.reshape(variable.shape))
     return model

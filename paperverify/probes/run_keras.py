@@ -58,11 +58,16 @@ def build_reference(
         return builder(input_shape=(size, size, channels), **builder_options(builder, size, options))
 
 
-def materialise(model: keras.Model) -> None:
-    """Give every uninitialised variable zeros, without running its initialiser (Keras internals, pinned)."""
+def materialise(model: keras.Model, values: Callable[[Any], np.ndarray] | None = None) -> None:
+    """Give every uninitialised variable a value without running its initialiser (Keras internals, pinned):
+    `values(variable)`, or zeros."""
     for variable in model.weights:
         if not _initialised(variable):
-            variable._initializer = keras.initializers.Zeros()
+            if values is None:
+                variable._initializer = keras.initializers.Zeros()
+            else:
+                value = values(variable)
+                variable._initializer = lambda shape, dtype=None, value=value: keras.ops.cast(value, dtype)
             variable._deferred_initialize()
 
 
