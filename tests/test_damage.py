@@ -3,7 +3,7 @@ row and column where the damage sits), or, for harmless changes (a byte-order ma
 exactly the same claims. Never a traceback, never a claim that silently disappears or changes.
 
 Hypothesis picks the shipped paper folder, the file and the place each damage hits. `DAMAGES` is the
-catalogue; the README lists it.
+catalogue; docs/reliability.md lists it.
 """
 
 from __future__ import annotations
