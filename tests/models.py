@@ -4,7 +4,8 @@
 
 - `configs`: the configurations the builders accept (input sizes, builder options), as a hypothesis strategy
   of `Config`s; the architectures' property tests draw from the same spaces;
-- `paper_size`: the input the paper's network reads (where the flop counter cross-checks the counts);
+- `paper_size`: the input the paper's network reads (EfficientNet's: the released code's resolutions), where the
+  flop counter cross-checks the counts besides the drawn configurations;
 - `parity_size` / `parity_options` / `parity_prepare`: where parity through `paperverify.equivalence` runs (a
   small input keeps it cheap; a fixed-size head is built for it; maps of at least 2×2 before a flatten, so the
   rows of the dense layer after it are permuted between the frameworks) and what to do to the model first;
@@ -29,6 +30,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from implementations.specs.efficientnet import SCALINGS
 from paperverify.tables import Config
 
 
@@ -191,11 +193,12 @@ CASES: dict[str, Case] = {
         EFFICIENTNETS,
         lambda v: Case(
             space(v, st.integers(32, 320), **(_COEFFICIENTS if v == "efficientnet_b0" else {})),
+            paper_size=SCALINGS[v].resolution,
             flop_counter_blind={"*.se.scale": _PRODUCT},
             slow_parity=_deeper("efficientnet_b0") if v != "efficientnet_b0" else {},
         ),
     ),
-    "xception": Case(space("xception", st.integers(7, 320), middle_repeats=st.integers(0, 8))),
+    "xception": Case(space("xception", st.integers(7, 320), middle_repeats=st.integers(0, 8)), paper_size=299),
     **{
         v: Case(
             sized(v, st.integers(1, 8), patch),

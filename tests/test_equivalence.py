@@ -4,10 +4,11 @@ Broken models that keep every shape and count right (`tests/broken_equivalence.p
 stride on the 3×3 from `tests/broken_models.py`; AlexNet with conv4's two groups both reading the first
 tower's channels; Mixer-S/32 whose skip carries the LayerNorm's output) must be reported at the right named
 point, with the right layer pair and, for a miswired shortcut, both wirings. Correct models must pass: our
-PyTorch ResNet-50, AlexNet and MobileNet against our Keras ones and back, keras.applications' ResNet50
-(convolution biases folded into BatchNorm) against our PyTorch one, our PyTorch VGG-11 against our Keras one
-(fc6's rows permuted from C, H, W to H, W, C). The expected places are where each bug was put, not what the
-code under test computes.
+PyTorch ResNet-50 and AlexNet against our Keras ones, MobileNet both ways, keras.applications' ResNet50
+(convolution biases folded into BatchNorm) and Xception against our PyTorch ones, a SqueezeNet that
+concatenates with a plain `torch.cat`. `check --equivalence` takes `--rtol` and `--atol`. The expected places
+are where each bug was put, not what the code under test computes. (Every variant's parity both ways is
+tests/test_models.py's.)
 """
 
 from __future__ import annotations

@@ -46,9 +46,9 @@ WIDTHS = (64, 128, 256, 512, 512)
 K, N, ALPHA, BETA = 2.0, 5, 1e-4, 0.75
 
 SEED = 0
-#: pool5 is 2×2×512 at 64×64 (at tests/models.py's parity size, 32, it is 1×1 and the order of fc6's rows
-#: cannot matter).
-FC6_CONTROL_SIZE = 64
+#: tests/models.py's parity size, 64: pool5 is 2×2×512 there (at 32 it would be 1×1, and the order of fc6's rows
+#: could not matter).
+FC6_CONTROL_SIZE = CASES["vgg11"].parity_size
 
 # Inputs of 32 to 256 pixels, in steps of 32 (five pools of stride 2), for every column; fc6 sized for the input.
 configs = st.sampled_from(VARIANTS).flatmap(lambda variant: CASES[variant].configs)
