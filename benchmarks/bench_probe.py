@@ -6,7 +6,7 @@ input (224×224×3 for the ImageNet networks, 32×32 for NIN's CIFAR network, 32
 
 * bare build (the floor): the network built without weights and nothing else. PyTorch:
   `with torch.device("meta"): builder()`; Keras: `probe_keras.build_without_weights(builder, ...)`.
-* probe: `build_and_probe(builder, S, {}, C)` of `paperverify.probes.probe_torch` / `probe_keras`, i.e. the
+* probe: `build_and_probe(builder, S, {}, C)` of `paperverify.frameworks.torch.probe` / `.keras.probe`, i.e. the
   bare build plus the probe (a meta-tensor forward pass with hooks in PyTorch, a walk of the graph in Keras).
 * usual route: a normal build with real, initialised weights and a count by a standard tool.
   PyTorch: `builder()` on the CPU, `.eval()`, then fvcore's `FlopCountAnalysis(model, x).total()` on a real
@@ -130,7 +130,7 @@ def _torch_operation(variant: str, route: str) -> Callable[[], int | None]:
 
     torch.set_num_threads(THREADS)
     torch.set_num_interop_threads(THREADS)
-    from paperverify.probes import probe_torch
+    from paperverify.frameworks.torch import probe as probe_torch
 
     builder = registry.get(variant).builder("torch")
     size, channels = geometry(variant)
@@ -176,7 +176,7 @@ def _keras_operation(variant: str, route: str) -> Callable[[], int | None]:
     tf.config.threading.set_inter_op_parallelism_threads(THREADS)
     import keras  # noqa: F401  (imported before the baseline, as the probe imports it)
 
-    from paperverify.probes import probe_keras
+    from paperverify.frameworks.keras import probe as probe_keras
 
     builder = registry.get(variant).builder("keras")
     size, channels = geometry(variant)

@@ -29,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import torch
 import keras
 from paperverify import registry
-from paperverify.probes.probe_keras import build_without_weights
+from paperverify.frameworks.keras.probe import build_without_weights
 from paperverify.tables import load_claims
 
 configs = sorted({claim.config for claim in load_claims()}, key=str)

@@ -1,112 +1,38 @@
 """Keras and PyTorch implementations of the papers' architectures, registered by paper variant name.
 
-Every architecture has one framework-free spec in `implementations.specs` that both builders read.
+Every architecture has one framework-free spec in `implementations.specs` that both builders read; the builders
+of architecture `a` are the functions named after its variants in `implementations.<framework>.a`, found by
+convention.
 """
 
 from paperverify.registry import register
 
-register(
-    "resnet",
-    ["plain18", "plain34", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"],
-    keras="implementations.keras.resnet",
-    torch="implementations.torch.resnet",
-)
+register("resnet", ["plain18", "plain34", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
 
-register(
-    "vgg",
-    ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"],
-    keras="implementations.keras.vgg",
-    torch="implementations.torch.vgg",
-)
+register("vgg", ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"])
 
-register(
-    "googlenet",
-    ["googlenet"],
-    keras="implementations.keras.googlenet",
-    torch="implementations.torch.googlenet",
-)
+register("googlenet", ["googlenet"])
 
-register(
-    "alexnet",
-    ["alexnet"],
-    keras="implementations.keras.alexnet",
-    torch="implementations.torch.alexnet",
-)
+register("alexnet", ["alexnet"])
 
-register(
-    "nin",
-    ["nin_cifar10"],
-    keras="implementations.keras.nin",
-    torch="implementations.torch.nin",
-)
+register("nin", ["nin_cifar10"])
 
-register(
-    "lenet",
-    ["lenet5"],
-    input_channels=1,
-    keras="implementations.keras.lenet5",
-    torch="implementations.torch.lenet5",
-)
+register("lenet", ["lenet5"], input_channels=1)
 
-register(
-    "bninception",
-    ["bn_inception"],
-    keras="implementations.keras.bninception",
-    torch="implementations.torch.bninception",
-)
+register("bninception", ["bn_inception"])
 
-register(
-    "densenet",
-    ["densenet121", "densenet169", "densenet201", "densenet264"],
-    keras="implementations.keras.densenet",
-    torch="implementations.torch.densenet",
-)
+register("densenet", ["densenet121", "densenet169", "densenet201", "densenet264"])
 
-register(
-    "squeezenet",
-    ["squeezenet", "squeezenet_simple_bypass", "squeezenet_complex_bypass"],
-    keras="implementations.keras.squeezenet",
-    torch="implementations.torch.squeezenet",
-)
+register("squeezenet", ["squeezenet", "squeezenet_simple_bypass", "squeezenet_complex_bypass"])
 
-register(
-    "mobilenet",
-    ["mobilenet_v1"],
-    keras="implementations.keras.mobilenet",
-    torch="implementations.torch.mobilenet",
-)
+register("mobilenet", ["mobilenet_v1"])
 
-register(
-    "shufflenet",
-    ["shufflenet_g1", "shufflenet_g2", "shufflenet_g3", "shufflenet_g4", "shufflenet_g8"],
-    keras="implementations.keras.shufflenet",
-    torch="implementations.torch.shufflenet",
-)
+register("shufflenet", ["shufflenet_g1", "shufflenet_g2", "shufflenet_g3", "shufflenet_g4", "shufflenet_g8"])
 
-register(
-    "senet",
-    ["se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50"],
-    keras="implementations.keras.senet",
-    torch="implementations.torch.senet",
-)
+register("senet", ["se_resnet50", "se_resnet101", "se_resnet152", "se_resnext50"])
 
-register(
-    "mixer",
-    ["mixer_s32", "mixer_s16", "mixer_b32", "mixer_b16", "mixer_l32", "mixer_l16", "mixer_h14"],
-    keras="implementations.keras.mixer",
-    torch="implementations.torch.mixer",
-)
+register("mixer", ["mixer_s32", "mixer_s16", "mixer_b32", "mixer_b16", "mixer_l32", "mixer_l16", "mixer_h14"])
 
-register(
-    "efficientnet",
-    [f"efficientnet_b{index}" for index in range(8)],
-    keras="implementations.keras.efficientnet",
-    torch="implementations.torch.efficientnet",
-)
+register("efficientnet", [f"efficientnet_b{index}" for index in range(8)])
 
-register(
-    "xception",
-    ["xception"],
-    keras="implementations.keras.xception",
-    torch="implementations.torch.xception",
-)
+register("xception", ["xception"])

@@ -17,7 +17,6 @@ import ast
 import importlib
 import importlib.util
 import inspect
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -25,14 +24,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from paperverify import compare, registry
+from paperverify import compare, frameworks, registry
 from paperverify.compare import Verdict
 from paperverify.stagemap import StageMap
 from paperverify.tables import Claim, Config, default_roots, load_claims
 from paperverify.trace import Trace
-
-#: Saved Keras model files `check` loads as a target.
-KERAS_FILES = (".keras", ".h5", ".hdf5")
 
 
 class CheckError(ValueError):
@@ -124,16 +120,11 @@ class PaperMismatchError(AssertionError):
 
 
 def framework_of(model: Any) -> str:
-    """`torch` or `keras`, from the model's class; CheckError for anything else."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(model, torch.nn.Module):
-        return "torch"
-    keras = sys.modules.get("keras")
-    if keras is not None and isinstance(model, keras.Model):
-        return "keras"
-    raise CheckError(
-        f"expected a torch.nn.Module or a keras.Model. Received: {type(model).__module__}.{type(model).__qualname__}"
-    )
+    """The name of the framework `model` belongs to (paperverify.frameworks); CheckError for anything else."""
+    try:
+        return frameworks.of(model).name
+    except frameworks.FrameworkError as err:
+        raise CheckError(str(err)) from err
 
 
 def select_claims(
@@ -200,15 +191,9 @@ def _configured(claim: Claim, config: Mapping[str, Any]) -> bool:
 
 
 def probe_external(model: Any, framework: str, input_size: int, channels: int = 3) -> Trace:
-    """Trace a user's model: PyTorch at input_size×input_size×channels through a meta copy, Keras at its own
-    input."""
-    if framework == "torch":
-        from paperverify.probes.probe_torch import probe_model
-
-        return probe_model(model, (input_size, input_size, channels))
-    from paperverify.probes.probe_keras import probe_model
-
-    return probe_model(model)
+    """Trace a user's model at input_size×input_size×channels, or at its own fixed input (a PyTorch model
+    through a meta copy, a Keras model from its graph)."""
+    return frameworks.get(framework).probe(model, input_size, channels)
 
 
 def verify(
@@ -237,13 +222,13 @@ def verify(
 
     framework = framework_of(model)
     label = name or type(model).__qualname__
-    if framework == "keras" and input_size is not None:
-        shape = tuple(model.inputs[0].shape[1:3]) if getattr(model, "inputs", None) else None
-        if shape != (input_size, input_size):
-            raise CheckError(
-                f"{label}: a Keras model is checked at its own input, {shape}, not at input_size={input_size}. "
-                f"Build it at that size instead (e.g. --kwarg input_shape=({input_size},{input_size},3))."
-            )
+    shape = frameworks.get(framework).fixed_input(model)
+    if shape is not None and input_size is not None and shape != (input_size, input_size):
+        raise CheckError(
+            f"{label}: a model built for one input is checked at its own input, {shape}, "
+            f"not at input_size={input_size}. Build it at that size instead "
+            f"(e.g. --kwarg input_shape=({input_size},{input_size},3))."
+        )
     hint = label.rpartition(":")[2].rpartition(".")[2]
     claims = select_claims(paper, variant, tables, hint=hint, config=config, invariants=invariants)
     chosen = claims[0].config.variant
@@ -334,20 +319,21 @@ def load_target(
 ) -> tuple[Any, str, str]:
     """Build the model a target names, without weights where the framework allows; (model, framework, label).
 
-    TARGET is `package.module:callable`, `path/to/file.py:callable` or a saved Keras model file. The callable
-    is called with `kwargs` under `torch.device("meta")` (PyTorch) or inside
-    `keras.StatelessScope(initialize_variables=False)` (Keras), or plainly with `weights=True` (the model
-    initialises its weights, as the equivalence check needs). Only the module the target names is imported.
+    TARGET is `package.module:callable`, `path/to/file.py:callable` or a saved model file (Keras'). The callable
+    is called with `kwargs` inside each framework's loading scope (`Framework.loading`: PyTorch's meta device,
+    Keras without initialising a variable), which with `weights=True` lets the model initialise its weights, as
+    the equivalence check needs. Only the module the target names is imported.
     """
-    if framework not in ("auto", "keras", "torch"):
-        raise CheckError(f"--framework expects auto, keras or torch. Received: {framework!r}")
-    if Path(target).suffix in KERAS_FILES and ":" not in target:
-        return _load_keras_file(Path(target), framework), "keras", Path(target).name
+    if framework not in ("auto", *frameworks.NAMES):
+        raise CheckError(f"--framework expects auto or one of {list(frameworks.NAMES)}. Received: {framework!r}")
+    saved = frameworks.reading(Path(target)) if ":" not in target else None
+    if saved is not None:
+        return _load_file(Path(target), saved, framework), saved, Path(target).name
     location, sep, attribute = target.rpartition(":")
     if not sep or not location or not attribute:
         raise CheckError(
-            "TARGET is package.module:callable, path/to/file.py:callable or a saved Keras model file "
-            f"({', '.join(KERAS_FILES)}). Received: {target!r}"
+            "TARGET is package.module:callable, path/to/file.py:callable or a saved model file "
+            f"({', '.join(frameworks.saved_suffixes())}). Received: {target!r}"
         )
     module = _import_target_module(location)
     builder = module
@@ -358,8 +344,7 @@ def load_target(
         builder = getattr(builder, part)
     if not callable(builder):
         raise CheckError(f"{target} is a {type(builder).__name__}, not a callable that returns a model")
-    frameworks = [] if weights else _frameworks_for(framework)
-    model = _call(builder, target, kwargs, frameworks)
+    model = _call(builder, target, kwargs, _frameworks_for(framework), weights)
     found = framework_of(model)
     if framework != "auto" and found != framework:
         raise CheckError(f"{target} returned a {found} model, but --framework {framework} was given")
@@ -389,13 +374,15 @@ def _import_target_module(location: str) -> Any:
 
 
 def _frameworks_for(framework: str) -> list[str]:
+    """The frameworks whose loading scope a target's builder is called in: the one asked for, or those this
+    process has imported (a target module imports its framework), or those installed."""
     if framework != "auto":
         return [framework]
-    loaded = [name for name in ("torch", "keras") if name in sys.modules]
-    return loaded or [name for name in ("torch", "keras") if importlib.util.find_spec(name) is not None]
+    return frameworks.imported() or frameworks.installed()
 
 
-def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], frameworks: list[str]) -> Any:
+def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], names: list[str], weights: bool) -> Any:
+    """Call the target's builder inside each framework's loading scope (no weights unless `weights`)."""
     try:
         inspect.signature(builder).bind(**kwargs)
     except TypeError as err:
@@ -403,32 +390,21 @@ def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], f
     except ValueError:
         pass  # no signature to check (a builtin or C extension): let the call tell
     with ExitStack() as stack:
-        if "keras" in frameworks or "keras" in sys.modules:  # unnamed layers named as a stage map expects
-            from paperverify.probes.probe_keras import fresh_names
-
-            stack.enter_context(fresh_names())
-        if "keras" in frameworks:
-            from paperverify.probes.probe_keras import no_weights
-
-            stack.enter_context(no_weights())
-        if "torch" in frameworks:
-            import torch
-
-            stack.enter_context(torch.device("meta"))
+        for name in dict.fromkeys([*names, *frameworks.imported()]):
+            stack.enter_context(frameworks.get(name).loading(weights=weights or name not in names))
         try:
             return builder(**kwargs)
         except Exception as err:
             raise CheckError(f"calling {target}(**{dict(kwargs)}) raised {type(err).__name__}: {err}") from err
 
 
-def _load_keras_file(path: Path, framework: str) -> Any:
-    if framework == "torch":
-        raise CheckError(f"{path} is a saved Keras model; --framework torch cannot load it")
+def _load_file(path: Path, saved: str, framework: str) -> Any:
+    """A saved model, read by the framework its suffix belongs to."""
+    if framework not in ("auto", saved):
+        raise CheckError(f"{path} is a saved {saved} model; --framework {framework} cannot load it")
     if not path.is_file():
         raise CheckError(f"no such file: {path}")
-    from paperverify.probes import probe_keras
-
     try:
-        return probe_keras.keras.saving.load_model(path, compile=False)
+        return frameworks.get(saved).load_file(path)
     except Exception as err:
-        raise CheckError(f"cannot load {path} as a Keras model: {type(err).__name__}: {err}") from err
+        raise CheckError(f"cannot load {path} as a {saved} model: {type(err).__name__}: {err}") from err

@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "one variant; print the discrepancy table and the first divergence.",
     )
     check_parser.add_argument(
-        "target", help="package.module:callable, path/to/file.py:callable, or a saved Keras model (.keras, .h5)"
+        "target", help="package.module:callable, path/to/file.py:callable, or a saved model (Keras: .keras, .h5)"
     )
     check_parser.add_argument("--paper", required=True, help="paper id, e.g. he2016_resnet (see `paperverify tables`)")
     check_parser.add_argument("--variant", help="the paper's variant, e.g. resnet50 (default: inferred from TARGET)")

@@ -28,18 +28,17 @@ without initialising anything; outputs of the user's model are kept only until c
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from paperverify import registry
+from paperverify import frameworks, registry
 from paperverify.check import CheckError, framework_of, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
+from paperverify.frameworks import Framework
 from paperverify.probes.numeric import MODEL_INPUT, WEIGHT_KINDS, Merge, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
@@ -47,8 +46,6 @@ from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
 INPUT_SIZES = (64, 96, 128, 160, 192, 224)
-
-_ADAPTERS = {"keras": "paperverify.probes.run_keras", "torch": "paperverify.probes.run_torch"}
 
 
 @dataclass(frozen=True)
@@ -188,8 +185,8 @@ def equivalence(
         raise CheckError(str(err)) from err
     framework = framework_of(model)
     reference = reference_framework or framework
-    if reference not in _ADAPTERS:
-        raise CheckError(f"reference_framework must be one of {sorted(_ADAPTERS)}. Received: {reference!r}")
+    if reference not in frameworks.NAMES:
+        raise CheckError(f"reference_framework must be one of {list(frameworks.NAMES)}. Received: {reference!r}")
     try:
         registered = registry.get(variant)
         builder = registered.builder(reference)
@@ -197,7 +194,7 @@ def equivalence(
         raise CheckError(str(err)) from err
     paper_size = _paper_input_size(paper, registered)
     channels = registered.input_channels
-    yours_adapter, ours_adapter = _adapter(framework), _adapter(reference)
+    yours_adapter, ours_adapter = frameworks.get(framework), frameworks.get(reference)
     label = name or type(model).__qualname__
     if not yours_adapter.has_weights(model):
         raise CheckError(
@@ -205,7 +202,7 @@ def equivalence(
             "model: build it with real, e.g. random, weights"
         )
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
-    size, raw = _probe_at_input_size(model, framework, yours_adapter, input_size, paper_size, channels)
+    size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
     yours = mapping.apply(raw) if mapping else raw
     try:
         reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
@@ -242,10 +239,6 @@ def equivalence(
     return result
 
 
-def _adapter(framework: str) -> ModuleType:
-    return importlib.import_module(_ADAPTERS[framework])
-
-
 def _paper_input_size(paper: str, variant: registry.Variant) -> int:
     """The input side the paper's claims about `variant` are checked at; for a registered variant of the paper's
     architecture that no table describes (ResNet's plain-18), the side its other claims are checked at."""
@@ -259,16 +252,18 @@ def _paper_input_size(paper: str, variant: registry.Variant) -> int:
 
 
 def _probe_at_input_size(
-    model: Any, framework: str, adapter: ModuleType, requested: int | None, paper_size: int, channels: int
+    model: Any, adapter: Framework, requested: int | None, paper_size: int, channels: int
 ) -> tuple[int, Trace]:
-    """The input side to run at and the model's trace there: a Keras model's own, the requested one, or the
-    smallest PyTorch input the model accepts."""
-    if framework == "keras":
-        shape = tuple(model.inputs[0].shape[1:3]) if getattr(model, "inputs", None) else None
-        if shape is None or None in shape or shape[0] != shape[1]:
-            raise CheckError(f"the equivalence check needs a Keras model with a fixed square input. Received: {shape}")
+    """The input side to run at and the model's trace there: the model's own fixed input (a Keras model's), the
+    requested one, or the smallest input the model accepts."""
+    shape = adapter.fixed_input(model)
+    if shape is not None:
+        if None in shape or shape[0] != shape[1]:
+            raise CheckError(
+                f"the equivalence check needs a {adapter.name} model with a fixed square input. Received: {shape}"
+            )
         if requested is not None and requested != shape[0]:
-            raise CheckError(f"a Keras model runs at its own input, {shape}, not at input_size={requested}")
+            raise CheckError(f"a {adapter.name} model runs at its own input, {shape}, not at input_size={requested}")
         return shape[0], adapter.probe(model, shape[0], channels)
     sizes = [requested] if requested is not None else sorted({*INPUT_SIZES, paper_size})
     failures = []
@@ -419,10 +414,10 @@ def _output_flattened(trace: Trace, index: int) -> tuple[int, int, int] | None:
 def _plan_copy(
     model: Any,
     raw: Trace,
-    yours_adapter: ModuleType,
+    yours_adapter: Framework,
     reference: Any,
     ours: Trace,
-    ours_adapter: ModuleType,
+    ours_adapter: Framework,
     alignment: Alignment,
     result: EquivalenceResult,
 ) -> dict[int, int]:
@@ -469,10 +464,10 @@ def _plan_copy(
 def _copy(
     model: Any,
     raw: Trace,
-    yours_adapter: ModuleType,
+    yours_adapter: Framework,
     reference: Any,
     ours: Trace,
-    ours_adapter: ModuleType,
+    ours_adapter: Framework,
     alignment: Alignment,
     folds: dict[int, int],
 ) -> dict[int, np.ndarray]:
@@ -509,9 +504,9 @@ def _difference(yours: np.ndarray, ours: np.ndarray, closeness: Closeness) -> tu
     return closeness.compare(yours, ours), ""
 
 
-def _canonical(framework: str, trace: Trace, index: int, output: np.ndarray) -> np.ndarray:
-    """A PyTorch vector flattened from a C, H, W map, reordered to H, W, C as Keras flattens it."""
-    origin = _output_flattened(trace, index) if framework == "torch" and output.ndim == 2 else None
+def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray) -> np.ndarray:
+    """A vector flattened from a C, H, W map (PyTorch's order), reordered to H, W, C (Keras' and ours)."""
+    origin = _output_flattened(trace, index) if adapter.flattens_channels_first and output.ndim == 2 else None
     if origin is None:
         return output
     h, w, c = origin
@@ -520,10 +515,10 @@ def _canonical(framework: str, trace: Trace, index: int, output: np.ndarray) -> 
 
 def _compare(
     model: Any,
-    yours_adapter: ModuleType,
+    yours_adapter: Framework,
     yours: Trace,
     reference: Any,
-    ours_adapter: ModuleType,
+    ours_adapter: Framework,
     ours: Trace,
     alignment: Alignment,
     result: EquivalenceResult,
@@ -548,13 +543,13 @@ def _compare(
     kept: dict[int, np.ndarray] = {}
 
     def keep(index: int, output: np.ndarray) -> None:
-        kept[index] = _canonical(result.framework, yours, index, output)
+        kept[index] = _canonical(yours_adapter, yours, index, output)
 
     points: dict[str, Comparison] = {}
     layers: list[Comparison] = []
 
     def judge(index: int, output: np.ndarray) -> None:
-        output = _canonical(result.reference_framework, ours, index, output)
+        output = _canonical(ours_adapter, ours, index, output)
         if index in folded:
             output = output + folded[index]
         for point, y in wanted[index]:

@@ -8,13 +8,12 @@ verdicts and, with `--pv-report DIR`, writes the report once at session end. A r
 loaded but not reported, or reported twice) fails the run.
 
 The plugin is loaded into every pytest run where paperverify is installed, so it costs nothing unless used:
-it imports nothing of paperverify's engine and loads no table until a test asks for `pv_claim` or a `--pv-*`
-option is given, and its one pytest-xdist hook is optional.
+it imports no framework and loads no table until a test asks for `pv_claim` or a `--pv-*` option is given, and
+its one pytest-xdist hook is optional.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -22,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from paperverify import frameworks
+
 if TYPE_CHECKING:
     from paperverify.compare import Verdict
     from paperverify.tables import Claim
 
 VERDICT = "paperverify_verdict"
 CHECK = "paperverify_check"
-#: The frameworks a claim can be checked in (paperverify.registry.FRAMEWORKS, not imported at start-up).
-_FRAMEWORKS = ("keras", "torch")
 _claims_key = pytest.StashKey[list[Any]]()
 
 
@@ -38,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--pv-framework",
         action="append",
-        choices=list(_FRAMEWORKS),
+        choices=list(frameworks.NAMES),
         help="check claims in this framework only (repeatable; default: every framework)",
     )
     group.addoption(
@@ -88,7 +87,7 @@ def _claims(config: pytest.Config) -> list[Claim]:
 
 
 def _frameworks(config: pytest.Config) -> list[str]:
-    return config.getoption("--pv-framework") or list(_FRAMEWORKS)
+    return config.getoption("--pv-framework") or list(frameworks.NAMES)
 
 
 def check_id(claim_id: str, framework: str) -> str:
@@ -105,10 +104,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "pv_claim" not in metafunc.fixturenames:
         return
     params = []
+    installed = frameworks.installed()
     for claim in _claims(metafunc.config):
         for framework in _frameworks(metafunc.config):
             marks = [pytest.mark.xdist_group(f"{framework}:{claim.config}")]
-            if importlib.util.find_spec(framework) is None:
+            if framework not in installed:
                 reason = f"{framework} is not installed: pip install paperverify[{framework}]"
                 marks.append(pytest.mark.skip(reason=reason))
             params.append(pytest.param(claim, framework, id=check_id(claim.id, framework), marks=marks))
@@ -158,7 +158,7 @@ class _Collector:
             return
         by_id = {}
         for claim in _claims(self.config):
-            for framework in _FRAMEWORKS:
+            for framework in frameworks.NAMES:
                 text = check_id(claim.id, framework)
                 by_id[text] = by_id[_escaped(text)] = (claim.id, framework)
         for nodeid in ids:
@@ -190,8 +190,8 @@ class _Collector:
         verdicts = [Verdict(**value) for value in self.verdicts.values()]
         for (claim_id, framework), reason in self.skipped.items():
             verdicts.append(replace(error(claims[claim_id], framework, reason), status="skipped"))
-        frameworks = [name for name in _FRAMEWORKS if any(framework == name for _, framework in checks)]
-        document = report.build(checks, verdicts, frameworks)
+        used = [name for name in frameworks.NAMES if any(framework == name for _, framework in checks)]
+        document = report.build(checks, verdicts, used)
         formats = self.config.getoption("--pv-format") or ",".join(report.FORMATS)
         written = report.write(document, Path(out), [name.strip() for name in formats.split(",") if name.strip()])
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")

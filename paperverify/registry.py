@@ -1,18 +1,26 @@
 """One registry: paper variant -> {framework: builder}.
 
-Entries name their builders as `module:function` strings, so listing variants and collecting tests
-import no framework; a builder's module is imported when the builder is first asked for.
+Our implementations are found by convention: the variants of architecture `resnet` are built by the functions
+of those names in `implementations.<framework>.resnet`, for every framework of paperverify.frameworks that has
+such a module. Listing variants and collecting tests import no framework; a builder's module is imported when
+the builder is first asked for.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-FRAMEWORKS: tuple[str, ...] = ("keras", "torch")
+from paperverify.frameworks import NAMES
+
+#: The frameworks a variant can be registered for (paperverify.frameworks).
+FRAMEWORKS: tuple[str, ...] = NAMES
+#: Where our implementations live: `<IMPLEMENTATIONS>.<framework>.<architecture>`.
+IMPLEMENTATIONS = "implementations"
 
 
 class RegistryError(ValueError):
@@ -51,15 +59,27 @@ _LOADED = False
 def register(architecture: str, variants: list[str], *, input_channels: int = 3, **modules: str) -> None:
     """Register `variants` of `architecture`, each built by the function of that name in each module.
 
-    `modules` maps a framework to its module, e.g. `torch="implementations.torch.resnet"`;
+    `modules` maps a framework to its module, e.g. `torch="mypackage.resnet"`; without any, the modules are
+    found by convention, `implementations.<framework>.<architecture>` for each framework that has one.
     `input_channels` is the number of channels of the input image the models read (probes build them so).
     Raises RegistryError on a duplicate variant (ours are registered first, so a user's variant that takes one
-    of their names is refused whenever it is registered) or an unknown framework.
+    of their names is refused whenever it is registered), an unknown framework, or no module at all.
     """
     _load()
     unknown = sorted(set(modules) - set(FRAMEWORKS))
     if unknown:
         raise RegistryError(f"unknown frameworks {unknown}; expected some of {list(FRAMEWORKS)}")
+    if not modules:
+        modules = {
+            framework: f"{IMPLEMENTATIONS}.{framework}.{architecture}"
+            for framework in FRAMEWORKS
+            if importlib.util.find_spec(f"{IMPLEMENTATIONS}.{framework}.{architecture}") is not None
+        }
+        if not modules:
+            raise RegistryError(
+                f"no module implements {architecture!r}: expected {IMPLEMENTATIONS}/<framework>/{architecture}.py "
+                f"for some framework of {list(FRAMEWORKS)}, or modules given as framework='package.module'"
+            )
     for name in variants:
         if name in _REGISTRY:
             raise RegistryError(

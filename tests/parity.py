@@ -13,7 +13,6 @@ other way. A negative control changes one thing and must see the outputs part at
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -22,14 +21,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from paperverify import registry
+from paperverify import frameworks, registry
 from paperverify.equivalence import EquivalenceResult, equivalence
 from paperverify.probes.numeric import Weights
 from tests.models import CASES
 from tests.weights import random_keras_weights, randomise_keras_weights, randomise_torch_weights
 
-#: Where each framework's equivalence adapter lives (the one whose `write` a tamper wraps).
-ADAPTERS = {"keras": "paperverify.probes.run_keras", "torch": "paperverify.probes.run_torch"}
 OTHER = {"keras": "torch", "torch": "keras"}
 
 #: Changes the canonical weights written into one layer of the reference: (weights, flattened map) -> weights.
@@ -56,7 +53,7 @@ def build(variant: str, framework: str, size: int, options: Mapping[str, Any], s
 
         torch.manual_seed(seed)
         return randomise_torch_weights(builder(**kwargs), seed + 1).eval()
-    from paperverify.probes.probe_keras import no_weights
+    from paperverify.frameworks.keras.probe import no_weights
 
     with no_weights():  # Keras' initialisers cost most of a build: numpy draws the weights instead
         model = builder(input_shape=(size, size, registered.input_channels), **kwargs)
@@ -67,7 +64,7 @@ def build(variant: str, framework: str, size: int, options: Mapping[str, Any], s
 def tampered(reference_framework: str, tampers: Mapping[str, Tamper]) -> Iterator[None]:
     """While active, the weights equivalence writes into the reference layers named in `tampers` are changed
     by their tamper first; every named layer must be written exactly once."""
-    adapter = importlib.import_module(ADAPTERS[reference_framework])
+    adapter = frameworks.get(reference_framework)
     names: dict[int, str] = {}
     written: list[str] = []
     build_reference, write = adapter.build_reference, adapter.write

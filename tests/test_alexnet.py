@@ -99,7 +99,7 @@ def test_layer_kinds_and_dropout(torch_threads: int, tf_threads: int) -> None:
     """Response normalization after conv1 and conv2 only (Sec. 3.5); dropout 0.5 in fc6 and fc7 only (Sec. 4.2)."""
     from implementations.keras.alexnet import alexnet as keras_alexnet
     from implementations.torch.alexnet import alexnet as torch_alexnet
-    from paperverify.probes.probe_keras import build_without_weights
+    from paperverify.frameworks.keras.probe import build_without_weights
 
     trace = probe(Config("alexnet", 224), "torch")
     assert [layer.name for layer in trace.layers if layer.kind == "lrn"] == ["conv1.lrn", "conv2.lrn"]

@@ -16,7 +16,7 @@ def _claim(claim_id: str) -> Claim:
 
 
 def _torch_trace(model):
-    from paperverify.probes.probe_torch import probe_model
+    from paperverify.frameworks.torch.probe import probe_model
 
     return probe_model(model, (224, 224, 3))
 
@@ -77,7 +77,7 @@ def test_an_unknown_torch_module_raises_naming_the_layer(torch_threads: int) -> 
     import torch
     from torch import nn
 
-    from paperverify.probes.probe_torch import UnknownModuleError, probe_model
+    from paperverify.frameworks.torch.probe import UnknownModuleError, probe_model
 
     class Mystery(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -92,7 +92,7 @@ def test_an_unknown_torch_module_raises_naming_the_layer(torch_threads: int) -> 
 def test_an_unknown_keras_layer_raises_naming_the_layer(tf_threads: int) -> None:
     import keras
 
-    from paperverify.probes.probe_keras import UnknownLayerError, probe_model
+    from paperverify.frameworks.keras.probe import UnknownLayerError, probe_model
 
     inputs = keras.Input((8, 8, 3))
     outputs = keras.layers.Lambda(lambda x: x * 2, name="mystery")(inputs)

@@ -1,4 +1,4 @@
-"""LeNet-5 (LeCun et al., Proc. IEEE 86(11), 1998; implementations/{torch,keras}/lenet5.py).
+"""LeNet-5 (LeCun et al., Proc. IEEE 86(11), 1998; implementations/{torch,keras}/lenet.py).
 
 - hypothesis, over input sizes from the paper's 32 up (tests/models.py's space): feature-map sizes follow the
   convolution arithmetic of Sec. II.B (5×5 valid convolutions, non-overlapping 2×2 subsampling), and every
@@ -122,9 +122,10 @@ def _table_conv_traces(table: tuple[tuple[int, ...], ...]):
     import torch
     from torch import nn
 
-    from implementations.keras.lenet5 import TableConv2D
-    from implementations.torch.lenet5 import TableConv2d
-    from paperverify.probes import probe_keras, probe_torch
+    from implementations.keras.lenet import TableConv2D
+    from implementations.torch.lenet import TableConv2d
+    from paperverify.frameworks.keras import probe as probe_keras
+    from paperverify.frameworks.torch import probe as probe_torch
 
     with torch.device("meta"):
         model = nn.Sequential(OrderedDict(C3=TableConv2d(6, table, 5)))
@@ -178,7 +179,7 @@ def _responding_maps(outputs: np.ndarray, baseline: np.ndarray) -> set[int]:
 def test_c3_reads_the_s2_maps_of_table_i_in_torch(torch_threads: int) -> None:
     import torch
 
-    from implementations.torch.lenet5 import lenet5
+    from implementations.torch.lenet import lenet5
 
     torch.manual_seed(SEED)
     layer = lenet5().C3.conv
@@ -195,7 +196,7 @@ def test_c3_reads_the_s2_maps_of_table_i_in_torch(torch_threads: int) -> None:
 def test_c3_reads_the_s2_maps_of_table_i_in_keras(tf_threads: int) -> None:
     import keras
 
-    from implementations.keras.lenet5 import lenet5
+    from implementations.keras.lenet import lenet5
 
     keras.utils.set_random_seed(SEED)
     layer = lenet5().get_layer("C3.conv")
@@ -217,8 +218,8 @@ def _squashing_constants() -> tuple[float, float]:
 def test_the_squashing_function_is_appendix_a(torch_threads: int, tf_threads: int) -> None:
     import torch
 
-    from implementations.keras.lenet5 import Squash as KerasSquash
-    from implementations.torch.lenet5 import Squash as TorchSquash
+    from implementations.keras.lenet import Squash as KerasSquash
+    from implementations.torch.lenet import Squash as TorchSquash
 
     amplitude, slope = _squashing_constants()
     a = np.linspace(-4, 4, 81, dtype=np.float32)
@@ -238,7 +239,7 @@ def test_the_squashing_function_is_appendix_a(torch_threads: int, tf_threads: in
 def _build_torch():
     import torch
 
-    from implementations.torch.lenet5 import lenet5
+    from implementations.torch.lenet import lenet5
 
     torch.manual_seed(SEED)
     model = lenet5()
@@ -255,7 +256,7 @@ def _keras_weights(name: str, module) -> list[np.ndarray]:
     """The PyTorch module's weights in the layout and order of the Keras layer of the same name."""
     from torch import nn
 
-    from implementations.torch.lenet5 import EuclideanRBF, Subsample, TableConv2d
+    from implementations.torch.lenet import EuclideanRBF, Subsample, TableConv2d
 
     def numpy(tensor):
         return tensor.detach().cpu().numpy()
@@ -292,7 +293,7 @@ def _models(size: int):
     """The PyTorch LeNet-5 (`_build_torch`) and a Keras one at size×size holding its weights."""
     import keras
 
-    from implementations.keras.lenet5 import lenet5
+    from implementations.keras.lenet import lenet5
 
     torch_model = _build_torch()
     keras.utils.set_random_seed(SEED)
@@ -304,7 +305,8 @@ def _models(size: int):
 def _layer_outputs(torch_model, keras_model, size: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(PyTorch, Keras) outputs, NHWC, of every traced layer, by name in execution order, for two random
     images: each model run by the equivalence check's runner, which hands over each trace record's output."""
-    from paperverify.probes import run_keras, run_torch
+    from paperverify.frameworks.keras import run as run_keras
+    from paperverify.frameworks.torch import run as run_torch
 
     names = [layer.name for layer in probe(Config("lenet5", size), "torch").layers]
     images = np.random.default_rng(SEED).standard_normal((2, size, size, 1)).astype(np.float32)

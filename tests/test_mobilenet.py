@@ -114,7 +114,7 @@ def test_a_width_that_is_no_whole_number_of_channels_is_refused(torch_threads: i
 def test_keras_depthwise_convolutions_are_grouped_convolutions(tf_threads: int) -> None:
     import keras
 
-    from paperverify.probes import probe_keras
+    from paperverify.frameworks.keras import probe as probe_keras
 
     inputs = keras.Input((8, 8, 6))
     layer = keras.layers.DepthwiseConv2D(3, 2, depth_multiplier=2, name="dw")

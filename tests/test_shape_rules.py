@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from paperverify.probes.shape_rules import stand_in
+from paperverify.frameworks.torch.shape_rules import stand_in
 
 sizes = st.integers(min_value=1, max_value=40)
 
@@ -99,7 +99,7 @@ def test_a_functional_concatenation_is_the_output_of_its_module(torch_threads: i
     import torch
     from torch import nn
 
-    from paperverify.probes.probe_torch import probe_model
+    from paperverify.frameworks.torch.probe import probe_model
 
     class Joined(nn.Module):
         def __init__(self) -> None:

@@ -134,7 +134,7 @@ def test_an_invariant_without_a_config_is_an_error(tmp_path: Path, monkeypatch: 
     import paperverify.thirdparty as thirdparty
 
     (tmp_path / "keras_applications.toml").write_text(
-        '[invariants.every]\nclaims = ["x/*"]\nreason = "r"\ncitation = "c"\n'
+        'framework = "keras"\n[invariants.every]\nclaims = ["x/*"]\nreason = "r"\ncitation = "c"\n'
         '[[models]]\ntarget = "m:f"\npaper = "p"\nvariant = "v"\ninvariants = ["every"]\n',
         encoding="utf-8",
     )
@@ -142,8 +142,13 @@ def test_an_invariant_without_a_config_is_an_error(tmp_path: Path, monkeypatch: 
     message = r"model 1 \(m:f\): invariants carry claims .* give the entry a config"
     with pytest.raises(thirdparty.ThirdPartyError, match=message):
         load("keras-applications")
-    (tmp_path / "keras_applications.toml").write_text('[invariants.every]\nclaims = ["x/*"]\n', encoding="utf-8")
+    (tmp_path / "keras_applications.toml").write_text(
+        'framework = "keras"\n[invariants.every]\nclaims = ["x/*"]\n', encoding="utf-8"
+    )
     with pytest.raises(thirdparty.ThirdPartyError, match=r"\[invariants.every\]: missing \['citation', 'reason'\]"):
+        load("keras-applications")
+    (tmp_path / "keras_applications.toml").write_text('framework = "jax"\n', encoding="utf-8")
+    with pytest.raises(thirdparty.ThirdPartyError, match=r"framework must name .* Received: 'jax'"):
         load("keras-applications")
 
 
@@ -165,7 +170,7 @@ def test_torchvision_stochastic_depth_is_known_by_name_without_importing_torchvi
     """EfficientNet's MBConv in torchvision ends with a StochasticDepth, the identity in inference."""
     from torch import nn
 
-    from paperverify.probes.probe_torch import UnknownModuleError, kind_of
+    from paperverify.frameworks.torch.probe import UnknownModuleError, kind_of
 
     stochastic_depth = type("StochasticDepth", (nn.Module,), {"__module__": "torchvision.ops.stochastic_depth"})
     assert kind_of("features.1.0.stochastic_depth", stochastic_depth()) == "dropout"
@@ -178,7 +183,7 @@ def test_torchvision_stochastic_depth_is_known_by_name_without_importing_torchvi
 def test_a_separable_conv2d_is_traced_as_its_depthwise_and_pointwise_convolutions(tf_threads: int) -> None:
     import keras
 
-    from paperverify.probes import probe_keras
+    from paperverify.frameworks.keras import probe as probe_keras
 
     inputs = keras.Input((9, 9, 6))
     layer = keras.layers.SeparableConv2D(10, 3, 2, padding="same", depth_multiplier=2, activation="relu", name="sep")
@@ -237,7 +242,7 @@ def test_a_saved_keras_model_file_is_a_target(capsys: pytest.CaptureFixture[str]
 @pytest.mark.xdist_group("keras")
 def test_a_keras_model_built_at_227_diverges_at_conv1() -> None:
     from implementations.keras.resnet import resnet18
-    from paperverify.probes.probe_keras import build_without_weights
+    from paperverify.frameworks.keras.probe import build_without_weights
 
     model = build_without_weights(resnet18, input_shape=(227, 227, 3))
     result = verify(model, paper=PAPER, variant="resnet18")

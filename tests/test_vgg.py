@@ -103,7 +103,7 @@ def test_dropout_ratio_is_one_half_in_both_frameworks(variant: str, torch_thread
     """Sec. 3.1, p. 4: "dropout ratio set to 0.5"."""
     import torch
 
-    from paperverify.probes.probe_keras import build_without_weights
+    from paperverify.frameworks.keras.probe import build_without_weights
     from paperverify.registry import get
 
     with torch.device("meta"):
@@ -139,7 +139,8 @@ def test_lrn_counts_no_multiply_adds_and_both_probes_know_it(torch_threads: int)
     from torch import nn
 
     from implementations.keras.vgg import LocalResponseNorm
-    from paperverify.probes import probe_keras, probe_torch
+    from paperverify.frameworks.keras import probe as probe_keras
+    from paperverify.frameworks.torch import probe as probe_torch
 
     assert count_macs("conv1.lrn", "lrn", ((224, 224, 64),), (224, 224, 64)) == 0
     assert probe_torch.kind_of("lrn", nn.LocalResponseNorm(5)) == "lrn"
@@ -191,7 +192,7 @@ def test_a_missing_lrn_or_a_missing_convolution_fails_the_claims_that_print_them
     from torch import nn
 
     from implementations.torch.vgg import vgg11, vgg11_lrn
-    from paperverify.probes.probe_torch import probe_model
+    from paperverify.frameworks.torch.probe import probe_model
 
     with torch.device("meta"):
         no_lrn, short = vgg11_lrn(), vgg11()

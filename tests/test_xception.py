@@ -155,7 +155,7 @@ def test_the_dropout_rate_is_sec_4_3s(torch_threads: int, tf_threads: int) -> No
 
     from implementations.keras.xception import xception as keras_xception
     from implementations.torch.xception import xception as torch_xception
-    from paperverify.probes.probe_keras import build_without_weights
+    from paperverify.frameworks.keras.probe import build_without_weights
 
     with torch.device("meta"):
         assert torch_xception(middle_repeats=0).dropout.p == 0.5
@@ -170,7 +170,7 @@ def test_a_3x3_shortcut_breaks_figure_5s_shortcut_box(torch_threads: int) -> Non
     from torch import nn
 
     from implementations.torch.xception import xception
-    from paperverify.probes.probe_torch import probe_model
+    from paperverify.frameworks.torch.probe import probe_model
 
     claims = {claim.id: claim for claim in load_claims()}
     claim = claims["chollet2017_xception/figure5/xception/entry_flow.block1.shortcut/structure"]

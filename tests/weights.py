@@ -45,7 +45,7 @@ def random_keras_weights(model: Any, seed: int = 0) -> Any:
     """Values for a Keras `model` built without initialising its variables: every kernel drawn uniformly from
     ±1/√fan-in, as PyTorch's default initialisation draws them (a depthwise kernel's fan-in is its window),
     everything else zero until `randomise_keras_weights`; `model`. Much faster than Keras' own initialisers."""
-    from paperverify.probes import run_keras
+    from paperverify.frameworks.keras import run as run_keras
 
     rng = np.random.default_rng(seed)
 

@@ -4,7 +4,7 @@
 (kh, kw, cin/groups, cout), a dense kernel as (in, out) with the rows of a flattened feature map in H, W, C
 order, BatchNorm as gamma, beta, moving mean and moving variance with its epsilon, LayerNorm as gamma and
 beta. Each framework's adapter
-(`run_torch`, `run_keras`) reads and writes it. `Merge` is an element-wise sum or a concatenation with the
+(`paperverify/frameworks/<name>/run.py`) reads and writes it. `Merge` is an element-wise sum or a concatenation with the
 layers that produce its inputs, as a wiring pass sees it.
 """
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import tomllib
 
+from paperverify import frameworks
 from paperverify.check import (
     CheckError,
     Deviation,
@@ -40,6 +41,8 @@ class Entry:
     """One third-party model: how to build it, which paper variant it implements, and how it differs."""
 
     source: str
+    #: The framework the source's models are built with (the file's top-level `framework`).
+    framework: str
     target: str
     paper: str
     variant: str
@@ -59,6 +62,11 @@ def load(source: str) -> list[Entry]:
         raise ThirdPartyError(f"unknown source {source!r}; expected one of {sorted(SOURCES)}")
     path = _HERE / SOURCES[source]
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("framework") not in frameworks.NAMES:
+        raise ThirdPartyError(
+            f"{path}: framework must name the framework its models are built with, one of {list(frameworks.NAMES)}. "
+            f"Received: {data.get('framework')!r}"
+        )
     maps: dict[str, StageMap] = {}
     for name, entry in data.get("maps", {}).items():
         try:
@@ -84,6 +92,7 @@ def load(source: str) -> list[Entry]:
         entries.append(
             Entry(
                 source=source,
+                framework=data["framework"],
                 target=entry["target"],
                 paper=entry["paper"],
                 variant=entry["variant"],
@@ -130,7 +139,7 @@ def check_entry(entry: Entry) -> Verification:
         model, framework, _ = load_target(entry.target, kwargs)
     except CheckError as err:
         claims = select_claims(entry.paper, entry.variant, config=dict(entry.config), invariants=entry.invariants)
-        framework = "torch" if entry.source == "torchvision" else "keras"
+        framework = entry.framework
         verdicts = [compare.error(claim, framework, str(err)) for claim in claims]
         report = build([(claim, framework) for claim in claims], verdicts, [framework], subject=entry.target)
         return Verification(entry.target, entry.paper, entry.variant, framework, claims, verdicts, report)

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 
+from paperverify.frameworks.torch.probe import concatenations, kind_of, meta_copy, probe_model
 from paperverify.probes.numeric import (
     MERGE_KINDS,
     MODEL_INPUT,
@@ -28,7 +29,6 @@ from paperverify.probes.numeric import (
     flatten_rows,
     unflatten_rows,
 )
-from paperverify.probes.probe_torch import concatenations, kind_of, meta_copy, probe_model
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
 

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from implementations.specs.lenet5 import (
+from implementations.specs.lenet import (
     C1,
     C3,
     C5,

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from implementations.specs.lenet5 import (
+from implementations.specs.lenet import (
     C1,
     C3,
     C5,

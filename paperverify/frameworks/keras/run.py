@@ -17,8 +17,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from paperverify.frameworks.keras.probe import execution_order, fused_activation, kind_of, no_weights, probe_model
 from paperverify.probes.numeric import MERGE_KINDS, MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
-from paperverify.probes.probe_keras import execution_order, fused_activation, kind_of, no_weights, probe_model
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
 

@@ -71,7 +71,7 @@ def kind_of(layer: keras.layers.Layer) -> str:
     raise UnknownLayerError(
         f"layer {layer.name!r}: cannot tell the kind of {type(layer).__module__}.{type(layer).__qualname__}. "
         "Give the class a `paperverify_kind` attribute naming a kind in paperverify.counting.COUNTERS, "
-        "or add it to paperverify.probes.probe_keras._KINDS."
+        "or add it to paperverify.frameworks.keras.probe._KINDS."
     )
 
 
@@ -155,7 +155,7 @@ def fused_activation(layer: keras.layers.Layer) -> str | None:
         return _ACTIVATIONS[name]
     raise UnknownLayerError(
         f"layer {layer.name!r}: cannot tell the kind of its activation {name!r}; known: {sorted(_ACTIVATIONS)}. "
-        "Add it to paperverify.probes.probe_keras._ACTIVATIONS."
+        "Add it to paperverify.frameworks.keras.probe._ACTIVATIONS."
     )
 
 

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 from paperverify.counting import count_macs
-from paperverify.probes import shape_rules
+from paperverify.frameworks.torch import shape_rules
 from paperverify.trace import LayerRecord, Trace
 
 _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
@@ -55,7 +55,7 @@ def kind_of(name: str, module: nn.Module) -> str:
     raise UnknownModuleError(
         f"layer {name!r}: cannot tell the kind of {type(module).__module__}.{type(module).__qualname__}. "
         "Give the class a `paperverify_kind` attribute naming a kind in paperverify.counting.COUNTERS, "
-        "or add it to paperverify.probes.probe_torch._KINDS."
+        "or add it to paperverify.frameworks.torch.probe._KINDS."
     )
 
 

@@ -1,0 +1,6 @@
+"""Keras 3: `adapter.ADAPTER` (probe: `probe.py`, equivalence: `run.py`). Importing this imports nothing heavy."""
+
+PACKAGE = "keras"
+#: The class its models are instances of, as a user writes it.
+MODEL = "keras.Model"
+SAVED_SUFFIXES: tuple[str, ...] = (".keras", ".h5", ".hdf5")
