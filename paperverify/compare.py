@@ -7,7 +7,7 @@ from decimal import Decimal
 from math import prod
 from typing import NamedTuple
 
-from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS
+from paperverify.kinds import POOLING, WEIGHT_LAYERS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
@@ -168,11 +168,11 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
             return 0
         raise KeyError(f"no layer under {list(claim.layers)}")
     if quantity == "depth":  # weight layers under the named points: "8 conv. and 3 FC layers"
-        return sum(1 for layer in layers if layer.kind in WEIGHT_KINDS and not layer.on_shortcut)
+        return sum(1 for layer in layers if layer.kind in WEIGHT_LAYERS and not layer.on_shortcut)
     if quantity == "channels":
         return layers[-1].output_shape[-1]
     if quantity == "layer_depth":
-        return longest_path(layers, WEIGHT_KINDS)
+        return longest_path(layers, WEIGHT_LAYERS)
     if quantity == "stride":
         return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
     if quantity == "layer_params":
@@ -241,7 +241,7 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
     kernel = _window(layer)
     found = LayerSpec(
-        ANY_POOL if spec.kind == ANY_POOL and layer.kind in POOLING_KINDS else layer.kind,
+        ANY_POOL if spec.kind == ANY_POOL and layer.kind in POOLING else layer.kind,
         kernel[0] if kernel and spec.kernel is not None else None,
         layer.channels if spec.channels is not None else None,
         layer.stride[0] if layer.stride and spec.stride is not None else None,
@@ -257,7 +257,7 @@ def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
 def _window(layer: LayerRecord) -> tuple[int, int] | None:
     """A layer's kernel. A global pool (a pooling layer without a kernel of its own that gives 1×1 or a vector)
     pools its whole input: DenseNet Table 1's "7×7 global average pool" is a global pool over a 7×7 map."""
-    if layer.kernel is not None or layer.kind not in POOLING_KINDS or not layer.input_shapes:
+    if layer.kernel is not None or layer.kind not in POOLING or not layer.input_shapes:
         return layer.kernel
     source, output = layer.input_shapes[0], layer.output_shape
     if len(source) == 3 and (len(output) == 1 or output[:2] == (1, 1)):

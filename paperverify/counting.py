@@ -12,7 +12,8 @@ layer and local response), activations, pooling, padding, reshaping (flatten; a 
 one), transposing, concatenation, element-wise additions and input preprocessing count zero multiply-adds
 (DESIGN, counting conventions). A channel shuffle (ShuffleNet, Zhang et al., arXiv 1707.01083v2, Sec. 3.1:
 reshape the channels into (g, n), transpose, flatten) is a permutation: zero multiply-adds, no weights.
-A kind not listed here is an error, never a silent zero.
+Which rule each kind follows is `paperverify.kinds.KINDS`; a kind without a rule is an error, never a silent
+zero.
 
 Connections, as LeCun et al. count them (1998, Sec. II.B: "C1 contains 156 trainable parameters and
 122 304 connections"): for every output unit, the number of its input connections plus one for its bias;
@@ -23,6 +24,9 @@ the sum; it is not a connection). RBF: in·out (Eq. 7 has no bias). Layers that 
 (activations, max and average pooling, padding, reshaping, additions, channel-wise scaling, dropout, a
 channel shuffle, which only reorders its inputs) count zero connections.
 A kind without a connection rule (batch normalisation) is an error.
+
+The rules here take (inputs, output, kernel, groups) — and for connections the links and the bias — and know
+nothing of kinds; `count_macs` and `count_connections` look the kind's rule up.
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ from collections.abc import Callable
 from math import prod
 
 Shape = tuple[int, ...]
-
-
-class UnknownLayerKindError(ValueError):
-    """A layer whose kind the counter does not know."""
+#: A multiply-add rule: (inputs, output, kernel, groups[, links=]) -> multiply-adds.
+Counter = Callable[..., int]
+#: A connection rule: (inputs, output, kernel, groups, links, bias) -> connections.
+ConnectionCounter = Callable[[tuple[Shape, ...], Shape, "tuple[int, int] | None", int, "int | None", bool], int]
 
 
 def _links(inputs: tuple[Shape, ...], output: Shape, groups: int, links: int | None) -> int:
@@ -42,77 +46,63 @@ def _links(inputs: tuple[Shape, ...], output: Shape, groups: int, links: int | N
     return output[-1] * (inputs[0][-1] // groups) if links is None else links
 
 
-def _conv2d(
+def conv2d(
     inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None = None
 ) -> int:
+    """Hout·Wout·(connected map pairs)·kh·kw."""
     if kernel is None:
         raise ValueError("a conv2d layer needs its kernel size")
     (out_h, out_w, _) = output
     return out_h * out_w * _links(inputs, output, groups, links) * kernel[0] * kernel[1]
 
 
-def _dense(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+def dense(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+    """in·out at every position (a fully-connected layer; an RBF layer's squared differences)."""
     return prod(output[:-1]) * inputs[0][-1] * output[-1]
 
 
-def _subsample(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+def per_output(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+    """One multiply per output value (trainable subsampling's coefficient, an element-wise product)."""
     return prod(output)
 
 
-def _scale(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
-    return prod(output)
-
-
-def _rbf(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
-    return prod(output[:-1]) * inputs[0][-1] * output[-1]
-
-
-def _zero(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
+def zero(inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int) -> int:
     return 0
 
 
-Counter = Callable[[tuple[Shape, ...], Shape, "tuple[int, int] | None", int], int]
+def conv2d_connections(
+    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
+) -> int:
+    if kernel is None:
+        raise ValueError("a conv2d layer needs its kernel size")
+    (out_h, out_w, out_channels) = output
+    return out_h * out_w * (_links(inputs, output, groups, links) * kernel[0] * kernel[1] + out_channels * bias)
 
-#: Every layer kind a trace may hold, and how its multiply-adds are counted.
-COUNTERS: dict[str, Counter] = {
-    "conv2d": _conv2d,
-    "dense": _dense,
-    "subsample": _subsample,
-    "rbf": _rbf,
-    "scale": _scale,
-    "batchnorm": _zero,
-    "relu": _zero,
-    "tanh": _zero,
-    "sigmoid": _zero,
-    "gelu": _zero,
-    "layernorm": _zero,
-    "transpose": _zero,
-    "softmax": _zero,
-    "maxpool": _zero,
-    "avgpool": _zero,
-    "add": _zero,
-    "flatten": _zero,
-    "pad": _zero,
-    "pad_channels": _zero,
-    "dropout": _zero,
-    "lrn": _zero,
-    "concat": _zero,
-    # ShuffleNet (Zhang et al. 2017, Sec. 3.1): a permutation of the channels moves values, computes nothing.
-    "channel_shuffle": _zero,
-    # EfficientNet (Tan & Le 2019): swish is an activation; SE's excitation multiplies each value by its
-    # channel's weight, the channel-wise scale SENet counts (one multiply per output value).
-    "swish": _zero,
-    "multiply": _scale,
-    # An input's preprocessing (keras.applications' Rescaling and Normalization layers).
-    "rescaling": _zero,
-    "input_normalization": _zero,
-}
 
-#: Kinds that hold weights and make up a network's depth ("weight layers"). LeNet-5's subsampling layers
-#: hold a coefficient and a bias per map, and its RBF layer a parameter vector per class (Sec. II.B).
-WEIGHT_KINDS = frozenset({"conv2d", "dense", "subsample", "rbf"})
-#: Pooling kinds, counted with the weight layers by a depth "if we also count pooling" (GoogLeNet, Sec. 5).
-POOLING_KINDS = frozenset({"maxpool", "avgpool"})
+def dense_connections(
+    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
+) -> int:
+    return prod(output[:-1]) * (inputs[0][-1] * output[-1] + output[-1] * bias)
+
+
+def subsample_connections(
+    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
+) -> int:
+    if kernel is None:
+        raise ValueError("a subsample layer needs its window size")
+    return prod(output) * (kernel[0] * kernel[1] + bias)
+
+
+def rbf_connections(
+    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
+) -> int:
+    return prod(output[:-1]) * inputs[0][-1] * output[-1]
+
+
+def no_connections(
+    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
+) -> int:
+    return 0
 
 
 def count_macs(
@@ -124,83 +114,18 @@ def count_macs(
     groups: int = 1,
     links: int | None = None,
 ) -> int:
-    """Multiply-adds of one layer; raises UnknownLayerKindError naming the layer for an unknown kind.
+    """Multiply-adds of one layer by its kind's rule; UnknownKindError naming the layer for a kind without one.
 
     `links` (a convolution with a connection table) is handed to the kind's rule only when given.
     """
-    counter = COUNTERS.get(kind)
+    from paperverify import kinds
+
+    counter = kinds.get(kind, layer).macs
     if counter is None:
-        raise UnknownLayerKindError(
-            f"layer {layer!r}: no multiply-add rule for kind {kind!r}. Known kinds: {sorted(COUNTERS)}. "
-            "Add a rule to paperverify.counting.COUNTERS."
-        )
+        raise kinds.UnknownKindError(f"layer {layer!r}: kind {kind!r} has no multiply-add rule")
     if links is None:
         return counter(inputs, output, kernel, groups)
     return counter(inputs, output, kernel, groups, links=links)
-
-
-def _conv2d_connections(
-    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
-) -> int:
-    if kernel is None:
-        raise ValueError("a conv2d layer needs its kernel size")
-    (out_h, out_w, out_channels) = output
-    return out_h * out_w * (_links(inputs, output, groups, links) * kernel[0] * kernel[1] + out_channels * bias)
-
-
-def _dense_connections(
-    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
-) -> int:
-    return prod(output[:-1]) * (inputs[0][-1] * output[-1] + output[-1] * bias)
-
-
-def _subsample_connections(
-    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
-) -> int:
-    if kernel is None:
-        raise ValueError("a subsample layer needs its window size")
-    return prod(output) * (kernel[0] * kernel[1] + bias)
-
-
-def _rbf_connections(
-    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
-) -> int:
-    return prod(output[:-1]) * inputs[0][-1] * output[-1]
-
-
-def _no_connections(
-    inputs: tuple[Shape, ...], output: Shape, kernel: tuple[int, int] | None, groups: int, links: int | None, bias: bool
-) -> int:
-    return 0
-
-
-ConnectionCounter = Callable[[tuple[Shape, ...], Shape, "tuple[int, int] | None", int, "int | None", bool], int]
-
-#: Layer kinds whose connections (LeCun et al. 1998, Sec. II.B) can be counted, and how.
-CONNECTION_COUNTERS: dict[str, ConnectionCounter] = {
-    "conv2d": _conv2d_connections,
-    "dense": _dense_connections,
-    "subsample": _subsample_connections,
-    "rbf": _rbf_connections,
-    **dict.fromkeys(
-        (
-            "relu",
-            "tanh",
-            "sigmoid",
-            "softmax",
-            "maxpool",
-            "avgpool",
-            "add",
-            "scale",
-            "flatten",
-            "pad",
-            "pad_channels",
-            "dropout",
-            "channel_shuffle",
-        ),
-        _no_connections,
-    ),
-}
 
 
 def count_connections(
@@ -213,12 +138,14 @@ def count_connections(
     links: int | None = None,
     bias: bool = False,
 ) -> int:
-    """Connections of one layer (input connections plus bias of every output unit); UnknownLayerKindError
-    naming the layer for a kind without a connection rule."""
-    counter = CONNECTION_COUNTERS.get(kind)
+    """Connections of one layer (input connections plus bias of every output unit); UnknownKindError naming the
+    layer for a kind without a connection rule."""
+    from paperverify import kinds
+
+    counter = kinds.get(kind, layer).connections
     if counter is None:
-        raise UnknownLayerKindError(
-            f"layer {layer!r}: no connection rule for kind {kind!r}. Known kinds: {sorted(CONNECTION_COUNTERS)}. "
-            "Add a rule to paperverify.counting.CONNECTION_COUNTERS."
+        with_rule = sorted(name for name, rule in kinds.KINDS.items() if rule.connections is not None)
+        raise kinds.UnknownKindError(
+            f"layer {layer!r}: kind {kind!r} has no connection rule. Kinds with one: {with_rule}"
         )
     return counter(inputs, output, kernel, groups, links, bias)

@@ -39,7 +39,8 @@ from paperverify import frameworks, registry
 from paperverify.check import CheckError, framework_of, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
-from paperverify.probes.numeric import MODEL_INPUT, WEIGHT_KINDS, Merge, Weights
+from paperverify.kinds import COPYABLE
+from paperverify.probes.numeric import MODEL_INPUT, Merge, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace
@@ -345,16 +346,16 @@ def align(ours: Trace, yours: Trace) -> Alignment:
         for index, record in enumerate(trace.layers):
             groups.setdefault(_group(record, names), ([], []))[side].append(index)
     problems = [
-        f"{r.name}: a {r.kind} layer with {r.params + r.buffers} weights; only {', '.join(WEIGHT_KINDS)} can be copied"
+        f"{r.name}: a {r.kind} layer with {r.params + r.buffers} weights; only {', '.join(COPYABLE)} can be copied"
         for r in yours.layers
-        if r.kind not in WEIGHT_KINDS and (r.params or r.buffers)
+        if r.kind not in COPYABLE and (r.params or r.buffers)
     ]
     pairs, weights, partial, where = [], [], [], {}
     for key, (mine, theirs) in groups.items():
         for index in mine:
             where[index] = _where(key)
-        my_weights = [i for i in mine if ours.layers[i].kind in WEIGHT_KINDS]
-        their_weights = [i for i in theirs if yours.layers[i].kind in WEIGHT_KINDS]
+        my_weights = [i for i in mine if ours.layers[i].kind in COPYABLE]
+        their_weights = [i for i in theirs if yours.layers[i].kind in COPYABLE]
         problem = _weight_mismatch(key, [ours.layers[i] for i in my_weights], [yours.layers[i] for i in their_weights])
         if problem:
             problems.append(problem)

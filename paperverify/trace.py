@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from paperverify.counting import POOLING_KINDS, WEIGHT_KINDS, count_connections
+from paperverify.counting import count_connections
+from paperverify.kinds import POOLING, WEIGHT_LAYERS
 
 Shape = tuple[int, ...]
 
@@ -88,12 +89,12 @@ class Trace:
     @property
     def depth(self) -> int:
         """Weight layers (convolution, dense) on the longest main path, as papers count depth."""
-        return longest_path(self.layers, WEIGHT_KINDS)
+        return longest_path(self.layers, WEIGHT_LAYERS)
 
     @property
     def depth_with_pooling(self) -> int:
         """Weight and pooling layers on the longest main path ("27 layers if we also count pooling")."""
-        return longest_path(self.layers, WEIGHT_KINDS | POOLING_KINDS)
+        return longest_path(self.layers, WEIGHT_LAYERS | POOLING)
 
     def under(self, prefixes: tuple[str, ...], exclude: tuple[str, ...] = ()) -> tuple[LayerRecord, ...]:
         """Layers under any of the named points `prefixes`, less those under `exclude`."""

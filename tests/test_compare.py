@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from paperverify import compare
-from paperverify.counting import UnknownLayerKindError, count_connections, count_macs
+from paperverify.counting import count_connections, count_macs
+from paperverify.kinds import UnknownKindError
 from paperverify.tables import Claim, load_claims
 
 CLAIMS = {claim.id: claim for claim in load_claims()}
@@ -69,7 +70,7 @@ def test_a_missing_named_point_is_an_error_verdict_not_a_crash(torch_threads: in
 
 
 def test_an_unknown_layer_kind_raises_naming_the_layer() -> None:
-    with pytest.raises(UnknownLayerKindError, match=r"layer 'stage.attention'.*'attention'"):
+    with pytest.raises(UnknownKindError, match=r"layer 'stage.attention'.*'attention'"):
         count_macs("stage.attention", "attention", ((7, 7, 64),), (7, 7, 64))
 
 
@@ -148,7 +149,7 @@ def test_connections(kind, inputs, output, kernel, groups, links, bias, expected
 
 
 def test_a_kind_without_a_connection_rule_raises_naming_the_layer() -> None:
-    with pytest.raises(UnknownLayerKindError, match=r"layer 'conv1.bn': no connection rule for kind 'batchnorm'"):
+    with pytest.raises(UnknownKindError, match=r"layer 'conv1.bn': kind 'batchnorm' has no connection rule"):
         count_connections("conv1.bn", "batchnorm", ((56, 56, 64),), (56, 56, 64))
 
 
@@ -167,9 +168,9 @@ def test_a_printed_count_of_units_is_a_one_by_one_map() -> None:
 def test_sigmoid_and_channel_wise_scale() -> None:
     """SENet (arXiv 1709.01507v4, Eq. 4, p. 4): the scale multiplies each of the H·W·C values by its channel's gate
     (one multiply each); the sigmoid counts zero, like every activation. Neither holds a weight: no connections."""
-    assert count_macs("se.scale", "scale", ((56, 56, 256), (256,)), (56, 56, 256)) == 56 * 56 * 256
+    assert count_macs("se.scale", "multiply", ((56, 56, 256), (256,)), (56, 56, 256)) == 56 * 56 * 256
     assert count_macs("se.sigmoid", "sigmoid", ((256,),), (256,)) == 0
-    assert count_connections("se.scale", "scale", ((7, 7, 2048), (2048,)), (7, 7, 2048)) == 0
+    assert count_connections("se.scale", "multiply", ((7, 7, 2048), (2048,)), (7, 7, 2048)) == 0
     assert count_connections("se.sigmoid", "sigmoid", ((2048,),), (2048,)) == 0
     # MLP-Mixer (arXiv 2105.01601, Sec. 2): GELU, LayerNorm and the token/channel transpose count zero.
     for kind in ("gelu", "layernorm", "transpose"):

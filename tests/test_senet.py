@@ -121,7 +121,7 @@ def test_se_block_sits_before_the_addition(variant: str, torch_threads: int) -> 
         block = point.removesuffix(".se")
         start = names.index(f"{point}.squeeze")
         kinds = [layer.kind for layer in layers[start - 1 : start + 7]]
-        assert kinds == ["batchnorm", "avgpool", "flatten", "dense", "relu", "dense", "sigmoid", "scale"], point
+        assert kinds == ["batchnorm", "avgpool", "flatten", "dense", "relu", "dense", "sigmoid", "multiply"], point
         assert names[start - 1] == f"{block}.bn3"
         assert layers[start].output_shape == (1, 1, channels)
         assert not any(layers[start + i].bias for i in (2, 4)), point  # default: no fc biases (Sec. 6, p. 8)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from paperverify.compare import judge
-from paperverify.counting import WEIGHT_KINDS, count_macs
+from paperverify.counting import count_macs
+from paperverify.kinds import WEIGHT_LAYERS
 from paperverify.printed import Interval
 from paperverify.tables import Claim, Config, Source
 from paperverify.trace import LayerRecord, Trace, longest_path
@@ -39,16 +40,16 @@ TRACE = Trace("torch", (32, 32, 3), LAYERS)
 def test_sibling_branches_count_as_the_deepest_and_sequences_add_up() -> None:
     assert TRACE.depth == 1 + 3 + 1  # stem, branch4 (a, b, c), fc; the shortcut is not counted
     assert TRACE.depth_with_pooling == 1 + 3 + 1 + 1  # and the pool after the block
-    assert longest_path(TRACE.under(("block.branch3",)), WEIGHT_KINDS | {"maxpool"}) == 2
+    assert longest_path(TRACE.under(("block.branch3",)), WEIGHT_LAYERS | {"maxpool"}) == 2
 
 
 def test_nested_branches() -> None:
     names = ["a.branch1.x.branch1.c", "a.branch1.x.branch2.c", "a.branch1.x.branch2.d", "a.branch2.c", "z"]
-    assert longest_path([layer(name) for name in names], WEIGHT_KINDS) == 2 + 1
+    assert longest_path([layer(name) for name in names], WEIGHT_LAYERS) == 2 + 1
 
 
 def test_a_sequential_network_counts_every_weight_layer() -> None:
-    assert longest_path([layer(f"conv{i}") for i in range(5)], WEIGHT_KINDS) == 5
+    assert longest_path([layer(f"conv{i}") for i in range(5)], WEIGHT_LAYERS) == 5
 
 
 def claim(quantity: str, point: str, expected: Interval | tuple[int, ...]) -> Claim:

@@ -27,7 +27,7 @@ from implementations.specs.senet import (
 class Scale(layers.Layer):
     """F_scale (Eq. 4, p. 4): each channel of the block's output times its gate s_c; called on [u, s]."""
 
-    paperverify_kind = "scale"
+    paperverify_kind = "multiply"
 
     def call(self, inputs):
         u, s = inputs

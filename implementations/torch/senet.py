@@ -29,7 +29,7 @@ from implementations.torch.resnet import Add, ChannelPad, _conv_layers
 class Scale(nn.Module):
     """F_scale (Eq. 4, p. 4): each channel of the block's output times its gate s_c."""
 
-    paperverify_kind = "scale"
+    paperverify_kind = "multiply"
 
     def forward(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         return u * s[:, :, None, None]

@@ -16,10 +16,6 @@ from typing import Any
 
 import numpy as np
 
-#: Layer kinds whose weights the equivalence check copies.
-WEIGHT_KINDS = ("conv2d", "dense", "batchnorm", "layernorm")
-#: Layer kinds that merge several inputs.
-MERGE_KINDS = ("add", "concat")
 #: A merge input that is the model's input rather than a layer's output.
 MODEL_INPUT = -1
 

@@ -70,7 +70,7 @@ def kind_of(layer: keras.layers.Layer) -> str:
             return _ACTIVATIONS[name]
     raise UnknownLayerError(
         f"layer {layer.name!r}: cannot tell the kind of {type(layer).__module__}.{type(layer).__qualname__}. "
-        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.counting.COUNTERS, "
+        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.kinds.KINDS, "
         "or add it to paperverify.frameworks.keras.probe._KINDS."
     )
 

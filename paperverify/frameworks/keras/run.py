@@ -18,7 +18,8 @@ import keras
 import numpy as np
 
 from paperverify.frameworks.keras.probe import execution_order, fused_activation, kind_of, no_weights, probe_model
-from paperverify.probes.numeric import MERGE_KINDS, MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
+from paperverify.kinds import MERGES
+from paperverify.probes.numeric import MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
 
@@ -240,7 +241,7 @@ def wiring(model: keras.Model, size: int, channels: int) -> list[Merge]:
     merges = []
     for node in execution_order(model):
         kind = kind_of(node.operation)
-        if kind in MERGE_KINDS:
+        if kind in MERGES:
             merges.append(
                 Merge(indices[id(node)], node.operation.name, kind, tuple(source(t) for t in node.input_tensors))
             )

@@ -54,7 +54,7 @@ def kind_of(name: str, module: nn.Module) -> str:
         return kind
     raise UnknownModuleError(
         f"layer {name!r}: cannot tell the kind of {type(module).__module__}.{type(module).__qualname__}. "
-        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.counting.COUNTERS, "
+        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.kinds.KINDS, "
         "or add it to paperverify.frameworks.torch.probe._KINDS."
     )
 

@@ -18,8 +18,8 @@ from torch.nn.modules.module import register_module_forward_hook, register_modul
 from torch.overrides import TorchFunctionMode
 
 from paperverify.frameworks.torch.probe import concatenations, kind_of, meta_copy, probe_model
+from paperverify.kinds import MERGES
 from paperverify.probes.numeric import (
-    MERGE_KINDS,
     MODEL_INPUT,
     Layout,
     Merge,
@@ -209,7 +209,7 @@ class _Wiring(TorchFunctionMode):
         kind = kind_of(*leaf)
         if kind == "identity":
             return
-        if kind in MERGE_KINDS:
+        if kind in MERGES:
             tensors = _tensors(inputs)
             self.merges.append(Merge(self.index, leaf[0], kind, tuple(self.source(t) for t in tensors)))
         self.producer[id(output)] = self.index

@@ -1,0 +1,98 @@
+"""The layer kinds a trace may hold, defined once, as data: how each counts and what it is.
+
+For every kind: its multiply-add rule and its connection rule (`paperverify.counting`; None where the kind has
+none: a claim that needs it is an error naming the layer), whether it is a weight layer (counted in a
+network's depth), a pooling layer (counted by a depth "if we also count pooling"), a merge of several inputs,
+and whether the equivalence check copies its weights. The probes map each framework's classes to these names
+(`paperverify/frameworks/<name>/probe.py`); a class may declare its own `paperverify_kind`, which must be one
+of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paperverify import counting
+from paperverify.counting import ConnectionCounter, Counter
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One layer kind and its rules."""
+
+    name: str
+    #: Multiply-adds from (inputs, output, kernel, groups[, links]); None: no rule.
+    macs: Counter | None
+    #: Connections, as LeCun et al. (1998, Sec. II.B) count them; None: no rule.
+    connections: ConnectionCounter | None = None
+    #: A weight layer: it makes up a network's depth ("34 parameter layers").
+    weight_layer: bool = False
+    #: Pooling: counted in a depth "if we also count pooling" (GoogLeNet, Sec. 5).
+    pooling: bool = False
+    #: Merges several inputs (a wiring comparison looks at what feeds it).
+    merge: bool = False
+    #: The equivalence check copies its weights between frameworks (paperverify.probes.numeric.Weights).
+    copyable: bool = False
+    #: What it is, for an error message.
+    description: str = ""
+
+
+_zero, _none = counting.zero, counting.no_connections
+
+_KINDS = (
+    Kind("conv2d", counting.conv2d, counting.conv2d_connections, weight_layer=True, copyable=True,
+         description="a convolution (grouped or depthwise: groups; with a connection table: links)"),
+    Kind("dense", counting.dense, counting.dense_connections, weight_layer=True, copyable=True,
+         description="a fully-connected layer, applied at every position of its input"),
+    Kind("subsample", counting.per_output, counting.subsample_connections, weight_layer=True,
+         description="LeNet-5's trainable subsampling: a window summed, times a coefficient, plus a bias"),
+    Kind("rbf", counting.dense, counting.rbf_connections, weight_layer=True,
+         description="LeNet-5's Euclidean RBF output: squared distances to one parameter vector per class"),
+    Kind("multiply", counting.per_output, _none,
+         description="an element-wise product, as SENet's channel-wise scale (Eq. 4) and EfficientNet's excitation"),
+    Kind("batchnorm", _zero, copyable=True, description="batch normalisation"),
+    Kind("layernorm", _zero, copyable=True, description="layer normalisation"),
+    Kind("lrn", _zero, description="local response normalisation"),
+    Kind("relu", _zero, _none, description="an activation"),
+    Kind("tanh", _zero, _none, description="an activation"),
+    Kind("sigmoid", _zero, _none, description="an activation"),
+    Kind("swish", _zero, _none, description="an activation"),
+    Kind("gelu", _zero, _none, description="an activation"),
+    Kind("softmax", _zero, _none, description="a softmax"),
+    Kind("maxpool", _zero, _none, pooling=True, description="max pooling"),
+    Kind("avgpool", _zero, _none, pooling=True, description="average pooling (or a global one)"),
+    Kind("add", _zero, _none, merge=True, description="an element-wise sum"),
+    Kind("concat", _zero, _none, merge=True, description="a concatenation along the channels"),
+    Kind("flatten", _zero, _none, description="a flatten or reshape"),
+    Kind("transpose", _zero, _none, description="a transpose"),
+    Kind("pad", _zero, _none, description="zero padding"),
+    Kind("pad_channels", _zero, _none, description="zero channels appended (ResNet's option A shortcut)"),
+    Kind("dropout", _zero, _none, description="dropout (the identity in inference)"),
+    Kind("channel_shuffle", _zero, _none,
+         description="ShuffleNet's channel shuffle (Sec. 3.1), a permutation: it moves values, computes nothing"),
+    Kind("rescaling", _zero, description="input preprocessing (keras.applications' Rescaling)"),
+    Kind("input_normalization", _zero, description="input preprocessing (keras.applications' Normalization)"),
+    Kind("identity", _zero, _none, description="the identity: never recorded in a trace"),
+)  # fmt: skip
+
+#: Every kind, by name.
+KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
+#: Kinds that make up a network's depth.
+WEIGHT_LAYERS = frozenset(kind.name for kind in _KINDS if kind.weight_layer)
+#: Pooling kinds.
+POOLING = frozenset(kind.name for kind in _KINDS if kind.pooling)
+#: Kinds that merge several inputs.
+MERGES = frozenset(kind.name for kind in _KINDS if kind.merge)
+#: Kinds whose weights the equivalence check copies, in a stable order for messages.
+COPYABLE = tuple(kind.name for kind in _KINDS if kind.copyable)
+
+
+class UnknownKindError(ValueError):
+    """A layer whose kind is not in KINDS, or has no rule for what is asked of it."""
+
+
+def get(name: str, layer: str) -> Kind:
+    """The kind `name`; UnknownKindError naming `layer` and listing the kinds otherwise."""
+    if name not in KINDS:
+        raise UnknownKindError(f"layer {layer!r}: unknown kind {name!r}. Known kinds: {sorted(KINDS)}")
+    return KINDS[name]
