@@ -17,8 +17,9 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -190,6 +191,29 @@ def _configured(claim: Claim, config: Mapping[str, Any]) -> bool:
     return all(key in options and options[key] == value for key, value in config.items())
 
 
+def declared_kinds(kinds: Mapping[str, str]) -> AbstractContextManager[None]:
+    """`paperverify.kinds.declaring`, a bad declaration a CheckError."""
+    from paperverify import kinds as vocabulary
+
+    try:
+        return vocabulary.declaring(kinds)
+    except vocabulary.UnknownKindError as err:
+        raise CheckError(str(err)) from err
+
+
+def parse_kinds(entries: Iterable[str]) -> dict[str, str]:
+    """`--kind CLASS=KIND` entries as a mapping; CheckError on one without `=`."""
+    found = {}
+    for entry in entries:
+        name, sep, kind = entry.partition("=")
+        if not sep or not name.strip() or not kind.strip():
+            raise CheckError(
+                f"--kind expects CLASS=KIND, e.g. mypkg.blocks.Shuffle=channel_shuffle. Received: {entry!r}"
+            )
+        found[name.strip()] = kind.strip()
+    return found
+
+
 def probe_external(model: Any, framework: str, input_size: int, channels: int = 3) -> Trace:
     """Trace a user's model at input_size×input_size×channels, or at its own fixed input (a PyTorch model
     through a meta copy, a Keras model from its graph)."""
@@ -208,6 +232,7 @@ def verify(
     name: str | None = None,
     config: Mapping[str, Any] | None = None,
     invariants: Iterable[Invariant] = (),
+    kinds: Mapping[str, str] | None = None,
 ) -> Verification:
     """Judge `model` against every claim `paper` makes about `variant`.
 
@@ -215,11 +240,14 @@ def verify(
     the side of the square input a PyTorch model is probed at (default: the paper's; a Keras model is
     probed at its own input), `tables` adds folders of reference tables, `deviations` are recorded
     deliberate differences, `config` keeps the claims about one configuration and `invariants` carries the
-    claims that hold at every configuration to it (see `select_claims`). A model
-    that cannot be probed gives `error` verdicts, not an exception.
+    claims that hold at every configuration to it (see `select_claims`), `kinds` declares the layer kinds of
+    the model's own classes (`{"mypkg.blocks.Shuffle": "channel_shuffle"}`; paperverify.kinds.KINDS). A model
+    that cannot be probed gives `error` verdicts, not an exception; a layer whose kind is unknown makes only the
+    claims that need its kind errors.
     """
     from paperverify import report as reports
 
+    declared_kinds(kinds or {})  # a bad declaration is a usage error before anything is probed
     framework = framework_of(model)
     label = name or type(model).__qualname__
     shape = frameworks.get(framework).fixed_input(model)
@@ -240,7 +268,8 @@ def verify(
         size = input_size or claim.config.input_size
         if size not in traces:
             try:
-                trace = probe_external(model, framework, size, channels)
+                with declared_kinds(kinds or {}):
+                    trace = probe_external(model, framework, size, channels)
                 traces[size] = mapping.apply(trace) if mapping else trace
             except Exception as err:  # a model that cannot be probed is reported, claim by claim
                 traces[size] = err
@@ -353,24 +382,55 @@ def load_target(
 
 def _import_target_module(location: str) -> Any:
     if location.endswith(".py") or "/" in location or "\\" in location:
-        path = Path(location)
-        if not path.is_file():
-            raise CheckError(f"no such file: {path}. TARGET is path/to/file.py:callable")
-        spec = importlib.util.spec_from_file_location(f"paperverify_target_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            raise CheckError(f"cannot import {path} as a Python module")
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except Exception as err:
-            raise CheckError(f"importing {path} raised {type(err).__name__}: {err}") from err
-        return module
+        return _import_file(Path(location))
     try:
         return importlib.import_module(location)
     except ImportError as err:
         raise CheckError(f"cannot import module {location!r}: {err}") from err
-    except Exception as err:
-        raise CheckError(f"importing {location} raised {type(err).__name__}: {err}") from err
+    except (Exception, SystemExit) as err:
+        raise CheckError(f"importing {location} {_raised(err)}") from err
+
+
+def _module_name(path: Path) -> str:
+    """The name a target file is imported under: its stem (`user_models`, so its classes read as a user names
+    them), or a private name where the stem is not an identifier or names another module."""
+    stem, resolved = path.stem, str(path.resolve())
+    if not stem.isidentifier():
+        return f"paperverify_target_{stem}"
+    existing = sys.modules.get(stem)
+    if existing is not None:
+        return stem if getattr(existing, "__file__", None) == resolved else f"paperverify_target_{stem}"
+    found = importlib.util.find_spec(stem)
+    return stem if found is None or found.origin == resolved else f"paperverify_target_{stem}"
+
+
+def _import_file(path: Path) -> Any:
+    """A target file, imported afresh as a module, with its folder importable (sibling modules) from then on."""
+    if not path.is_file():
+        raise CheckError(f"no such file: {path}. TARGET is path/to/file.py:callable")
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = _module_name(path)
+    spec = importlib.util.spec_from_file_location(name, path.resolve())
+    if spec is None or spec.loader is None:
+        raise CheckError(f"cannot import {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import does: dataclasses and pickling look the module up
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as err:
+        del sys.modules[name]
+        raise CheckError(f"importing {path} {_raised(err)}") from err
+    return module
+
+
+def _raised(err: BaseException) -> str:
+    """What a target did instead of giving a model: an exception, or an exit (never a pass with nothing
+    checked)."""
+    if isinstance(err, SystemExit):
+        return f"called sys.exit({err.code!r}) instead of returning a model: nothing was checked"
+    return f"raised {type(err).__name__}: {err}"
 
 
 def _frameworks_for(framework: str) -> list[str]:
@@ -394,8 +454,8 @@ def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], n
             stack.enter_context(frameworks.get(name).loading(weights=weights or name not in names))
         try:
             return builder(**kwargs)
-        except Exception as err:
-            raise CheckError(f"calling {target}(**{dict(kwargs)}) raised {type(err).__name__}: {err}") from err
+        except (Exception, SystemExit) as err:
+            raise CheckError(f"calling {target}(**{dict(kwargs)}) {_raised(err)}") from err
 
 
 def _load_file(path: Path, saved: str, framework: str) -> Any:

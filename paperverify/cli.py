@@ -3,7 +3,8 @@
   paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
                      [--tables DIR ...]
   paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
-                    [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--report DIR] [--format ...] [--tables DIR ...]
+                    [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--kind CLASS=KIND ...] [--report DIR]
+                    [--format ...] [--tables DIR ...]
                     [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--rtol X] [--atol X]]
   paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
@@ -62,7 +63,7 @@ def report(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from paperverify import report as reports
-    from paperverify.check import load_target, parse_kwargs, verify
+    from paperverify.check import load_target, parse_kinds, parse_kwargs, verify
     from paperverify.stagemap import parse_entries
     from paperverify.thirdparty import known
 
@@ -94,6 +95,7 @@ def check(args: argparse.Namespace) -> int:
         name=args.target,
         config=dict(entry.config) if same else None,
         invariants=entry.invariants if same else (),
+        kinds=parse_kinds(args.kind or []),
     )
     print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
     _print_terminal(result.report, [framework])
@@ -105,7 +107,7 @@ def check(args: argparse.Namespace) -> int:
 
 def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, known_variant: str | None) -> int:
     """`check --equivalence`: build TARGET with its weights and compare it with our implementation."""
-    from paperverify.check import load_target, parse_kwargs, select_claims
+    from paperverify.check import load_target, parse_kinds, parse_kwargs, select_claims
     from paperverify.equivalence import equivalence
 
     hint = args.target.rpartition(":")[2].rpartition(".")[2]
@@ -126,6 +128,7 @@ def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, kn
         rtol=args.rtol,
         atol=args.atol,
         name=args.target,
+        kinds=parse_kinds(args.kind or []),
     )
     print(result.describe())
     return 0 if result.equivalent else 1
@@ -271,6 +274,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--map", action="append", metavar="PAPER_POINT=LAYER", help="line a paper point up with the model's layers"
     )
     check_parser.add_argument("--kwarg", action="append", metavar="K=V", help="keyword argument for the callable")
+    check_parser.add_argument(
+        "--kind",
+        action="append",
+        metavar="CLASS=KIND",
+        help="the layer kind of one of the model's classes the probe cannot tell (qualified or bare class name), "
+        "e.g. mypkg.blocks.Shuffle=channel_shuffle; kinds: docs/counting.md",
+    )
     check_parser.add_argument("--report", metavar="DIR", help="also write the report files into DIR")
     check_parser.add_argument("--format", default="json,md,csv,html", help="formats for --report (default: all)")
     check_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")

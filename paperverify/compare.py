@@ -11,7 +11,7 @@ from paperverify.kinds import POOLING, WEIGHT_LAYERS
 from paperverify.printed import Interval
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import BRANCH, SHORTCUT, LayerRecord, Trace, longest_path
+from paperverify.trace import BRANCH, SHORTCUT, LayerRecord, Trace, longest_path, total_macs, weight_layer_count
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -168,7 +168,7 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
             return 0
         raise KeyError(f"no layer under {list(claim.layers)}")
     if quantity == "depth":  # weight layers under the named points: "8 conv. and 3 FC layers"
-        return sum(1 for layer in layers if layer.kind in WEIGHT_LAYERS and not layer.on_shortcut)
+        return weight_layer_count(layers)
     if quantity == "channels":
         return layers[-1].output_shape[-1]
     if quantity == "layer_depth":
@@ -180,8 +180,8 @@ def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
     if quantity == "layer_connections":
         return sum(layer.connections for layer in layers)
     if quantity == "macs_share":
-        return (Decimal(sum(layer.macs for layer in layers)) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
-    return sum(layer.macs for layer in layers)  # layer_macs
+        return (Decimal(total_macs(layers)) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
+    return total_macs(layers)  # layer_macs
 
 
 def _blocks(trace: Trace, point: str) -> int:

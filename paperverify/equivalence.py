@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from paperverify import frameworks, registry
-from paperverify.check import CheckError, framework_of, select_claims
+from paperverify.check import CheckError, declared_kinds, framework_of, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE
@@ -171,6 +171,7 @@ def equivalence(
     atol: float = ATOL,
     seed: int = 0,
     name: str | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> EquivalenceResult:
     """Compare `model` (with weights) numerically and structurally with our implementation of `variant`.
 
@@ -178,7 +179,7 @@ def equivalence(
     framework (default: the model's); `input_size` is the side a PyTorch model runs at (default: the
     smallest of INPUT_SIZES it accepts; a Keras model runs at its own input); `rtol` and `atol` bound each
     output's largest difference from ours, `atol + rtol · magnitude` (`paperverify.closeness`). CheckError on a
-    usage problem.
+    usage problem. `kinds` declares the layer kinds of the model's own classes, as `verify`'s.
     """
     try:
         closeness = Closeness(rtol, atol)
@@ -203,41 +204,43 @@ def equivalence(
             "model: build it with real, e.g. random, weights"
         )
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
-    size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
-    yours = mapping.apply(raw) if mapping else raw
-    try:
-        reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
-    except Exception as err:
-        raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
-    ours = ours_adapter.probe(reference_model, size, channels)
-    alignment = align(ours, yours)
-    result = EquivalenceResult(
-        label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
-    )
-    if alignment.partial:
-        result.notes.append(
-            "the layer sequences differ beyond the weight layers under "
-            f"{', '.join(alignment.partial)}: only the weight layers are compared there"
+    declared_kinds(kinds or {})  # a bad declaration is a usage error before anything runs
+    with declared_kinds(kinds or {}):  # the user's classes are probed, run and wired alike
+        size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
+        yours = mapping.apply(raw) if mapping else raw
+        try:
+            reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
+        except Exception as err:
+            raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
+        ours = ours_adapter.probe(reference_model, size, channels)
+        alignment = align(ours, yours)
+        result = EquivalenceResult(
+            label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
         )
-    result.wiring = compare_wiring(
-        yours_adapter.wiring(model, size, channels),
-        ours_adapter.wiring(reference_model, size, channels),
-        yours,
-        ours,
-        alignment,
-        mapping,
-    )
-    if alignment.problems:
+        if alignment.partial:
+            result.notes.append(
+                "the layer sequences differ beyond the weight layers under "
+                f"{', '.join(alignment.partial)}: only the weight layers are compared there"
+            )
+        result.wiring = compare_wiring(
+            yours_adapter.wiring(model, size, channels),
+            ours_adapter.wiring(reference_model, size, channels),
+            yours,
+            ours,
+            alignment,
+            mapping,
+        )
+        if alignment.problems:
+            return result
+        folds = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
+        if result.problems:
+            return result
+        ours_adapter.materialise(reference_model)
+        folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
+        _compare(
+            model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded, channels
+        )
         return result
-    folds = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
-    if result.problems:
-        return result
-    ours_adapter.materialise(reference_model)
-    folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
-    _compare(
-        model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded, channels
-    )
-    return result
 
 
 def _paper_input_size(paper: str, variant: registry.Variant) -> int:

@@ -10,6 +10,8 @@ of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from paperverify import counting
@@ -38,6 +40,8 @@ class Kind:
 
 
 _zero, _none = counting.zero, counting.no_connections
+#: The kind of a layer the probe cannot tell (its record keeps the class in `origin`).
+UNKNOWN = "unknown"
 
 _KINDS = (
     Kind("conv2d", counting.conv2d, counting.conv2d_connections, weight_layer=True, copyable=True,
@@ -58,6 +62,7 @@ _KINDS = (
     Kind("sigmoid", _zero, _none, description="an activation"),
     Kind("swish", _zero, _none, description="an activation"),
     Kind("gelu", _zero, _none, description="an activation"),
+    Kind("activation", _zero, _none, description="another element-wise activation (tanh-like, ELU, ReLU6, ...)"),
     Kind("softmax", _zero, _none, description="a softmax"),
     Kind("maxpool", _zero, _none, pooling=True, description="max pooling"),
     Kind("avgpool", _zero, _none, pooling=True, description="average pooling (or a global one)"),
@@ -73,6 +78,8 @@ _KINDS = (
     Kind("rescaling", _zero, description="input preprocessing (keras.applications' Rescaling)"),
     Kind("input_normalization", _zero, description="input preprocessing (keras.applications' Normalization)"),
     Kind("identity", _zero, _none, description="the identity: never recorded in a trace"),
+    Kind(UNKNOWN, None, description="a layer whose kind the probe cannot tell: its cost, connections and whether "
+         "it is a weight layer are unknown until its kind is declared"),
 )  # fmt: skip
 
 #: Every kind, by name.
@@ -96,3 +103,39 @@ def get(name: str, layer: str) -> Kind:
     if name not in KINDS:
         raise UnknownKindError(f"layer {layer!r}: unknown kind {name!r}. Known kinds: {sorted(KINDS)}")
     return KINDS[name]
+
+
+#: How to declare a layer's kind, for messages about a layer whose kind is unknown.
+HOW_TO_DECLARE = (
+    "declare its class's kind: `paperverify check ... --kind CLASS=KIND`, `verify(..., kinds={'CLASS': 'KIND'})`, "
+    "or a `paperverify_kind = 'KIND'` attribute on the class"
+)
+
+_declared: dict[str, str] = {}
+
+
+def declared(cls: type) -> str | None:
+    """The kind a user declared for `cls`, by its qualified name (`mypkg.blocks.Shuffle`) or its bare name."""
+    if not _declared:
+        return None
+    return _declared.get(f"{cls.__module__}.{cls.__qualname__}") or _declared.get(cls.__qualname__)
+
+
+def declaring(kinds: Mapping[str, str]) -> AbstractContextManager[None]:
+    """While inside, the probes take these classes (qualified or bare names) to be of these kinds;
+    UnknownKindError at once for a kind that is not one."""
+    unknown = {name: kind for name, kind in kinds.items() if kind not in KINDS or kind == UNKNOWN}
+    if unknown:
+        raise UnknownKindError(f"declared kinds must be among {sorted(set(KINDS) - {UNKNOWN})}. Received: {unknown}")
+    return _declaring(dict(kinds))
+
+
+@contextmanager
+def _declaring(kinds: dict[str, str]) -> Iterator[None]:
+    saved = dict(_declared)
+    _declared.update(kinds)
+    try:
+        yield
+    finally:
+        _declared.clear()
+        _declared.update(saved)

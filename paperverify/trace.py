@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from paperverify.counting import count_connections
-from paperverify.kinds import POOLING, WEIGHT_LAYERS
+from paperverify.kinds import HOW_TO_DECLARE, POOLING, UNKNOWN, WEIGHT_LAYERS, UnknownKindError
 
 Shape = tuple[int, ...]
 
@@ -36,7 +36,8 @@ class LayerRecord(NamedTuple):
     output_shape: Shape
     params: int
     buffers: int
-    macs: int
+    #: None for a layer of the unknown kind (its cost cannot be counted until its kind is declared).
+    macs: int | None
     kernel: tuple[int, int] | None = None
     stride: tuple[int, int] | None = None
     channels: int | None = None
@@ -45,6 +46,8 @@ class LayerRecord(NamedTuple):
     links: int | None = None
     #: Whether every output unit adds a bias (convolution, dense, subsampling).
     bias: bool = False
+    #: For a layer of the unknown kind, its class (`mypkg.blocks.Shuffle`), to say what to declare.
+    origin: str | None = None
 
     @property
     def on_shortcut(self) -> bool:
@@ -54,6 +57,8 @@ class LayerRecord(NamedTuple):
     def connections(self) -> int:
         """Input connections plus bias of every output unit (LeCun et al. 1998), by the kind's rule in
         paperverify.counting; raises for a kind without one."""
+        if self.kind == UNKNOWN:
+            raise UnknownKindError(unknown_kinds([self], "connections"))
         return count_connections(
             self.name, self.kind, self.input_shapes, self.output_shape, self.kernel, self.groups, self.links, self.bias
         )
@@ -79,7 +84,7 @@ class Trace:
 
     @property
     def macs(self) -> int:
-        return sum(layer.macs for layer in self.layers)
+        return total_macs(self.layers)
 
     @property
     def connections(self) -> int:
@@ -113,12 +118,44 @@ class Trace:
         return layers[-1]
 
 
+def unknown_kinds(layers: Iterable[LayerRecord], what: str) -> str:
+    """A message: `what` cannot be counted because of these layers of the unknown kind, and how to declare one."""
+    found = [f"{layer.name} ({layer.origin})" for layer in layers]
+    listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return f"{what} cannot be counted: the probe cannot tell the kind of {listed}; {HOW_TO_DECLARE}"
+
+
+def total_macs(layers: Iterable[LayerRecord]) -> int:
+    """The multiply-adds of `layers`; UnknownKindError naming the layers of the unknown kind among them."""
+    layers = tuple(layers)
+    unknown = [layer for layer in layers if layer.macs is None]
+    if unknown:
+        raise UnknownKindError(unknown_kinds(unknown, "multiply-adds"))
+    return sum(layer.macs for layer in layers)  # type: ignore[misc]
+
+
 def longest_path(layers: Iterable[LayerRecord], kinds: frozenset[str]) -> int:
     """Layers of `kinds` on the longest path: sequential layers add up, sibling `branch<N>` take the deepest.
 
-    Layers on a shortcut are left out (a projection shortcut is never deeper than the path it bypasses).
+    Layers on a shortcut are left out (a projection shortcut is never deeper than the path it bypasses). A layer
+    of the unknown kind that holds weights may be a weight layer: the depth cannot be counted (UnknownKindError).
     """
-    return _longest([layer.name.split(".") for layer in layers if layer.kind in kinds and not layer.on_shortcut])
+    return _longest([layer.name.split(".") for layer in _main_path(layers) if layer.kind in kinds])
+
+
+def weight_layer_count(layers: Iterable[LayerRecord]) -> int:
+    """Weight layers among `layers` off the shortcuts, in sequence ("8 conv. and 3 FC layers")."""
+    return sum(1 for layer in _main_path(layers) if layer.kind in WEIGHT_LAYERS)
+
+
+def _main_path(layers: Iterable[LayerRecord]) -> tuple[LayerRecord, ...]:
+    """The layers off the shortcuts; UnknownKindError if one of the unknown kind holds weights (it may be a
+    weight layer, so no depth can be counted)."""
+    layers = tuple(layer for layer in layers if not layer.on_shortcut)
+    unknown = [layer for layer in layers if layer.kind == UNKNOWN and layer.params]
+    if unknown:
+        raise UnknownKindError(unknown_kinds(unknown, "depth"))
+    return layers
 
 
 def _longest(names: list[list[str]]) -> int:

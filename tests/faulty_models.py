@@ -17,7 +17,7 @@ def faulty_too_large(**_: object) -> nn.Module:
 
 
 class _Mystery(nn.Module):
-    """A layer kind no counter knows."""
+    """A class no probe knows (its kind unknown until declared)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x

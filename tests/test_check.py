@@ -238,3 +238,68 @@ def test_recorded_deviations_pass_and_stale_ones_are_problems(torch_threads: int
     result = verify(stride_on_3x3(), paper=PAPER, variant="resnet50", deviations=[v15, stale])
     assert not result.ok
     assert any("never happens" in problem for problem in result.report["problems"])
+
+
+USERS = str(Path(__file__).parent / "user_models.py")
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_class_the_probe_cannot_tell_fails_only_the_costs_until_its_kind_is_declared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, torch_threads: int
+) -> None:
+    """The stem's activation is a user's own class: sizes, structure and parameters are still checked; the
+    multiply-add claims are errors that name the layer and say how to declare its kind; --kind declares it."""
+    target = f"{USERS}:resnet18_with_own_rectifier"
+    code, out, _ = check(capsys, target, "--paper", PAPER, "--variant", "resnet18", "--report", str(tmp_path))
+    assert code == 1
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    errors = {item["claim"]: item["detail"] for item in report["records"] if item["status"] == "error"}
+    assert errors and all(claim.endswith(("/macs", "_flops")) for claim in errors), sorted(errors)
+    assert all(
+        "conv1.relu (user_models.Rectifier)" in detail and "--kind CLASS=KIND" in detail for detail in errors.values()
+    )
+    assert {item["status"] for item in report["records"]} == {"match", "error"}
+    code, out, _ = check(capsys, target, "--paper", PAPER, "--variant", "resnet18", "--kind", "Rectifier=relu")
+    assert code == 0, out
+    code, _, err = check(capsys, target, "--paper", PAPER, "--variant", "resnet18", "--kind", "Rectifier")
+    assert code == 2 and "--kind expects CLASS=KIND" in err
+    code, _, err = check(capsys, target, "--paper", PAPER, "--variant", "resnet18", "--kind", "Rectifier=rectifier")
+    assert code == 2 and "declared kinds must be among" in err
+
+
+SIBLING = """
+def width() -> int:
+    return 64
+"""
+
+NETWORK = """
+from blocks import width  # a sibling module, as a repository's model file imports its blocks
+
+from implementations.torch.resnet import resnet18
+
+
+def build():
+    assert width() == 64
+    return resnet18()
+
+
+def leaves():
+    import sys
+
+    sys.exit(0)
+"""
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_file_target_imports_its_siblings_and_an_exit_is_an_error_not_a_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, torch_threads: int
+) -> None:
+    (tmp_path / "blocks.py").write_text(SIBLING, encoding="utf-8")
+    (tmp_path / "network.py").write_text(NETWORK, encoding="utf-8")
+    code, out, _ = check(capsys, f"{tmp_path / 'network.py'}:build", "--paper", PAPER, "--variant", "resnet18")
+    assert code == 0, out
+    code, _, err = check(capsys, f"{tmp_path / 'network.py'}:leaves", "--paper", PAPER, "--variant", "resnet18")
+    assert code == 2 and "called sys.exit(0) instead of returning a model: nothing was checked" in err
+    (tmp_path / "quits.py").write_text("import sys\n\nsys.exit(0)\n", encoding="utf-8")
+    code, _, err = check(capsys, f"{tmp_path / 'quits.py'}:build", "--paper", PAPER, "--variant", "resnet18")
+    assert code == 2 and "importing" in err and "called sys.exit(0)" in err

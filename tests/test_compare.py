@@ -8,6 +8,7 @@ from paperverify import compare
 from paperverify.counting import count_connections, count_macs
 from paperverify.kinds import UnknownKindError
 from paperverify.tables import Claim, load_claims
+from paperverify.trace import Trace
 
 CLAIMS = {claim.id: claim for claim in load_claims()}
 
@@ -74,31 +75,75 @@ def test_an_unknown_layer_kind_raises_naming_the_layer() -> None:
         count_macs("stage.attention", "attention", ((7, 7, 64),), (7, 7, 64))
 
 
-def test_an_unknown_torch_module_raises_naming_the_layer(torch_threads: int) -> None:
+def _unknown_layer_costs_nothing_silently(trace: Trace, origin: str) -> None:
+    """A layer of a class the probe cannot tell: recorded with its shapes and parameters, of kind `unknown`;
+    the totals that need its kind raise, naming the layer, its class and how to declare its kind."""
+    (mystery,) = (layer for layer in trace.layers if layer.name == "mystery")
+    assert (mystery.kind, mystery.origin, mystery.macs) == ("unknown", origin, None)
+    assert mystery.output_shape == (8, 8, 3) and trace.params == mystery.params == 3
+    for total in ("macs", "depth", "connections"):
+        with pytest.raises(UnknownKindError, match=rf"mystery \({origin}\).*--kind CLASS=KIND"):
+            getattr(trace, total)
+
+
+def test_an_unknown_torch_module_is_recorded_and_only_its_costs_are_errors(torch_threads: int) -> None:
     import torch
     from torch import nn
 
-    from paperverify.frameworks.torch.probe import UnknownModuleError, probe_model
+    from paperverify.frameworks.torch.probe import probe_model
 
     class Mystery(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gain = nn.Parameter(torch.ones(3))
+
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return x * 2
+            return x * self.gain[:, None, None]
 
     model = nn.Sequential()
     model.add_module("mystery", Mystery())
-    with pytest.raises(UnknownModuleError, match=r"layer 'mystery'.*Mystery"):
-        probe_model(model, (8, 8, 3))
+    _unknown_layer_costs_nothing_silently(probe_model(model, (8, 8, 3)), f"{__name__}.{Mystery.__qualname__}")
 
 
-def test_an_unknown_keras_layer_raises_naming_the_layer(tf_threads: int) -> None:
+def test_an_unknown_keras_layer_is_recorded_and_only_its_costs_are_errors(tf_threads: int) -> None:
     import keras
 
-    from paperverify.frameworks.keras.probe import UnknownLayerError, probe_model
+    from paperverify.frameworks.keras.probe import no_weights, probe_model
 
-    inputs = keras.Input((8, 8, 3))
-    outputs = keras.layers.Lambda(lambda x: x * 2, name="mystery")(inputs)
-    with pytest.raises(UnknownLayerError, match=r"layer 'mystery'.*Lambda"):
-        probe_model(keras.Model(inputs, outputs))
+    class Mystery(keras.layers.Layer):
+        def build(self, shape: tuple[int, ...]) -> None:
+            self.gain = self.add_weight(shape=(shape[-1],))
+
+        def call(self, x):
+            return x * self.gain
+
+    with no_weights():
+        inputs = keras.Input((8, 8, 3))
+        model = keras.Model(inputs, Mystery(name="mystery")(inputs))
+    _unknown_layer_costs_nothing_silently(probe_model(model), f"{__name__}.{Mystery.__qualname__}")
+
+
+def test_a_declared_kind_names_a_users_class(torch_threads: int) -> None:
+    """`kinds.declaring` (verify's `kinds=`, check's --kind): by qualified or bare class name; a kind that is not
+    one is refused with the kinds there are."""
+    from torch import nn
+
+    from paperverify import kinds
+    from paperverify.frameworks.torch.probe import probe_model
+
+    class Shuffle(nn.Module):
+        def forward(self, x):
+            return x
+
+    model = nn.Sequential()
+    model.add_module("shuffle", Shuffle())
+    for name in (f"{__name__}.{Shuffle.__qualname__}", Shuffle.__qualname__):
+        with kinds.declaring({name: "channel_shuffle"}):
+            (record,) = probe_model(model, (4, 4, 8)).layers
+        assert (record.kind, record.macs, record.origin) == ("channel_shuffle", 0, None)
+    assert probe_model(model, (4, 4, 8)).layers[0].kind == "unknown"  # the declaration ended with its scope
+    with pytest.raises(UnknownKindError, match=r"declared kinds must be among .*Received: \{'Shuffle': 'shuffle'\}"):
+        kinds.declaring({"Shuffle": "shuffle"})
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""Faults in models never stop the run: a builder that raises, a layer kind the counter does not know, a
-model whose tensors have the wrong rank, a configuration too large to build: each is an `error` verdict
-with its message, and every other claim is still verified and reported."""
+"""Faults in models never stop the run: a builder that raises, a model whose tensors have the wrong rank, a
+configuration too large to build: each is an `error` verdict with its message, and every other claim is still
+verified and reported. A layer whose kind the probe cannot tell makes only the claims that need its kind
+errors (its multiply-adds); its shapes and structure are still checked."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ flops,,3.9×10^9,3.9×10^9,3.9×10^9,3.9×10^9,3.9×10^9
 EXPECTED = {
     "faulty_raises": "ValueError: the builder is broken",
     "faulty_too_large": "MemoryError: cannot allocate 5.5 TiB for this configuration",
-    "faulty_unknown_layer": "layer 'conv1.mystery': cannot tell the kind of tests.faulty_models._Mystery",
     "faulty_wrong_rank": "layer 'fc': expected an output tensor whose first dimension is the probe's batch of 1. "
     "Received: (64, 112, 1000)",
 }
@@ -61,6 +61,11 @@ def test_every_fault_is_an_error_verdict_and_the_rest_is_verified(faulty_tables:
     for variant, message in EXPECTED.items():
         assert {item["status"] for item in by_variant[variant]} == {"error"}, variant
         assert all(message in item["detail"] for item in by_variant[variant]), by_variant[variant][0]["detail"]
+    unknown = {item["quantity"]: item for item in by_variant["faulty_unknown_layer"]}
+    assert {quantity: item["status"] for quantity, item in unknown.items()} == {
+        "output_shape": "match", "structure": "match", "macs": "error",
+    }  # fmt: skip
+    assert "cannot tell the kind of conv1.mystery (tests.faulty_models._Mystery)" in unknown["macs"]["detail"]
     assert report.failed(document)
 
 

@@ -20,6 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 from keras.src.backend.common import global_state
 
+from paperverify import kinds
 from paperverify.counting import count_macs
 from paperverify.trace import LayerRecord, Trace
 
@@ -47,17 +48,32 @@ _KINDS: tuple[tuple[type, str], ...] = (
     (keras.layers.Multiply, "multiply"),
     (keras.layers.Rescaling, "rescaling"),
     (keras.layers.Normalization, "input_normalization"),
+    (keras.layers.GlobalMaxPooling2D, "maxpool"),
+    (keras.layers.SpatialDropout2D, "dropout"),
+    (keras.layers.Identity, "identity"),
+    (keras.layers.LeakyReLU, "activation"),
+    (keras.layers.ELU, "activation"),
 )
-#: Activation function names (Keras 3 names swish `silu`) -> kinds.
-_ACTIVATIONS = {"relu": "relu", "softmax": "softmax", "silu": "swish", "swish": "swish", "sigmoid": "sigmoid"}
+#: Activation function names (Keras 3 names swish `silu`) -> kinds; any other activation is element-wise and
+#: costs nothing: kind `activation`.
+_ACTIVATIONS = {
+    "relu": "relu", "softmax": "softmax", "log_softmax": "softmax", "silu": "swish", "swish": "swish",
+    "sigmoid": "sigmoid", "tanh": "tanh", "gelu": "gelu", "linear": "identity",
+}  # fmt: skip
 
 
-class UnknownLayerError(TypeError):
-    """A layer whose kind the probe cannot tell."""
+def _activation(function: Any) -> str:
+    """The kind of an activation function."""
+    return _ACTIVATIONS.get(getattr(function, "__name__", str(function)), "activation")
 
 
 def kind_of(layer: keras.layers.Layer) -> str:
-    """The trace kind of a layer: a `paperverify_kind` attribute, its class, or its activation."""
+    """The trace kind of a layer: declared by the user (`kinds.declaring`), by a `paperverify_kind` attribute, by
+    its class or its activation; `unknown` for a class none of them names (its shapes and parameters are still
+    measured; what needs its kind is an error naming it)."""
+    user = kinds.declared(type(layer))
+    if user is not None:
+        return user
     declared = getattr(layer, "paperverify_kind", None)
     if declared is not None:
         return declared
@@ -65,14 +81,13 @@ def kind_of(layer: keras.layers.Layer) -> str:
         if isinstance(layer, cls):
             return kind
     if isinstance(layer, keras.layers.Activation):
-        name = getattr(layer.activation, "__name__", str(layer.activation))
-        if name in _ACTIVATIONS:
-            return _ACTIVATIONS[name]
-    raise UnknownLayerError(
-        f"layer {layer.name!r}: cannot tell the kind of {type(layer).__module__}.{type(layer).__qualname__}. "
-        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.kinds.KINDS, "
-        "or add it to paperverify.frameworks.keras.probe._KINDS."
-    )
+        return _activation(layer.activation)
+    return kinds.UNKNOWN
+
+
+def origin(layer: keras.layers.Layer) -> str:
+    """A layer's class, as a user names it to declare its kind."""
+    return f"{type(layer).__module__}.{type(layer).__qualname__}"
 
 
 def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
@@ -148,15 +163,8 @@ def fused_activation(layer: keras.layers.Layer) -> str | None:
         layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D, keras.layers.Dense)
     ):
         return None
-    name = getattr(layer.activation, "__name__", str(layer.activation))
-    if name == "linear":
-        return None
-    if name in _ACTIVATIONS:
-        return _ACTIVATIONS[name]
-    raise UnknownLayerError(
-        f"layer {layer.name!r}: cannot tell the kind of its activation {name!r}; known: {sorted(_ACTIVATIONS)}. "
-        "Add it to paperverify.frameworks.keras.probe._ACTIVATIONS."
-    )
+    kind = _activation(layer.activation)
+    return None if kind == "identity" else kind
 
 
 def separable_records(
@@ -226,7 +234,9 @@ def probe_model(model: keras.Model) -> Trace:
                 output_shape=output,
                 params=_size(layer.trainable_weights),
                 buffers=_size(layer.non_trainable_weights),
-                macs=count_macs(
+                macs=None
+                if kind == kinds.UNKNOWN
+                else count_macs(
                     layer.name,
                     kind,
                     inputs,
@@ -235,6 +245,7 @@ def probe_model(model: keras.Model) -> Trace:
                     attributes.get("groups", 1),
                     attributes.get("links"),
                 ),
+                origin=origin(layer) if kind == kinds.UNKNOWN else None,
                 **attributes,
             )
         )

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
+from paperverify import kinds
 from paperverify.counting import count_macs
 from paperverify.frameworks.torch import shape_rules
 from paperverify.trace import LayerRecord, Trace
@@ -35,28 +36,43 @@ _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.LocalResponseNorm, "lrn"),
     (nn.Identity, "identity"),
     (nn.SiLU, "swish"),
+    (nn.Tanh, "tanh"),
+    (nn.LogSoftmax, "softmax"),  # a softmax in log space, as PyTorch classifiers end for NLLLoss
+    (nn.BatchNorm1d, "batchnorm"),
+    (nn.AdaptiveMaxPool2d, "maxpool"),
+    (nn.Dropout2d, "dropout"),
+    (nn.Unflatten, "flatten"),
+    (nn.ChannelShuffle, "channel_shuffle"),
+    (nn.Sequential, "identity"),  # an empty Sequential (a leaf), as written for a shortcut that does nothing
+    (nn.ELU, "activation"),
+    (nn.LeakyReLU, "activation"),
+    (nn.ReLU6, "activation"),
+    (nn.Hardswish, "activation"),
+    (nn.Hardsigmoid, "activation"),
+    (nn.Mish, "activation"),
+    (nn.Softplus, "activation"),
 )
 
 
 #: Leaf modules of other libraries, known by their qualified class name so that probing imports nothing of
-#: theirs: torchvision's stochastic depth (EfficientNet's MBConv) is the identity in inference, as dropout is.
-_KINDS_BY_NAME = {"torchvision.ops.stochastic_depth.StochasticDepth": "dropout"}
-
-
-class UnknownModuleError(TypeError):
-    """A leaf module whose kind the probe cannot tell."""
+#: theirs: torchvision's stochastic depth (EfficientNet's MBConv) is the identity in inference, as dropout is;
+#: einops' Rearrange (a reshape or transpose written as a pattern) moves values and computes nothing.
+_KINDS_BY_NAME = {
+    "torchvision.ops.stochastic_depth.StochasticDepth": "dropout",
+    "einops.layers.torch.Rearrange": "transpose",
+}
 
 
 def kind_of(name: str, module: nn.Module) -> str:
-    """The trace kind of a leaf module: a `paperverify_kind` attribute, or its class."""
-    kind = _kind_of_class(type(module))
-    if kind is not None:
-        return kind
-    raise UnknownModuleError(
-        f"layer {name!r}: cannot tell the kind of {type(module).__module__}.{type(module).__qualname__}. "
-        "Give the class a `paperverify_kind` attribute naming a kind in paperverify.kinds.KINDS, "
-        "or add it to paperverify.frameworks.torch.probe._KINDS."
-    )
+    """The trace kind of a leaf module: declared by the user (`kinds.declaring`), by a `paperverify_kind`
+    attribute, or by its class; `unknown` for a class none of them names (its shapes and parameters are still
+    measured; what needs its kind is an error naming it)."""
+    return kinds.declared(type(module)) or _kind_of_class(type(module)) or kinds.UNKNOWN
+
+
+def origin(module: nn.Module) -> str:
+    """A module's class, as a user names it to declare its kind."""
+    return f"{type(module).__module__}.{type(module).__qualname__}"
 
 
 @cache
@@ -236,7 +252,9 @@ def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output
         output_shape=out_shape,
         params=sum(p.numel() for p in parameters.values() if p is not None and p.requires_grad) if parameters else 0,
         buffers=sum(b.numel() for b in buffers.values() if b is not None and b.is_floating_point()) if buffers else 0,
-        macs=count_macs(
+        macs=None
+        if kind == kinds.UNKNOWN
+        else count_macs(
             name,
             kind,
             in_shapes,
@@ -245,6 +263,7 @@ def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output
             attributes.get("groups", 1),
             attributes.get("links"),
         ),
+        origin=origin(module) if kind == kinds.UNKNOWN else None,
         **attributes,
     )
 
