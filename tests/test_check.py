@@ -303,3 +303,12 @@ def test_a_file_target_imports_its_siblings_and_an_exit_is_an_error_not_a_pass(
     (tmp_path / "quits.py").write_text("import sys\n\nsys.exit(0)\n", encoding="utf-8")
     code, _, err = check(capsys, f"{tmp_path / 'quits.py'}:build", "--paper", PAPER, "--variant", "resnet18")
     assert code == 2 and "importing" in err and "called sys.exit(0)" in err
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_head_written_with_functional_calls_is_seen(capsys: pytest.CaptureFixture[str], torch_threads: int) -> None:
+    """`F.adaptive_avg_pool2d`, `torch.flatten` and `F.softmax` in the model's forward are the paper's average pool
+    and softmax (Table 1's last row), found at the points `avgpool` and `softmax` without a map."""
+    code, out, _ = check(capsys, f"{USERS}:resnet18_with_a_functional_head", "--paper", PAPER, "--variant", "resnet18")
+    assert code == 0, out
+    assert "he2016_resnet/table1/resnet18/head/structure           average pool, 1000-d fc, softmax  3 layers" in out

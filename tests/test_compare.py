@@ -339,3 +339,41 @@ def test_input_shape_and_blocks_of_a_stage() -> None:
     assert compare.judge(blocks, one_layer).status == "mismatch"
     assert compare.judge(resolution, Trace("torch", (224, 224, 3), layers[1:])).status == "match"
     assert compare.judge(blocks, Trace("torch", (224, 224, 3), (record("stage4.layer1.conv", 56),))).status == "error"
+
+
+def test_functional_calls_in_a_forward_are_layers(torch_threads: int) -> None:
+    """A container's own functional calls are layers named after it (a second call of a kind gets `_1`); a sum or
+    product is one only between two tensors; `x.mean((2, 3))` is a global average pool; calls inside a layer
+    module are that module's."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    from paperverify.frameworks.torch.probe import probe_model
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = F.relu(self.conv(x))
+            gate = torch.sigmoid(y.mean((2, 3), keepdim=True))
+            return F.relu(x + y * gate) * 0.5
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = Block()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.flatten(F.adaptive_avg_pool2d(self.block(x), 1), 1)
+
+    trace = probe_model(Net(), (6, 6, 8))
+    assert [(layer.name, layer.kind) for layer in trace.layers] == [
+        ("block.conv", "conv2d"), ("block.relu", "relu"), ("block.avgpool", "avgpool"), ("block.sigmoid", "sigmoid"),
+        ("block.mul", "multiply"), ("block.add", "add"), ("block.relu_1", "relu"), ("avgpool", "avgpool"),
+        ("flatten", "flatten"),
+    ]  # fmt: skip
+    assert trace.point("block.mul").macs == 6 * 6 * 8  # the excitation's product, as SENet counts it
+    assert trace.point("flatten").output_shape == (8,)

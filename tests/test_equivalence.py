@@ -39,12 +39,15 @@ def test_a_shortcut_fed_from_the_previous_blocks_input_diverges_at_that_block(bu
     assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
     agreeing = [c.point for c in result.points[: result.points.index(result.first_point)]]
     assert agreeing == ["conv1", "conv2_x.maxpool", "conv2_x.conv2_1"]
+    # The functional `x + shortcut` is a layer too, named after its block; the block's unused Add module keeps
+    # the name `add`, so the functional one is `add_1`.
+    yours = "conv2_x.conv2_2.add_1" if builder.startswith("functional") else "conv2_x.conv2_2.add"
+    label = "conv2_x.conv2_2.add" if yours == "conv2_x.conv2_2.add" else f"conv2_x.conv2_2.add (yours: {yours})"
     assert result.wiring == [
-        "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; "
-        "ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
+        f"{label}: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
     ]
-    if builder == "shortcut_from_previous_input":  # the sum is a layer of its own: it is the pair that parts
-        assert (result.first_layer.ours, result.first_layer.yours) == ("conv2_x.conv2_2.add", "conv2_x.conv2_2.add")
+    assert result.first_layer is not None  # the sum is a layer in both: it is the pair that parts
+    assert (result.first_layer.ours, result.first_layer.yours) == ("conv2_x.conv2_2.add", yours)
 
 
 @pytest.mark.xdist_group("keras")
@@ -334,3 +337,25 @@ def test_check_equivalence_takes_rtol_and_atol(capsys: pytest.CaptureFixture[str
     assert "NOT equivalent (rtol 0, atol 0)" in out and "first diverging point" in out
     assert main([*target, "--rtol", "-1"]) == 2
     assert "rtol must be a finite number ≥ 0. Received: rtol=-1.0" in capsys.readouterr().err
+
+
+@pytest.mark.xdist_group("keras")
+def test_in_place_relus_and_a_functional_head_are_run_as_they_are_probed(torch_threads: int, tf_threads: int) -> None:
+    """A MobileNet whose every ReLU works in place (the tensor a layer before it handed over is overwritten
+    afterwards), and a ResNet-18 whose average pool, flatten and softmax are functional calls: both equivalent
+    to our Keras implementations, every functional layer compared."""
+    from implementations.torch.mobilenet import mobilenet_v1
+    from tests.user_models import resnet18_with_a_functional_head
+
+    torch.manual_seed(0)
+    model = randomise_torch_weights(mobilenet_v1(input_size=64))
+    for module in model.modules():
+        if isinstance(module, nn.ReLU):
+            module.inplace = True
+    result = equivalence(model, paper="howard2017_mobilenet", variant="mobilenet_v1", reference_framework="keras")
+    assert result.equivalent, result.describe()
+    torch.manual_seed(0)
+    model = randomise_torch_weights(resnet18_with_a_functional_head())
+    result = equivalence(model, paper=PAPER, variant="resnet18", reference_framework="keras")
+    assert result.equivalent, result.describe()
+    assert {"avgpool", "softmax"} <= {c.point for c in result.points}

@@ -46,10 +46,9 @@ class Layout:
 
 @dataclass(frozen=True)
 class Merge:
-    """An element-wise sum or concatenation: its trace index (None for a PyTorch functional `x + y`, which no
-    module performs and the probe does not record; a container's own `torch.cat` has the index the probe gives
-    it), its name (for a functional one, the module that runs it plus `add` or `cat`), and where each input
-    comes from: a trace index, MODEL_INPUT, or the name of a functional sum."""
+    """An element-wise sum or concatenation: its trace index (a PyTorch functional `x + y` or `torch.cat` is a
+    record of its own, named after the module that runs it), its name, and where each input comes from: a trace
+    index or MODEL_INPUT."""
 
     index: int | None
     name: str

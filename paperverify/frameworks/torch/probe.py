@@ -4,18 +4,18 @@ on a meta tensor with a hook on every leaf module."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import torch
 from torch import nn
-from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+from torch.nn import functional as F
 
 from paperverify import kinds
 from paperverify.counting import count_macs
 from paperverify.frameworks.torch import shape_rules
+from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.trace import LayerRecord, Trace
 
 _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
@@ -135,90 +135,28 @@ def meta_copy(model: nn.Module) -> nn.Module:
 
 
 def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
-    """Trace `model` on a meta input of shape H×W×C. A model with real weights is probed through a meta copy
-    (see `meta_copy`); the caller's model is never moved or changed."""
+    """Trace `model` on a meta input of shape H×W×C: every leaf module and every functional layer its containers
+    call (`tracer.trace`). A model with real weights is probed through a meta copy (see `meta_copy`); the
+    caller's model is never moved or changed."""
     modules = list(model.named_modules())
     tensors = [t for _, m in modules for t in (*m._parameters.values(), *m._buffers.values()) if t is not None]
     if any(not t.is_meta for t in tensors):
         model = meta_copy(model)
         modules = list(model.named_modules())
-    leaves = [(name, module) for name, module in modules if name and not module._modules]
-    for _, module in modules:  # model.eval(), without nn.Module.__setattr__'s cost on every module
-        module.__dict__["training"] = False
-    calls: list[tuple[str, nn.Module, tuple[torch.Size, ...], torch.Size | None]] = []
-    names = {id(module): name for name, module in leaves}
-    containers = {id(module): name for name, module in modules if module._modules}
-    running: list[str | None] = []  # the modules whose forward is running: a container's name, None for a leaf
-
-    def enter(module: nn.Module, inputs: tuple[Any, ...]) -> None:
-        running.append(containers.get(id(module)))
-
-    def record(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
-        running.pop()
-        name = names.get(id(module))
-        if name is not None:
-            calls.append((name, module, tuple(t.shape for t in inputs if isinstance(t, torch.Tensor)), _shape(output)))
-
-    def concatenated(inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        if running and running[-1] is not None:  # a container's own torch.cat, not one inside a layer
-            name = f"{running[-1]}.cat" if running[-1] else "cat"
-            calls.append((name, _CONCAT, tuple(t.shape for t in inputs), output.shape))
-
-    # One global hook of each kind: a handle per module costs ~30 µs to create, more than its meta forward.
-    handles = (register_module_forward_pre_hook(enter), register_module_forward_hook(record))
+    calls: list[Call] = []
     stood_in = []
-    for _, module in leaves:
-        forward = shape_rules.stand_in(module)
+    for name, module in modules:
+        forward = shape_rules.stand_in(module) if name and not module._modules else None
         if forward is not None:
             module.__dict__["forward"] = forward  # shadows the class's forward for this probe only
             stood_in.append(module)
     try:
         height, width, channels = input_shape
-        with torch.no_grad(), concatenations(concatenated):
-            model(torch.empty(1, channels, height, width, device="meta"))
+        trace(model, torch.empty(1, channels, height, width, device="meta"), calls.append, modules=modules)
     finally:
-        for handle in handles:
-            handle.remove()
         for module in stood_in:
             del module.__dict__["forward"]
-    return Trace(
-        "torch", tuple(input_shape), tuple(_record(*call) for call in calls if kind_of(call[0], call[1]) != "identity")
-    )
-
-
-class _Concat(nn.Module):
-    """Stands for a torch.cat a module's forward calls itself (torchvision's Inception joins its branches so)."""
-
-    paperverify_kind = "concat"
-
-
-_CONCAT = _Concat()
-_CAT_FUNCTIONS = ("cat", "concat", "concatenate")
-
-
-@contextmanager
-def concatenations(report: Callable[[tuple[torch.Tensor, ...], torch.Tensor], None]) -> Iterator[None]:
-    """While inside, every `torch.cat` (and its aliases) is reported, so a module that joins its branches
-    functionally (torchvision's Inception) still shows its output: its named point is the concatenation, not
-    its last branch. The functions are swapped on the torch module for the probe only (a TorchFunctionMode
-    would see every call of the forward pass, at a cost on every probe)."""
-    originals = {name: getattr(torch, name) for name in _CAT_FUNCTIONS}
-
-    def wrap(function: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
-        def concatenate(tensors: Any, *args: Any, **kwargs: Any) -> torch.Tensor:
-            output = function(tensors, *args, **kwargs)
-            report(tuple(tensors), output)
-            return output
-
-        return concatenate
-
-    for name, function in originals.items():
-        setattr(torch, name, wrap(function))
-    try:
-        yield
-    finally:
-        for name, function in originals.items():
-            setattr(torch, name, function)
+    return Trace("torch", tuple(input_shape), tuple(_record(call) for call in calls))
 
 
 def _shape(output: Any) -> torch.Size | None:
@@ -234,28 +172,30 @@ class BatchDimensionError(ValueError):
     """A layer whose output has lost the probe's batch dimension (or returns no tensor at all)."""
 
 
-def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output: torch.Size | None) -> LayerRecord:
+def _record(call: Call) -> LayerRecord:
+    output = _shape(call.output)
     if output is None or len(output) == 0 or output[0] != 1:
         raise BatchDimensionError(
-            f"layer {name!r}: expected an output tensor whose first dimension is the probe's batch of 1. "
+            f"layer {call.name!r}: expected an output tensor whose first dimension is the probe's batch of 1. "
             f"Received: {'no tensor' if output is None else tuple(output)}. Does the model drop or move the batch "
             "dimension (e.g. x[0], or a reshape without it)?"
         )
-    kind = kind_of(name, module)
-    attributes = _attributes(module)
-    in_shapes, out_shape = tuple(map(hwc, inputs)), hwc(output)
-    parameters, buffers = module._parameters, module._buffers
+    module, kind = call.module, call.kind
+    attributes = _attributes(module) if module is not None else _functional_attributes(call)
+    in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
+    parameters, buffers = (module._parameters, module._buffers) if module is not None else ({}, {})
+    unknown = kind == kinds.UNKNOWN
     return LayerRecord(
-        name=name,
+        name=call.name,
         kind=kind,
         input_shapes=in_shapes,
         output_shape=out_shape,
         params=sum(p.numel() for p in parameters.values() if p is not None and p.requires_grad) if parameters else 0,
         buffers=sum(b.numel() for b in buffers.values() if b is not None and b.is_floating_point()) if buffers else 0,
         macs=None
-        if kind == kinds.UNKNOWN
+        if unknown
         else count_macs(
-            name,
+            call.name,
             kind,
             in_shapes,
             out_shape,
@@ -263,9 +203,19 @@ def _record(name: str, module: nn.Module, inputs: tuple[torch.Size, ...], output
             attributes.get("groups", 1),
             attributes.get("links"),
         ),
-        origin=origin(module) if kind == kinds.UNKNOWN else None,
+        origin=origin(module) if unknown and module is not None else None,
         **attributes,
     )
+
+
+def _functional_attributes(call: Call) -> dict[str, Any]:
+    """A functional max or average pool's window and stride, from its arguments (a global one has none)."""
+    if call.function not in (F.max_pool2d, F.avg_pool2d):
+        return {}
+    args, kwargs = call.arguments
+    kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else None)
+    stride = kwargs.get("stride", args[2] if len(args) > 2 else None)
+    return {"kernel": _pair(kernel), "stride": _pair(stride or kernel)}
 
 
 def build_and_probe(

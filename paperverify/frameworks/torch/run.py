@@ -2,8 +2,8 @@
 in the canonical layout, run a model in inference mode handing each layer's output to a sink, and trace the
 wiring of its merges on meta tensors.
 
-Trace indices are the positions of the probe's records: one per call of a leaf module, in call order, less
-`identity` modules (as `probe_torch.probe_model` records them).
+Trace indices are the positions of the probe's records, numbered by the one tracer all three passes use
+(`tracer.trace`): every leaf module but an identity, and every functional layer a container calls.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
-from torch.overrides import TorchFunctionMode
 
-from paperverify.frameworks.torch.probe import concatenations, kind_of, meta_copy, probe_model
+from paperverify.frameworks.torch.probe import meta_copy, probe_model
+from paperverify.frameworks.torch.tracer import Call, tensors, trace
 from paperverify.kinds import MERGES
 from paperverify.probes.numeric import (
     MODEL_INPUT,
@@ -32,18 +31,11 @@ from paperverify.probes.numeric import (
 from paperverify.registry import builder_options
 from paperverify.trace import Trace
 
-#: Functions that merge tensors when called with two or more of them (`x + y`, `out += identity`, `torch.cat`).
-_ADDS = frozenset(
-    {torch.add, torch.Tensor.add, torch.Tensor.add_, torch.Tensor.__add__, torch.Tensor.__radd__}
-    | {torch.Tensor.__iadd__}
-)
-_CATS = frozenset({torch.cat, torch.concat, torch.concatenate})
-
 
 def has_weights(model: nn.Module) -> bool:
     """Whether every parameter and buffer holds data (none lives on the meta device)."""
-    tensors = [*model.parameters(), *model.buffers()]
-    return bool(tensors) and not any(t.is_meta for t in tensors)
+    values = [*model.parameters(), *model.buffers()]
+    return bool(values) and not any(t.is_meta for t in values)
 
 
 def probe(model: nn.Module, size: int, channels: int) -> Trace:
@@ -133,136 +125,50 @@ def write(module: nn.Module, weights: Weights, flattened: tuple[int, int, int] |
         raise TypeError(f"no weight layout for {type(module).__qualname__}")
 
 
-def _leaves(model: nn.Module) -> dict[int, tuple[str, nn.Module]]:
-    return {id(m): (name, m) for name, m in model.named_modules() if name and not m._modules}
-
-
 def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
     """Run `model` in inference mode on `image` (N, H, W, C) and hand the output of every wanted trace record
-    to `sink` as it is computed (NHWC). The records are counted as the probe makes them: every leaf module but
-    an identity, and every `torch.cat` a container's own forward calls. The model's training flags are
-    restored afterwards."""
-    leaves = _leaves(model)
-    containers = {id(m) for _, m in model.named_modules() if m._modules}
-    running: list[bool] = []  # for each module whose forward is running: whether it is a container
-    index = 0
+    to `sink` as it is computed (NHWC). The records are numbered as the probe numbers them (`tracer.trace`):
+    every leaf module but an identity, and every functional layer a container calls."""
 
-    def emit(output: Any) -> None:
-        nonlocal index
-        if index in wanted and isinstance(output, torch.Tensor):
-            array = output.detach().cpu().numpy()
-            sink(index, array.transpose(0, 2, 3, 1) if array.ndim == 4 else array)
-        index += 1
+    def emit(call: Call) -> None:
+        if call.index in wanted and isinstance(call.output, torch.Tensor):
+            # a copy: a later in-place layer (nn.ReLU(inplace=True)) overwrites the tensor it was handed
+            array = call.output.detach().cpu().numpy().copy()
+            sink(call.index, array.transpose(0, 2, 3, 1) if array.ndim == 4 else array)
 
-    def enter(module: nn.Module, _inputs: Any) -> None:
-        running.append(id(module) in containers)
-
-    def record(module: nn.Module, _inputs: Any, output: Any) -> None:
-        running.pop()
-        leaf = leaves.get(id(module))
-        if leaf is not None and kind_of(*leaf) != "identity":
-            emit(output)
-
-    def concatenated(_inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
-        if running and running[-1]:
-            emit(output)
-
-    flags = [(module, module.training) for module in model.modules()]
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
-    handles = (register_module_forward_pre_hook(enter), register_module_forward_hook(record))
-    try:
-        model.eval()
-        with torch.no_grad(), concatenations(concatenated):
-            model(torch.from_numpy(np.ascontiguousarray(image.transpose(0, 3, 1, 2))).to(device))
-    finally:
-        for handle in handles:
-            handle.remove()
-        for module, flag in flags:
-            module.training = flag
+    trace(model, torch.from_numpy(np.ascontiguousarray(image.transpose(0, 3, 1, 2))).to(device), emit)
 
 
-class _Wiring(TorchFunctionMode):
-    """Follows which layer produced each tensor; records merges, by module or by a function call."""
+class _Wiring:
+    """Follows which layer produced each tensor through one pass; records every merge and its sources."""
 
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.leaves = _leaves(model)
-        self.names = {id(m): name for name, m in model.named_modules()}
-        self.producer: dict[int, int | str] = {}
+    def __init__(self) -> None:
+        self.producer: dict[int, int] = {}
         self.merges: list[Merge] = []
-        self.stack: list[nn.Module] = []
         self.keep: list[torch.Tensor] = []  # alive until the pass ends, so that no id is reused
-        self.index = 0
 
-    def source(self, tensor: torch.Tensor) -> int | str:
+    def source(self, tensor: torch.Tensor) -> int:
         return self.producer.get(id(tensor), MODEL_INPUT)
 
-    def before(self, module: nn.Module, _inputs: Any) -> None:
-        self.stack.append(module)
+    def layer(self, call: Call) -> None:
+        if call.kind in MERGES and len(call.inputs) >= 2:
+            self.merges.append(Merge(call.index, call.name, call.kind, tuple(self.source(t) for t in call.inputs)))
+        for output in tensors([call.output]):
+            self.producer[id(output)] = call.index
+            self.keep.append(output)
 
-    def after(self, module: nn.Module, inputs: Any, output: Any) -> None:
-        self.stack.pop()
-        leaf = self.leaves.get(id(module))
-        if leaf is None or not isinstance(output, torch.Tensor):
-            return
-        kind = kind_of(*leaf)
-        if kind == "identity":
-            return
-        if kind in MERGES:
-            tensors = _tensors(inputs)
-            self.merges.append(Merge(self.index, leaf[0], kind, tuple(self.source(t) for t in tensors)))
-        self.producer[id(output)] = self.index
-        self.keep.append(output)
-        self.index += 1
-
-    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-        output = func(*args, **(kwargs or {}))
-        if (self.stack and id(self.stack[-1]) in self.leaves) or not isinstance(output, torch.Tensor):
-            return output  # inside a layer: its module hook speaks for it
-        tensors = _tensors(args)
-        kind = "add" if func in _ADDS else "concat" if func in _CATS else None
-        container = self.names.get(id(self.stack[-1]), "") if self.stack else ""
-        suffix = "cat" if kind == "concat" else str(kind)  # the probe names a container's torch.cat `<name>.cat`
-        name = f"{container}.{suffix}" if container else suffix
-        if kind == "concat":  # the probe records a container's torch.cat as a layer: it has a trace index
-            if len(tensors) >= 2:
-                self.merges.append(Merge(self.index, name, kind, tuple(self.source(t) for t in tensors)))
-            self.producer[id(output)] = self.index
-            self.index += 1
-        elif kind is not None and len(tensors) >= 2:
-            self.merges.append(Merge(None, name, kind, tuple(self.source(t) for t in tensors)))
-            self.producer[id(output)] = name
-        elif tensors and id(output) not in self.producer:
-            self.producer[id(output)] = self.source(tensors[0])  # a view or functional op passes its input on
-        self.keep.append(output)
-        return output
-
-
-def _tensors(values: Any) -> list[torch.Tensor]:
-    found: list[torch.Tensor] = []
-    for value in values:
-        if isinstance(value, torch.Tensor):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(_tensors(value))
-    return found
+    def other(self, inputs: tuple[torch.Tensor, ...], output: Any) -> None:
+        """A function that is no layer (a view, a scalar product) passes its first input's producer on."""
+        if inputs and isinstance(output, torch.Tensor) and id(output) not in self.producer:
+            self.producer[id(output)] = self.source(inputs[0])
+            self.keep.append(output)
 
 
 def wiring(model: nn.Module, size: int, channels: int) -> list[Merge]:
     """The merges of one forward pass on a meta tensor (through a meta copy when the model holds weights)."""
     copy = model if not has_weights(model) else meta_copy(model)
-    flags = [(module, module.training) for module in copy.modules()]
-    tracer = _Wiring(copy)
-    pre = register_module_forward_pre_hook(tracer.before)
-    post = register_module_forward_hook(tracer.after)
-    try:
-        copy.eval()
-        with torch.no_grad(), tracer:
-            copy(torch.empty(1, channels, size, size, device="meta"))
-    finally:
-        pre.remove()
-        post.remove()
-        for module, flag in flags:
-            module.training = flag
+    tracer = _Wiring()
+    trace(copy, torch.empty(1, channels, size, size, device="meta"), tracer.layer, tracer.other)
     return tracer.merges

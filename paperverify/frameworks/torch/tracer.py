@@ -1,0 +1,197 @@
+"""What runs in a PyTorch forward pass, as the probe, the equivalence run and the wiring pass all see it.
+
+A model's layers are its leaf modules (but an identity) and the functional calls its containers make: a
+module's `forward` written with `F.relu(x)`, `x + y`, `x * gate`, `torch.flatten(x, 1)`,
+`F.adaptive_avg_pool2d(x, 1)`, `x.mean((2, 3))` or `torch.cat([...], 1)` computes layers no module stands for.
+A `TorchFunctionMode` active during the pass sees those calls; each one of a kind in `FUNCTIONS`, made while a
+container's own forward runs (not inside a leaf module, whose hook speaks for it), is a layer named after the
+container and the function (`layer1.0.relu`, `layer1.0.add`, a second `layer1.0.add_1`). A sum or product is a
+layer only between two tensors (`x * 0.5` passes its input on, as a view does).
+
+`trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
+order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
+calls, so that the three passes number the layers alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+from torch.overrides import TorchFunctionMode
+
+_T = torch.Tensor
+
+
+def _table(kind: str, base: str, *functions: Any) -> dict[Any, tuple[str, str]]:
+    return dict.fromkeys(functions, (kind, base))
+
+
+#: Functions a container's forward may call that are layers: function -> (kind, the record name's last part).
+FUNCTIONS: dict[Any, tuple[str, str]] = {
+    **_table("relu", "relu", F.relu, F.relu_, torch.relu, torch.relu_, _T.relu, _T.relu_),
+    **_table("sigmoid", "sigmoid", torch.sigmoid, F.sigmoid, _T.sigmoid, _T.sigmoid_),
+    **_table("tanh", "tanh", torch.tanh, F.tanh, _T.tanh, _T.tanh_),
+    **_table("swish", "silu", F.silu),
+    **_table("gelu", "gelu", F.gelu),
+    **_table("activation", "activation", F.relu6, F.elu, F.leaky_relu, F.hardswish, F.hardsigmoid, F.mish, F.softplus),
+    **_table("softmax", "softmax", F.softmax, torch.softmax, _T.softmax, F.log_softmax, torch.log_softmax,
+             _T.log_softmax),
+    **_table("maxpool", "maxpool", F.max_pool2d, F.adaptive_max_pool2d),
+    **_table("avgpool", "avgpool", F.avg_pool2d, F.adaptive_avg_pool2d),
+    **_table("flatten", "flatten", torch.flatten, _T.flatten, _T.view, _T.reshape, torch.reshape),
+    **_table("transpose", "transpose", torch.transpose, _T.transpose, _T.permute, torch.permute),
+    **_table("add", "add", torch.add, _T.add, _T.add_, _T.__add__, _T.__radd__, _T.__iadd__),
+    **_table("multiply", "mul", torch.mul, _T.mul, _T.mul_, _T.__mul__, _T.__rmul__, _T.__imul__),
+    **_table("concat", "cat", torch.cat, torch.concat, torch.concatenate),
+    **_table("dropout", "dropout", F.dropout, F.dropout2d),
+    **_table("pad", "pad", F.pad),
+    **_table("channel_shuffle", "channel_shuffle", torch.channel_shuffle, F.channel_shuffle),
+}  # fmt: skip
+#: Reductions that are a global average pool when they average a map's two spatial axes (`x.mean((2, 3))`).
+_MEANS = frozenset({torch.mean, _T.mean})
+#: Element-wise functions that are layers only between two tensors.
+_BINARY = frozenset(("add", "multiply"))
+
+
+class Call(NamedTuple):
+    """One layer of a forward pass: its trace index, name and kind; its module (None for a functional call).
+    (A named tuple: a pass makes one per layer, and cheaply.)"""
+
+    index: int
+    name: str
+    kind: str
+    module: nn.Module | None
+    inputs: tuple[torch.Tensor, ...]
+    output: Any
+    #: For a functional call: the function and its arguments (a pool's window and stride are among them).
+    function: Any = None
+    arguments: tuple[tuple[Any, ...], dict[str, Any]] = ((), {})
+
+
+def tensors(values: Any) -> list[torch.Tensor]:
+    """The tensors among `values`, lists and tuples opened."""
+    found: list[torch.Tensor] = []
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            found.extend(tensors(value))
+    return found
+
+
+def _spatial_mean(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    if not args or not isinstance(args[0], torch.Tensor) or args[0].ndim != 4:
+        return False
+    dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
+    return sorted(d % 4 for d in dims) == [2, 3]
+
+
+class _Tracer(TorchFunctionMode):
+    def __init__(
+        self,
+        on_call: Callable[[Call], None],
+        on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None,
+        kind_of: Callable[[str, nn.Module], str],
+        modules: list[tuple[str, nn.Module]],
+    ) -> None:
+        super().__init__()
+        self.leaves = {id(m): name for name, m in modules if name and not m._modules}
+        self.containers = {id(m): name for name, m in modules if m._modules}
+        self.taken = {name for name, _ in modules}
+        self.on_call, self.on_other, self.kind_of = on_call, on_other, kind_of
+        self.running: list[nn.Module] = []
+        self.active = False  # whether the mode is entered (it is not while a leaf module's forward runs)
+        self.index = 0
+        self.named: dict[str, int] = {}
+
+    def before(self, module: nn.Module, _inputs: Any) -> None:
+        self.running.append(module)
+        if id(module) in self.leaves and self.active:  # inside a layer the mode only costs: step out of it
+            self.active = False
+            self.__exit__(None, None, None)
+
+    def after(self, module: nn.Module, inputs: Any, output: Any) -> None:
+        self.running.pop()
+        name = self.leaves.get(id(module))
+        if name is None:
+            return
+        if not self.active and not (self.running and id(self.running[-1]) in self.leaves):
+            self.active = True
+            self.__enter__()
+        kind = self.kind_of(name, module)
+        if kind != "identity":
+            self._emit(Call(self.index, name, kind, module, tuple(tensors(inputs)), output))
+
+    def _emit(self, call: Call) -> None:
+        self.on_call(call)
+        self.index += 1
+
+    def _name(self, container: str, base: str) -> str:
+        """`<container>.<base>`, then `_1`, `_2`, ... for the container's later calls (never a module's name)."""
+        stem = f"{container}.{base}" if container else base
+        while True:
+            count = self.named.get(stem, 0)
+            self.named[stem] = count + 1
+            name = stem if count == 0 else f"{stem}_{count}"
+            if name not in self.taken:
+                return name
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        kwargs = kwargs or {}
+        output = func(*args, **kwargs)
+        if not self.running or id(self.running[-1]) in self.leaves:
+            return output  # inside a layer (its module hook speaks for it), or outside the model
+        found = FUNCTIONS.get(func)
+        if found is None and func in _MEANS and _spatial_mean(args, kwargs):
+            found = ("avgpool", "avgpool")
+        inputs = tuple(tensors(args))
+        if found is not None and found[0] in _BINARY and len(inputs) < 2:
+            found = None  # a tensor times or plus a number: the value passes on
+        if found is None or not isinstance(output, torch.Tensor):
+            if self.on_other is not None:
+                self.on_other(inputs, output)
+            return output
+        kind, base = found
+        container = self.containers.get(id(self.running[-1]), "")
+        self._emit(Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs)))
+        return output
+
+
+def trace(
+    model: nn.Module,
+    x: torch.Tensor,
+    on_call: Callable[[Call], None],
+    on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None = None,
+    kind_of: Callable[[str, nn.Module], str] | None = None,
+    modules: list[tuple[str, nn.Module]] | None = None,
+) -> Any:
+    """Run `model(x)` in inference mode without gradients, reporting every layer (see the module docstring);
+    the model's training flags are restored afterwards. `kind_of(name, module)` tells a leaf module's kind;
+    `modules` is `list(model.named_modules())` if the caller has it already."""
+    if kind_of is None:
+        from paperverify.frameworks.torch.probe import kind_of as probe_kind_of
+
+        kind_of = probe_kind_of
+    modules = list(model.named_modules()) if modules is None else modules
+    tracer = _Tracer(on_call, on_other, kind_of, modules)
+    flags = [(module, module.training) for _, module in modules]
+    for module, _ in flags:  # model.eval(), without nn.Module.__setattr__'s cost on every module
+        module.__dict__["training"] = False
+    handles = (register_module_forward_pre_hook(tracer.before), register_module_forward_hook(tracer.after))
+    tracer.active = True
+    try:
+        with torch.no_grad(), tracer:
+            return model(x)
+    finally:
+        if not tracer.active:  # a leaf raised while the mode was stepped out of: balance the exit below
+            tracer.__enter__()
+        for handle in handles:
+            handle.remove()
+        for module, flag in flags:
+            module.__dict__["training"] = flag
