@@ -45,3 +45,9 @@ def test_one_kind_for_the_element_wise_product() -> None:
     output value."""
     assert "scale" not in kinds.KINDS
     assert kinds.KINDS["multiply"].macs(((7, 7, 64), (1, 1, 64)), (7, 7, 64), None, 1) == 7 * 7 * 64
+
+
+def test_the_functional_layers_are_of_defined_kinds(torch_threads: int) -> None:
+    from paperverify.frameworks.torch.tracer import FUNCTIONS
+
+    assert {kind for kind, _ in FUNCTIONS.values()} - set(kinds.KINDS) == set()
