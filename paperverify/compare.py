@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from math import prod
+from enum import Enum
 from typing import NamedTuple
 
-from paperverify.kinds import POOLING, WEIGHT_LAYERS
+from paperverify.kinds import POOLING
 from paperverify.printed import Interval
+from paperverify.quantities import measure
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import BRANCH, SHORTCUT, LayerRecord, Trace, longest_path, total_macs, weight_layer_count
+from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -19,15 +20,39 @@ STRUCTURE_KINDS = frozenset({"conv2d", "dense", "maxpool", "avgpool", "softmax"}
 #: A printed layer of this kind ("Pool 7 × 7", MobileNet Table 1's filter shape) is any pooling layer.
 ANY_POOL = "pool"
 
-STATUSES = ("match", "mismatch", "erratum", "error")
+
+class Status(Enum):
+    """What checking one claim in one framework found, in the order the report counts them."""
+
+    #: The measured value lies in the interval the printed value admits.
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    #: The measured value matches the corrected value of a recorded misprint.
+    ERRATUM = "erratum"
+    #: A third-party model departs from the paper here on purpose, as recorded with reason and citation.
+    DEVIATION = "deviation"
+    #: The claim could not be measured (the model failed to build or probe, a point is missing, ...).
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    @property
+    def passing(self) -> bool:
+        return self in (Status.MATCH, Status.ERRATUM, Status.DEVIATION)
+
+
+#: The statuses, as a verdict and the report write them.
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
+#: Statuses that pass: the value matches the paper, a recorded misprint's correction, or a recorded deliberate
+#: difference of a third-party model.
+PASSING: tuple[str, ...] = tuple(status.value for status in Status if status.passing)
 
 
 @dataclass(frozen=True)
 class Verdict:
     """One claim judged in one framework.
 
-    `deviation` is measured minus printed value (numbers) or the difference in layer count (structures);
-    `relative` is that deviation over the printed value, for plotting; `detail` says where and why.
+    `status` is a `Status` value; `offset` is measured minus printed value (numbers); `relative` is that offset
+    over the printed value, for plotting; `detail` says where and why.
     """
 
     claim: str
@@ -36,7 +61,7 @@ class Verdict:
     printed: str
     expected: str
     measured: str
-    deviation: str
+    offset: str
     tolerance: str
     detail: str = ""
     relative: float | None = None
@@ -46,7 +71,7 @@ class _Outcome(NamedTuple):
     ok: bool
     expected: str
     measured: str
-    deviation: str = ""
+    offset: str = ""
     relative: float | None = None
     detail: str = ""
 
@@ -57,15 +82,15 @@ def judge(claim: Claim, trace: Trace) -> Verdict:
         outcome = _compare(claim, trace)
     except KeyError as err:
         return error(claim, trace.framework, f"named point missing: {err.args[0]}")
-    status = ("erratum" if claim.erratum else "match") if outcome.ok else "mismatch"
+    status = (Status.ERRATUM if claim.erratum else Status.MATCH) if outcome.ok else Status.MISMATCH
     return Verdict(
         claim=claim.id,
         framework=trace.framework,
-        status=status,
+        status=status.value,
         printed=claim.printed,
         expected=outcome.expected,
         measured=outcome.measured,
-        deviation=outcome.deviation,
+        offset=outcome.offset,
         tolerance=claim.tolerance,
         detail=outcome.detail,
         relative=outcome.relative,
@@ -82,7 +107,9 @@ def safe_judge(claim: Claim, trace: Trace) -> Verdict:
 
 def error(claim: Claim, framework: str, detail: str) -> Verdict:
     """The verdict for a claim that could not be measured (the model failed to build or probe)."""
-    return Verdict(claim.id, framework, "error", claim.printed, describe(claim), "", "", claim.tolerance, detail)
+    return Verdict(
+        claim.id, framework, Status.ERROR.value, claim.printed, describe(claim), "", "", claim.tolerance, detail
+    )
 
 
 def describe(claim: Claim) -> str:
@@ -105,15 +132,15 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         return _compare_input_shape(claim, trace)
     if quantity == "structure":
         return _compare_structure(claim, trace)
-    value = _number(quantity, claim, trace)
+    value = measure(claim, trace)
     interval = claim.expected
     assert isinstance(interval, Interval)
     printed = (interval.low + interval.high) / 2
-    deviation = Decimal(value) - printed
-    relative = float(deviation / printed) if printed else None
+    offset = Decimal(value) - printed
+    relative = float(offset / printed) if printed else None
     percent = f" ({relative:+.2%})" if relative is not None else ""
     return _Outcome(
-        value in interval, str(interval), _plain(Decimal(value)), f"{_plain(deviation, sign=True)}{percent}", relative
+        value in interval, str(interval), _plain(Decimal(value)), f"{_plain(offset, sign=True)}{percent}", relative
     )
 
 
@@ -143,69 +170,6 @@ def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:
 def _plain(value: Decimal, sign: bool = False) -> str:
     text = format(value.normalize(), "f")
     return f"+{text}" if sign and value >= 0 else text
-
-
-def _number(quantity: str, claim: Claim, trace: Trace) -> int | Decimal:
-    if quantity == "params":
-        return trace.params
-    if quantity == "macs":
-        return trace.macs
-    if quantity == "flops":
-        return 2 * trace.macs
-    if quantity == "connections":
-        return trace.connections
-    if quantity == "depth" and not claim.layers:
-        return trace.depth
-    if quantity == "depth_with_pooling":
-        return trace.depth_with_pooling
-    if quantity == "neurons":
-        return sum(prod(trace.point(point).output_shape) for point in claim.layers)
-    if quantity == "blocks":
-        return sum(_blocks(trace, point) for point in claim.layers)
-    layers = trace.under(claim.layers, claim.exclude)
-    if not layers:
-        if quantity == "channels" and _absent_branch(trace, claim.layers):
-            return 0
-        raise KeyError(f"no layer under {list(claim.layers)}")
-    if quantity == "depth":  # weight layers under the named points: "8 conv. and 3 FC layers"
-        return weight_layer_count(layers)
-    if quantity == "channels":
-        return layers[-1].output_shape[-1]
-    if quantity == "layer_depth":
-        return longest_path(layers, WEIGHT_LAYERS)
-    if quantity == "stride":
-        return _downsampling(layers[0].input_shapes[0][0], layers[-1].output_shape[0])
-    if quantity == "layer_params":
-        return sum(layer.params for layer in layers)
-    if quantity == "layer_connections":
-        return sum(layer.connections for layer in layers)
-    if quantity == "macs_share":
-        return (Decimal(total_macs(layers)) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
-    return total_macs(layers)  # layer_macs
-
-
-def _blocks(trace: Trace, point: str) -> int:
-    """The layers stacked at a named point: the distinct names directly under it (`P.layer1`, `P.layer2`)."""
-    depth = point.count(".") + 1
-    names = {layer.name.split(".")[depth] for layer in trace.under((point,)) if layer.name.count(".") >= depth}
-    if not names:
-        raise KeyError(f"no layer under {point!r}")
-    return len(names)
-
-
-def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:
-    """Whether `points` is one parallel branch `P.branch<N>` that the model leaves out while `P` exists: a paper
-    prints such a branch's filters as 0 (BN-Inception's Figure 5, `#1×1` of the stride-2 modules), and it
-    contributes 0 channels to the concatenation."""
-    if len(points) != 1:
-        return False
-    parent, _, last = points[0].rpartition(".")
-    return bool(parent) and BRANCH.match(last) is not None and bool(trace.under((parent,)))
-
-
-def _downsampling(size_in: int, size_out: int) -> Decimal:
-    """How many times a named point shrinks the height it receives (2 for a stride-2 block)."""
-    return Decimal(size_in) / Decimal(size_out)
 
 
 def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:

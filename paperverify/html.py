@@ -14,7 +14,8 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from paperverify.report import PASSING, STATUSES, erratum_text, failed
+from paperverify.compare import PASSING, STATUSES
+from paperverify.report import erratum_text, failed
 
 #: Sections of the records table, in order: a heading and the statuses it holds.
 GROUPS = (
@@ -25,7 +26,7 @@ GROUPS = (
     ("Matches", ("match",)),
 )
 COLUMNS = (
-    "claim", "framework", "status", "printed", "expected", "measured", "deviation", "tolerance", "source", "detail",
+    "claim", "framework", "status", "printed", "expected", "measured", "offset", "tolerance", "source", "detail",
 )  # fmt: skip
 #: Plot marker colour (at least 3:1 against white) and shape per status, so the plot does not rely on colour alone.
 COLOURS = {
@@ -314,7 +315,7 @@ def _record_row(item: dict[str, Any]) -> str:
         f'<td title="{_e(item["config"])}"><code>{"/<wbr>".join(map(_e, item["claim"].split("/")))}</code></td>',
         f"<td>{_e(item['framework'])}</td>",
         f"<td>{_badge(item['status'])}</td>",
-        *(f"<td>{_e(item[key])}</td>" for key in ("printed", "expected", "measured", "deviation", "tolerance")),
+        *(f"<td>{_e(item[key])}</td>" for key in ("printed", "expected", "measured", "offset", "tolerance")),
         f'<td title="{_e(item["file"])}, arXiv {_e(item["arxiv"])}">{_source(item)}</td>',
         f"<td>{detail}</td>",
     ]

@@ -1,6 +1,6 @@
 """The discrepancy report: one JSON document (the source of truth) rendered to Markdown, CSV and HTML.
 
-Schema of `report.json` (version 1):
+Schema of `report.json` (version 2; version 1 called a record's `offset` `deviation`):
 
     {
       "schema": 1,
@@ -24,7 +24,7 @@ Schema of `report.json` (version 1):
          "label": "Table 1", "page": 5, "row": "flops", "column": "50-layer", "file": "he2016_resnet/table1.csv",
          "quote": null, "quantity": "macs", "variant": "resnet50", "point": null,
          "config": "resnet50(input_size=224, shortcut='B')", "printed": "3.8×10^9",
-         "expected": "[3700000000, 3900000000)", "measured": "3857973248", "deviation": "+57973248 (+1.53%)",
+         "expected": "[3700000000, 3900000000)", "measured": "3857973248", "offset": "+57973248 (+1.53%)",
          "relative": 0.0153, "tolerance": "±0.1×10^9 (widened)", "tolerance_reason": "The ... [citation]",
          "erratum": null, "notes": [...],
          "detail": ""}
@@ -49,20 +49,16 @@ from pathlib import Path
 from typing import Any
 
 from paperverify import __version__
-from paperverify.compare import Verdict
+from paperverify.compare import PASSING, STATUSES, Verdict
 from paperverify.tables import Claim
 
-SCHEMA = 1
-STATUSES = ("match", "mismatch", "erratum", "deviation", "error", "skipped")
-#: Statuses that pass: the value matches the paper, a recorded misprint's correction, or a recorded deliberate
-#: difference of a third-party model.
-PASSING = ("match", "erratum", "deviation")
+SCHEMA = 2
 FORMATS = ("json", "md", "csv", "html")
 #: Quantities whose claims describe a point along the network, in table order: where divergence is traced.
 POINTWISE = ("output_shape", "input_shape", "structure", "stride")
 CSV_FIELDS = (
     "claim", "framework", "status", "paper", "architecture", "arxiv", "table", "label", "page", "row", "column",
-    "file", "quote", "quantity", "variant", "point", "config", "printed", "expected", "measured", "deviation",
+    "file", "quote", "quantity", "variant", "point", "config", "printed", "expected", "measured", "offset",
     "relative", "tolerance", "tolerance_reason", "erratum", "notes", "detail",
 )  # fmt: skip
 
@@ -91,7 +87,7 @@ def record(claim: Claim, verdict: Verdict) -> dict[str, Any]:
         "printed": claim.printed,
         "expected": verdict.expected,
         "measured": verdict.measured,
-        "deviation": verdict.deviation,
+        "offset": verdict.offset,
         "relative": verdict.relative,
         "tolerance": verdict.tolerance,
         "tolerance_reason": claim.tolerance_reason,
@@ -309,7 +305,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bool = False) -> list[str]:
-    header = ["claim", "framework", "printed", "expected", "measured", "deviation", "tolerance", "source"]
+    header = ["claim", "framework", "printed", "expected", "measured", "offset", "tolerance", "source"]
     if detail:
         header.append("detail")
     if erratum:
@@ -323,7 +319,7 @@ def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bo
             item["printed"],
             item["expected"],
             item["measured"],
-            item["deviation"],
+            item["offset"],
             item["tolerance"],
             f"{item['label']}{page}, row {item['row']}, column {item['column']}",
         ]

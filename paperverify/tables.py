@@ -17,46 +17,16 @@ from typing import Any, NamedTuple
 
 import tomllib
 
-from paperverify import registry
+from paperverify import quantities, registry
 from paperverify.printed import Interval, PrintedValueError, parse_number, parse_shape, unit_of
 from paperverify.structure import LayerSpec, parse_structure
 
-#: Quantities a claim can state. Numeric ones compare within a tolerance, the others exactly.
-NUMERIC_QUANTITIES = frozenset(
-    {
-        "params",
-        "macs",
-        "flops",
-        "connections",
-        "depth",
-        "depth_with_pooling",
-        "layer_params",
-        "layer_macs",
-        "layer_connections",
-        "layer_depth",
-        "stride",
-        "channels",
-        "neurons",
-        "macs_share",
-        "blocks",
-    }
-)
-POINT_QUANTITIES = frozenset(
-    {
-        "output_shape", "input_shape", "structure", "layer_params", "layer_macs", "layer_connections", "layer_depth",
-        "stride", "channels", "neurons", "macs_share", "blocks",
-    }
-)  # fmt: skip
-#: `neurons`: the values a named point outputs (H·W·C), summed over the row's `layers` when it lists several.
-#: `input_shape`: the shape (H×W×C, or H×W where a paper prints no depth: EfficientNet's Table 1 prints each
-#: stage's input resolution) a named point receives, each of the row's `layers` when it lists several.
-#: `macs_share`: the share of the network's multiply-adds in the row's layers (a printed percentage).
-#: `blocks`: the layers stacked at a named point, one per name directly under it (`stage3.layer1`,
-#: `stage3.layer2`: EfficientNet's L̂i), summed over the row's `layers`.
-QUANTITIES = NUMERIC_QUANTITIES | POINT_QUANTITIES
-#: Whole numbers that admit no rounding: a network has 34 weight layers, a block downsamples by 2, a
-#: layer has 128 filters.
-EXACT_QUANTITIES = frozenset({"depth", "depth_with_pooling", "layer_depth", "stride", "channels", "blocks"})
+#: Quantities a claim can state (paperverify.quantities): numeric ones compare within a tolerance, exact ones
+#: are whole numbers that admit no rounding, point ones are stated at a named point.
+QUANTITIES = frozenset(quantities.QUANTITIES)
+NUMERIC_QUANTITIES = frozenset(name for name, q in quantities.QUANTITIES.items() if q.numeric)
+POINT_QUANTITIES = frozenset(name for name, q in quantities.QUANTITIES.items() if q.needs_point)
+EXACT_QUANTITIES = frozenset(name for name, q in quantities.QUANTITIES.items() if q.exact)
 #: How a column's K, M, G suffixes scale: powers of 1000 (the default) or of 1024.
 PREFIXES = ("decimal", "binary")
 

@@ -20,7 +20,7 @@ def test_claim(pv_claim: Claim, pv_framework: str, pv_judge: Callable[[Claim, st
         f"  source:   {pv_claim.source}\n"
         f"  printed:  {pv_claim.printed}\n"
         f"  expected: {result.expected} ({result.tolerance})\n"
-        f"  measured: {result.measured} {result.deviation}\n"
+        f"  measured: {result.measured} {result.offset}\n"
         f"  {result.detail}"
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from paperverify import report
+from paperverify.compare import STATUSES
 from paperverify.html import render_html
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -93,7 +94,7 @@ def _record(claim: str, framework: str, status: str, relative: float | None = No
         "label": "Table 1", "page": 5, "row": "flops", "column": "50-layer", "file": f"{paper}/table1.csv",
         "quote": None, "quantity": "macs", "variant": "resnet50", "point": None,
         "config": "resnet50(input_size=224, shortcut='B')", "printed": "3.8×10^9",
-        "expected": "[3700000000, 3900000000)", "measured": "3857973248", "deviation": "+57973248 (+1.53%)",
+        "expected": "[3700000000, 3900000000)", "measured": "3857973248", "offset": "+57973248 (+1.53%)",
         "relative": relative, "tolerance": "±0.1×10^9", "erratum": None, "notes": [], "detail": "",
     }  # fmt: skip
     item.update(fields)
@@ -103,7 +104,7 @@ def _record(claim: str, framework: str, status: str, relative: float | None = No
 def fixture_report() -> dict[str, Any]:
     """A report with every status, an off-scale deviation, errata, problems, divergences and hostile text."""
     shape = {"quantity": "output_shape", "point": "conv3_x", "expected": "28×28", "measured": "56×56×512"}
-    missing = {**shape, "measured": "", "deviation": "", "detail": "named point missing: conv3_x"}
+    missing = {**shape, "measured": "", "offset": "", "detail": "named point missing: conv3_x"}
     erratum = {"printed": "138M", "corrected": "133M", "reason": "sum of <layers> & biases", "citation": "Errata p. 2"}
     records = [
         _record("he2016_resnet/table1/resnet18/macs", "keras", "mismatch", 0.8, detail=INJECTED),
@@ -129,7 +130,7 @@ def fixture_report() -> dict[str, Any]:
         "subject": "paperverify implementations",
         "frameworks": ["keras", "torch"],
         "claims_loaded": 6,
-        "summary": {**{status: counts[status] for status in report.STATUSES}, "total": len(records)},
+        "summary": {**{status: counts[status] for status in STATUSES}, "total": len(records)},
         "matrix": [
             {"architecture": "resnet", "framework": "keras", "matched": 1, "total": 3},
             {"architecture": "resnet", "framework": "torch", "matched": 1, "total": 3},
@@ -146,7 +147,7 @@ def empty_report() -> dict[str, Any]:
     return {
         "schema": 1, "paperverify": "0.1.0", "generated": "2026-11-22T03:00:00+00:00", "frameworks": ["keras"],
         "subject": "paperverify implementations",
-        "claims_loaded": 0, "summary": {**dict.fromkeys(report.STATUSES, 0), "total": 0}, "matrix": [],
+        "claims_loaded": 0, "summary": {**dict.fromkeys(STATUSES, 0), "total": 0}, "matrix": [],
         "divergences": [], "problems": [], "records": [],
     }  # fmt: skip
 
@@ -210,7 +211,7 @@ def test_records_are_ordered_failures_errata_skipped_then_matches(tree: Node) ->
     order = [row.attrs["data-status"] for row in _rows(tree)]
     rank = {"mismatch": 0, "error": 0, "erratum": 1, "deviation": 2, "skipped": 3, "match": 4}
     assert [rank[status] for status in order] == sorted(rank[status] for status in order)
-    assert set(order) == set(report.STATUSES)
+    assert set(order) == set(STATUSES)
 
 
 def test_the_header_counts_every_status_and_names_its_origin(tree: Node) -> None:

@@ -1,0 +1,148 @@
+"""The quantities a claim can state, defined once, as data: what each is, how it is printed and judged, and how
+it is measured on a trace.
+
+A numeric quantity compares a measured number with the interval the printed value admits (its printed
+precision); an exact one is a whole number that admits no rounding (a network has 34 weight layers). A quantity
+that needs a point is stated at a named point of the network (a row's `point`, or the row's `layers`); the
+others are the whole network's (but `depth`, which counts under the row's `layers` when it names some).
+Shapes and structures are judged by paperverify.compare itself; every other quantity's measurement is here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from math import prod
+from typing import TYPE_CHECKING, Any
+
+from paperverify.kinds import WEIGHT_LAYERS
+from paperverify.trace import BRANCH, LayerRecord, Trace, longest_path, total_macs, weight_layer_count
+
+if TYPE_CHECKING:
+    from paperverify.tables import Claim
+
+Measure = Callable[["Claim", Trace], "int | Decimal"]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity a claim can state."""
+
+    name: str
+    #: Compared within the printed value's interval (True), or judged as a shape or structure (False).
+    numeric: bool
+    #: A whole number that admits no rounding, printed without a scale.
+    exact: bool
+    #: Stated at a named point (the row needs a `point`).
+    needs_point: bool
+    #: How it is measured on a trace (None for a shape or a structure, which compare judges itself).
+    measure: Measure | None
+    description: str
+
+
+def _layers(claim: Claim, trace: Trace) -> tuple[LayerRecord, ...]:
+    """The layers under the claim's named points (less those excluded); KeyError if none."""
+    layers = trace.under(claim.layers, claim.exclude)
+    if not layers:
+        raise KeyError(f"no layer under {list(claim.layers)}")
+    return layers
+
+
+def _channels(claim: Claim, trace: Trace) -> int:
+    if not trace.under(claim.layers, claim.exclude) and _absent_branch(trace, claim.layers):
+        return 0
+    return _layers(claim, trace)[-1].output_shape[-1]
+
+
+def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:
+    """Whether `points` is one parallel branch `P.branch<N>` that the model leaves out while `P` exists: a paper
+    prints such a branch's filters as 0 (BN-Inception's Figure 5, `#1×1` of the stride-2 modules), and it
+    contributes 0 channels to the concatenation."""
+    if len(points) != 1:
+        return False
+    parent, _, branch = points[0].rpartition(".")
+    return bool(parent) and BRANCH.match(branch) is not None and bool(trace.under((parent,)))
+
+
+def _depth(claim: Claim, trace: Trace) -> int:
+    """The whole network's weight layers on its longest path, or those under the row's `layers` in sequence
+    ("8 conv. and 3 FC layers")."""
+    return weight_layer_count(_layers(claim, trace)) if claim.layers else trace.depth
+
+
+def _stride(claim: Claim, trace: Trace) -> Decimal:
+    """How many times a named point shrinks the height it receives (2 for a stride-2 block)."""
+    layers = _layers(claim, trace)
+    return Decimal(layers[0].input_shapes[0][0]) / Decimal(layers[-1].output_shape[0])
+
+
+def _blocks(claim: Claim, trace: Trace) -> int:
+    """The layers stacked at each named point: the distinct names directly under it (`P.layer1`, `P.layer2`)."""
+    total = 0
+    for point in claim.layers:
+        depth = point.count(".") + 1
+        names = {layer.name.split(".")[depth] for layer in trace.under((point,)) if layer.name.count(".") >= depth}
+        if not names:
+            raise KeyError(f"no layer under {point!r}")
+        total += len(names)
+    return total
+
+
+def _macs_share(claim: Claim, trace: Trace) -> Decimal:
+    return (Decimal(total_macs(_layers(claim, trace))) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
+
+
+def _q(
+    name: str,
+    measure: Measure | None,
+    description: str,
+    *,
+    numeric: bool = True,
+    exact: bool = False,
+    needs_point: bool = False,
+) -> Quantity:
+    return Quantity(name, numeric, exact, needs_point, measure, description)
+
+
+_QUANTITIES = (
+    _q("params", lambda c, t: t.params, "learnable parameters (BatchNorm statistics are buffers, not parameters)"),
+    _q("macs", lambda c, t: t.macs, "multiply-adds, counted analytically per layer (paperverify.counting)"),
+    _q("flops", lambda c, t: 2 * t.macs, "floating-point operations, two per multiply-add"),
+    _q("connections", lambda c, t: t.connections, "connections as LeCun et al. (1998, Sec. II.B) count them"),
+    _q("depth", _depth, "weight layers on the longest main path (or under the row's layers)", exact=True),
+    _q("depth_with_pooling", lambda c, t: t.depth_with_pooling, "weight and pooling layers on the longest path",
+       exact=True),
+    _q("layer_params", lambda c, t: sum(layer.params for layer in _layers(c, t)),
+       "learnable parameters under a named point", needs_point=True),
+    _q("layer_macs", lambda c, t: total_macs(_layers(c, t)), "multiply-adds under a named point", needs_point=True),
+    _q("layer_connections", lambda c, t: sum(layer.connections for layer in _layers(c, t)),
+       "connections under a named point", needs_point=True),
+    _q("layer_depth", lambda c, t: longest_path(_layers(c, t), WEIGHT_LAYERS),
+       "weight layers on the longest path under a named point", exact=True, needs_point=True),
+    _q("stride", _stride, "how many times a named point divides the side it receives", exact=True,
+       needs_point=True),
+    _q("channels", _channels, "the channels a named point outputs (0 for a branch the model leaves out)",
+       exact=True, needs_point=True),
+    _q("neurons", lambda c, t: sum(prod(t.point(point).output_shape) for point in c.layers),
+       "the values a named point outputs (H·W·C), summed over the row's layers", needs_point=True),
+    _q("macs_share", _macs_share, "the share of the network's multiply-adds under the row's layers",
+       needs_point=True),
+    _q("blocks", _blocks, "the layers stacked at a named point (EfficientNet's L̂i), summed over the row's layers",
+       exact=True, needs_point=True),
+    _q("output_shape", None, "the shape a named point outputs (H×W or H×W×C)", numeric=False, needs_point=True),
+    _q("input_shape", None, "the shape a named point receives", numeric=False, needs_point=True),
+    _q("structure", None, "the layers under a named point, as a paper's table prints them", numeric=False,
+       needs_point=True),
+)  # fmt: skip
+
+#: Every quantity, by name.
+QUANTITIES: dict[str, Quantity] = {quantity.name: quantity for quantity in _QUANTITIES}
+
+
+def measure(claim: Claim, trace: Trace) -> Any:
+    """The claim's quantity measured on `trace`."""
+    found = QUANTITIES[claim.quantity].measure
+    if found is None:
+        raise ValueError(f"{claim.quantity} is judged by paperverify.compare, not measured here")
+    return found(claim, trace)
