@@ -7,6 +7,9 @@ narrow no-break space counts as a space), never by both. Parsing uses `Decimal`,
 printed digits, not binary approximations. Suffixes K, M, G scale by powers of 1000, or of 1024 where a
 table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 × 1024). A percentage is a
 number in hundredths: `94.86%` states a value in [0.94855, 0.94865).
+
+Digits are ASCII (a digit of another script, `1٠8`, is no number here), at most MAX_DIGITS significant ones,
+and a power of ten at most MAX_EXPONENT: beyond, a print is an error rather than a value rounded or overflowed.
 """
 
 from __future__ import annotations
@@ -16,15 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 _NUMBER = re.compile(
-    r"^(?P<mantissa>\d+(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+)?(?:\.\d+)?)"
-    r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?\d+))?"
+    r"^(?P<mantissa>[0-9]+(?:(?:,[0-9]{3})+|(?:[ \u2009\u202f][0-9]{3})+)?(?:\.[0-9]+)?)"
+    r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?[0-9]+))?"
     r"\s*(?P<suffix>[KMGB%])?$"
 )
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9, "%": -2}
 _BINARY_POWER = {"K": 1, "M": 2, "G": 3}
-_SHAPE = re.compile(r"^\d+(?:\s*×\s*\d+)*$")
-_X_SHAPE = re.compile(r"^(?P<shape>\d+(?:x\d+)+)\s+(?:images|feature maps)$")
-_VECTOR = re.compile(r"^(?P<features>\d+)-dimensional vectors?$")
+_SHAPE = re.compile(r"^[0-9]+(?:\s*×\s*[0-9]+)*$")
+_X_SHAPE = re.compile(r"^(?P<shape>[0-9]+(?:x[0-9]+)+)\s+(?:images|feature maps)$")
+_VECTOR = re.compile(r"^(?P<features>[0-9]+)-dimensional vectors?$")
+
+
+#: The most significant digits a printed number may have (Decimal's precision: more would be rounded).
+MAX_DIGITS = 28
+#: The largest power of ten a printed number may carry (papers print up to 10^12; 10^30 leaves room).
+MAX_EXPONENT = 30
 
 
 class PrintedValueError(ValueError):
@@ -101,6 +110,14 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
     if not match:
         raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
     mantissa_text = re.sub(r"[, \u2009\u202f]", "", match["mantissa"])
+    digits = len(mantissa_text.replace(".", "").lstrip("0"))
+    if digits > MAX_DIGITS:
+        raise PrintedValueError(
+            f"expected at most {MAX_DIGITS} significant digits. Received: {digits} in {text[:40]!r}"
+        )
+    exponent_text = match["exponent"] or "0"
+    if len(exponent_text.lstrip("+-")) > 3 or abs(int(exponent_text)) > MAX_EXPONENT:
+        raise PrintedValueError(f"expected a power of ten up to 10^{MAX_EXPONENT}. Received: {text[:40]!r}")
     try:
         mantissa = Decimal(mantissa_text)
     except InvalidOperation as err:  # pragma: no cover - the regex admits only digits

@@ -38,21 +38,26 @@ from dataclasses import dataclass
 
 from paperverify.printed import PrintedValueError
 
-_BRACKET = re.compile(r"^\[(?P<body>[^\[\]]+(?:\[[^\[\]]*\][^\[\]]*)*)\]\s*×\s*(?P<repeat>\d+)$")
-_CONV = re.compile(r"^(?P<k>\d+)×(?P=k)(?:×(?P<depth>\d+))?,\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?$")
-_KERNEL_CONV = re.compile(r"^(?P<k>\d+)×(?P=k)\s+conv(?:,\s*stride\s+(?P<stride>\d+))?$")
+#: The largest repeat a bracket of layers may print (ResNet-1202's 200 blocks a stage fit; more is an error).
+MAX_REPEAT = 1000
+
+_BRACKET = re.compile(r"^\[(?P<body>[^\[\]]+(?:\[[^\[\]]*\][^\[\]]*)*)\]\s*×\s*(?P<repeat>[0-9]+)$")
+_CONV = re.compile(
+    r"^(?P<k>[0-9]+)×(?P=k)(?:×(?P<depth>[0-9]+))?,\s*(?P<channels>[0-9]+)(?:,\s*stride\s+(?P<stride>[0-9]+))?$"
+)
+_KERNEL_CONV = re.compile(r"^(?P<k>[0-9]+)×(?P=k)\s+conv(?:,\s*stride\s+(?P<stride>[0-9]+))?$")
 _POOL = re.compile(
-    r"^(?:(?P<k>\d+)×(?P=k)\s+)?(?:global\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>\d+))?$"
+    r"^(?:(?P<k>[0-9]+)×(?P=k)\s+)?(?:global\s+)?(?P<op>max|average)\s+pool(?:,\s*stride\s+(?P<stride>[0-9]+))?$"
 )
 _OP_CONV = re.compile(
-    r"^conv,\s*(?P<k>\d+)×(?P=k),\s*(?P<channels>\d+)(?:,\s*stride\s+(?P<stride>\d+))?(?:\s+C\s*=\s*(?P<groups>\d+))?$"
+    r"^conv,\s*(?P<k>[0-9]+)×(?P=k),\s*(?P<channels>[0-9]+)(?:,\s*stride\s+(?P<stride>[0-9]+))?(?:\s+C\s*=\s*(?P<groups>[0-9]+))?$"
 )
-_OP_POOL = re.compile(r"^(?P<op>max|average)\s+pool,\s*(?P<k>\d+)×(?P=k)(?:,\s*stride\s+(?P<stride>\d+))?$")
-_SE = re.compile(r"^fc,\s*\[(?P<reduce>\d+),\s*(?P<expand>\d+)\]$")
-_FC = re.compile(r"^(?P<units>\d+)(?:-d\s+fc|D\s+fully-connected)$")
-_VGG_CONV = re.compile(r"^conv(?P<k>\d+)-(?P<channels>\d+)$")
-_VGG_FC = re.compile(r"^FC-(?P<units>\d+)$")
-_POOL_PROJ = re.compile(r"^(?P<op>avg|max)\s*\+\s*(?:(?P<channels>\d+)|pass through)$")
+_OP_POOL = re.compile(r"^(?P<op>max|average)\s+pool,\s*(?P<k>[0-9]+)×(?P=k)(?:,\s*stride\s+(?P<stride>[0-9]+))?$")
+_SE = re.compile(r"^fc,\s*\[(?P<reduce>[0-9]+),\s*(?P<expand>[0-9]+)\]$")
+_FC = re.compile(r"^(?P<units>[0-9]+)(?:-d\s+fc|D\s+fully-connected)$")
+_VGG_CONV = re.compile(r"^conv(?P<k>[0-9]+)-(?P<channels>[0-9]+)$")
+_VGG_FC = re.compile(r"^FC-(?P<units>[0-9]+)$")
+_POOL_PROJ = re.compile(r"^(?P<op>avg|max)\s*\+\s*(?:(?P<channels>[0-9]+)|pass through)$")
 #: Layers printed by a bare name, with no attribute.
 _NAMED = {
     "softmax": "softmax",
@@ -62,17 +67,17 @@ _NAMED = {
     "Classifier": "softmax",
 }
 _POOL_KIND = {"max": "maxpool", "average": "avgpool", "avg": "avgpool"}
-_TYPE_STRIDE = re.compile(r"^(?P<type>Conv dw|Conv|Avg Pool|Max Pool|FC|Softmax)\s*/\s*s(?P<stride>\d+)$")
+_TYPE_STRIDE = re.compile(r"^(?P<type>Conv dw|Conv|Avg Pool|Max Pool|FC|Softmax)\s*/\s*s(?P<stride>[0-9]+)$")
 _TYPE_KIND = {"Conv dw": "conv2d", "Conv": "conv2d", "Avg Pool": "avgpool", "Max Pool": "maxpool"}
-_FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<depth>\d+)\s*×\s*(?P<channels>\d+)$")
-_DW_FILTER = re.compile(r"^(?P<k>\d+)\s*×\s*(?P=k)\s*×\s*(?P<channels>\d+)\s+dw$")
-_FC_FILTER = re.compile(r"^(?P<inputs>\d+)\s*×\s*(?P<units>\d+)$")
-_POOL_WINDOW = re.compile(r"^Pool\s+(?P<k>\d+)\s*×\s*(?P=k)$")
-_X_STRIDE = r"(?:,?\s*stride=(?P<stride>\d+)x(?P=stride))?"
-_X_CONV = re.compile(r"^Conv\s+(?P<channels>\d+),\s*(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
-_X_KERNEL_CONV = re.compile(r"^Conv\s+(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
-_X_SEPARABLE = re.compile(r"^SeparableConv\s+(?P<channels>\d+),\s*(?P<k>\d+)x(?P=k)$")
-_X_POOL = re.compile(r"^(?P<op>Max|Average)Pooling\s+(?P<k>\d+)x(?P=k)" + _X_STRIDE + "$")
+_FILTER = re.compile(r"^(?P<k>[0-9]+)\s*×\s*(?P=k)\s*×\s*(?P<depth>[0-9]+)\s*×\s*(?P<channels>[0-9]+)$")
+_DW_FILTER = re.compile(r"^(?P<k>[0-9]+)\s*×\s*(?P=k)\s*×\s*(?P<channels>[0-9]+)\s+dw$")
+_FC_FILTER = re.compile(r"^(?P<inputs>[0-9]+)\s*×\s*(?P<units>[0-9]+)$")
+_POOL_WINDOW = re.compile(r"^Pool\s+(?P<k>[0-9]+)\s*×\s*(?P=k)$")
+_X_STRIDE = r"(?:,?\s*stride=(?P<stride>[0-9]+)x(?P=stride))?"
+_X_CONV = re.compile(r"^Conv\s+(?P<channels>[0-9]+),\s*(?P<k>[0-9]+)x(?P=k)" + _X_STRIDE + "$")
+_X_KERNEL_CONV = re.compile(r"^Conv\s+(?P<k>[0-9]+)x(?P=k)" + _X_STRIDE + "$")
+_X_SEPARABLE = re.compile(r"^SeparableConv\s+(?P<channels>[0-9]+),\s*(?P<k>[0-9]+)x(?P=k)$")
+_X_POOL = re.compile(r"^(?P<op>Max|Average)Pooling\s+(?P<k>[0-9]+)x(?P=k)" + _X_STRIDE + "$")
 #: Xception's Figure 5: layers printed by name alone, and the kinds they are.
 _X_NAMED = {"ReLU": ("relu",), "GlobalAveragePooling": ("avgpool",), "Logistic regression": ("dense", "softmax")}
 _X_POOL_KIND = {"Max": "maxpool", "Average": "avgpool"}
@@ -116,8 +121,11 @@ def parse_structure(text: str) -> tuple[LayerSpec, ...]:
         return (pool,) if channels is None else (pool, LayerSpec("conv2d", None, int(channels)))
     bracket = _BRACKET.match(cleaned)
     if bracket:
+        repeat = bracket["repeat"]
+        if len(repeat) > 4 or not 1 <= int(repeat) <= MAX_REPEAT:
+            raise PrintedValueError(f"expected a repeat from ×1 to ×{MAX_REPEAT}. Received: ×{repeat[:12]}")
         body = tuple(layer for item in bracket["body"].split(";") for layer in _parse_item(item))
-        return body * int(bracket["repeat"])
+        return body * int(repeat)
     whole = _match_item(cleaned)
     if whole is not None:
         return whole

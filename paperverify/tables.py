@@ -19,7 +19,7 @@ import tomllib
 
 from paperverify import quantities, registry
 from paperverify.printed import Interval, PrintedValueError, parse_number, parse_shape, unit_of
-from paperverify.structure import LayerSpec, parse_structure
+from paperverify.structure import MAX_REPEAT, LayerSpec, parse_structure
 
 #: Quantities a claim can state (paperverify.quantities): numeric ones compare within a tolerance, exact ones
 #: are whole numbers that admit no rounding, point ones are stated at a named point.
@@ -105,6 +105,25 @@ _ROW_TYPES: _Schema = {
 _ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
 _CONFIG_VALUE = (str, int, float, bool)
+#: The largest number a table's config may hand a builder (a middle flow repeated 3,000,000 times, an input of
+#: a million pixels a side: neither builds here).
+MAX_OPTION = 10_000
+#: A plain name for a table id: no path separator, no `..`.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _not_a_file(path: Path) -> str:
+    """Why `path` is not a regular file to read ('' when it is)."""
+    try:
+        if path.is_file():
+            return ""
+        if path.is_dir():
+            return "a folder, not a file"
+        if path.is_symlink():
+            return "a symbolic link to nothing"
+        return "no such file" if not path.exists() else "not a regular file (a FIFO or a device?)"
+    except OSError as err:  # a symbolic link loop, a permission denied on the folder
+        return f"cannot be read ({err.strerror or err})"
 
 
 class TableError(ValueError):
@@ -304,12 +323,19 @@ class _Loader:
 
     def load(self) -> Paper | None:
         sidecar = self.folder / "paper.toml"
-        if not sidecar.is_file():
-            self.problem(sidecar, "expected a paper.toml describing the paper and its tables. Received: no such file")
+        missing = _not_a_file(sidecar)
+        if missing:
+            self.problem(sidecar, f"expected a paper.toml describing the paper and its tables. Received: {missing}")
             return None
         try:
             text = sidecar.read_text(encoding="utf-8-sig")
             data = tomllib.loads(text)
+        except OSError as err:
+            self.problem(sidecar, f"cannot read the file: {err.strerror or err}")
+            return None
+        except RecursionError:
+            self.problem(sidecar, "expected valid TOML. Received: arrays or tables nested too deep to read")
+            return None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             self.problem(sidecar, f"expected valid TOML. Received: {err}")
             return None
@@ -353,6 +379,11 @@ class _Loader:
             if not table_id:
                 self.problem(sidecar, f"{where} needs an 'id'. Received: keys {sorted(table)}")
                 continue
+            if not _PLAIN_NAME.fullmatch(str(table_id)):
+                self.problem(
+                    sidecar, f"{where}: id must be a plain name (letters, digits, _ . -). Received: {table_id!r}"
+                )
+                continue
             if table_id in table_ids:
                 self.problem(sidecar, f"table id {table_id!r} is used twice")
             table_ids.add(table_id)
@@ -371,6 +402,18 @@ class _Loader:
     def unknown_keys(self, file: Path, where: str, section: dict[str, Any], allowed: set[str]) -> None:
         for key in sorted(set(section) - allowed):
             self.problem(file, f"{where}: unknown key {key!r}. Expected one of {sorted(allowed)}")
+
+    def inside(self, path: Path, sidecar: Path, where: str, name: str) -> bool:
+        """Whether a file a table names lies inside the paper's folder (never read from anywhere else)."""
+        try:
+            inside = path.resolve().is_relative_to(self.folder.resolve())
+        except (OSError, RuntimeError) as err:  # a symbolic link loop
+            self.problem(sidecar, f"{where}: cannot resolve file {name!r}: {err}")
+            return False
+        if Path(name).is_absolute() or ".." in Path(name).parts or not inside:
+            self.problem(sidecar, f"{where}: file must name a file inside the paper's folder. Received: {name!r}")
+            return False
+        return True
 
     def unchecked_keys(self, file: Path, section: dict[str, Any], **where: str) -> None:
         """A row or column with check = false makes no claim, so it takes nothing but its reason and, for a
@@ -418,6 +461,15 @@ class _Loader:
                 if isinstance(config, dict) and not all(isinstance(v, _CONFIG_VALUE) for v in config.values()):
                     self.problem(sidecar, f"{label}: config values must be strings or numbers. Received: {config!r}")
                     ok = False
+                elif isinstance(config, dict):
+                    large = {k: v for k, v in config.items() if isinstance(v, int | float) and abs(v) > MAX_OPTION}
+                    if large:
+                        self.problem(
+                            sidecar,
+                            f"{label}: config values are at most {MAX_OPTION} (a larger network could not be built "
+                            f"here). Received: {large}",
+                        )
+                        ok = False
         added = table.get("added_columns", {})
         if isinstance(added, dict) and not all(isinstance(text, str) for text in added.values()):
             self.problem(
@@ -451,8 +503,11 @@ class _Loader:
         elif table["kind"] == "grid" and not isinstance(table.get("page"), int):
             self.problem(sidecar, f"{where}: a grid table needs its page (an integer). Received: {table.get('page')!r}")
         path = self.folder / table["file"]
-        if not path.is_file():
-            self.problem(path, f"{where} declares this file. Received: no such file")
+        if not self.inside(path, sidecar, where, table["file"]):
+            return []
+        missing = _not_a_file(path)
+        if missing:
+            self.problem(path, f"{where} declares this file. Received: {missing}")
             return []
         header, rows = self.read_csv(path, table["row_key"])
         if header is None:
@@ -467,8 +522,10 @@ class _Loader:
             if row.get("check", True) is False and not str(row.get("reason", "")).strip():
                 self.problem(sidecar, "a row with check = false needs a reason", row=name)
             self.unchecked_keys(sidecar, row, row=name)
-            if isinstance(row.get("repeat", 1), int) and row.get("repeat", 1) < 1:
-                self.problem(sidecar, f"repeat must be a positive integer. Received: {row['repeat']!r}", row=name)
+            if isinstance(row.get("repeat", 1), int) and not 1 <= row.get("repeat", 1) <= MAX_REPEAT:
+                self.problem(
+                    sidecar, f"repeat must be an integer from 1 to {MAX_REPEAT}. Received: {row['repeat']!r}", row=name
+                )
             for column in row.get("points", {}):
                 if column not in header:
                     self.problem(sidecar, f"points names column {column!r}. Received: CSV columns {header}", row=name)
@@ -493,7 +550,11 @@ class _Loader:
         return claims
 
     def read_csv(self, path: Path, row_key: str) -> tuple[list[str] | None, dict[str, tuple[int, dict[str, str]]]]:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            self.problem(path, f"cannot read the file: {err.strerror or err}")
+            return None, {}
         try:
             # CRLF line ends read as LF, inside a quoted multi-line cell too (Xception's Figure 5 boxes).
             text = raw.decode("utf-8-sig").replace("\r\n", "\n")
@@ -780,7 +841,8 @@ class _Loader:
             self.problem(path, str(err), row=where, column=column)
             return
         if quantity == "structure":
-            expected = expected * row_spec.get("repeat", 1)
+            repeat = row_spec.get("repeat", 1)
+            expected = expected * (repeat if isinstance(repeat, int) and 1 <= repeat <= MAX_REPEAT else 1)
         options: dict[str, Any] = {}
         notes = []
         for spec in configs:

@@ -507,8 +507,9 @@ def test_rows_about_configurations_percentages_repeats_and_input_sizes(paper: Pa
 def test_a_config_input_size_must_be_a_positive_integer(paper: Path) -> None:
     write(paper, CONFIGS_SIDECAR.replace("input_size = 160", 'input_size = "160"'), CONFIGS_CSV)
     assert any("config input_size must be a positive integer" in p and "row small" in p for p in problems(paper))
-    write(paper, CONFIGS_SIDECAR.replace("repeat = 2", "repeat = 0"), CONFIGS_CSV)
-    assert any("repeat must be a positive integer" in p for p in problems(paper))
+    for repeat in ("0", "1000000000"):
+        write(paper, CONFIGS_SIDECAR.replace("repeat = 2", f"repeat = {repeat}"), CONFIGS_CSV)
+        assert any(f"repeat must be an integer from 1 to 1000. Received: {repeat}" in p for p in problems(paper))
 
 
 def test_mobilenet_notation_parses() -> None:
@@ -587,3 +588,83 @@ def test_an_unpaginated_source_is_cited_without_pages(paper: Path) -> None:
     write(paper, sidecar=SIDECAR.replace("page = 3\n", ""))
     [problem] = problems(paper)
     assert "a grid table needs its page" in problem
+
+
+@pytest.mark.parametrize(
+    "name", ["../outside/secret.csv", "/etc/passwd", "sub/../../table1.csv"], ids=["parent", "absolute", "climbs"]
+)
+def test_a_table_file_outside_the_papers_folder_is_never_read(paper: Path, name: str) -> None:
+    """A path in paper.toml stays inside the paper's folder: nothing elsewhere is read or echoed."""
+    (paper.parent / "outside").mkdir(exist_ok=True)
+    (paper.parent / "outside" / "secret.csv").write_text("row,secret\nx,42\n", encoding="utf-8")
+    write(paper, sidecar=SIDECAR.replace('file = "table1.csv"', f'file = "{name}"'))
+    found = problems(paper)
+    assert any(f"file must name a file inside the paper's folder. Received: {name!r}" in p for p in found), found
+    assert not any("secret" in p.replace(name, "") or "root:" in p for p in found), found
+
+
+def test_a_table_id_is_a_plain_name(paper: Path) -> None:
+    write(paper, sidecar=SIDECAR.replace('id = "table1"', 'id = "../table1"'))
+    assert any("id must be a plain name" in p and "'../table1'" in p for p in problems(paper))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: path.mkdir(), "a folder, not a file"),
+        (lambda path: path.symlink_to(path), "cannot resolve file"),
+        (lambda path: path.symlink_to(path.parent / "nowhere.csv"), "a symbolic link to nothing"),
+    ],
+    ids=["folder", "link-loop", "dangling-link"],
+)
+def test_a_table_file_that_is_no_regular_file_says_what_it_is(paper: Path, make, message: str) -> None:
+    write(paper)
+    table = paper / "table1.csv"
+    table.unlink()
+    make(table)
+    assert any(message in p and "table1.csv" in p for p in problems(paper)), problems(paper)
+
+
+def test_an_unreadable_file_or_a_too_deeply_nested_paper_toml_is_one_error(
+    paper: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(paper, sidecar=SIDECAR + "deep = " + "[" * 500 + "]" * 500 + "\n")
+    assert any("nested too deep" in p for p in problems(paper)), problems(paper)
+    write(paper)
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path.name == "table1.csv":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert any("table1.csv" in p and "cannot read the file: Permission denied" in p for p in problems(paper))
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("3.8×10^1000000", "expected a power of ten up to 10^30"),
+        ("9" * 5000, "expected at most 28 significant digits"),
+        ("1234567890123456789012345678.9", "expected at most 28 significant digits"),
+        ("1\u0660" + "8×10^9", "expected a number"),
+    ],
+    ids=["huge-exponent", "5000-digits", "29-digits", "arabic-indic-digit"],
+)
+def test_a_number_beyond_what_a_paper_prints_is_an_error_not_a_crash_or_a_rounding(
+    paper: Path, cell: str, message: str
+) -> None:
+    write(paper, table=CSV.replace("3.9×10^9", cell))
+    found = problems(paper)
+    assert any(message in p and "row 'flops'" in p for p in found), found
+
+
+def test_a_repeat_beyond_a_thousand_is_an_error_quickly(paper: Path) -> None:
+    write(paper, table=CSV.replace('"7×7, 64, stride 2"', '"[3×3, 64; 3×3, 64] ×99999999999"'))
+    assert any("expected a repeat from ×1 to ×1000" in p for p in problems(paper)), problems(paper)
+
+
+def test_a_config_value_too_large_to_build_is_an_error(paper: Path) -> None:
+    write(paper, CONFIGS_SIDECAR.replace("input_size = 160", "input_size = 160, middle_repeats = 3000000"), CONFIGS_CSV)
+    assert any("config values are at most 10000" in p and "middle_repeats" in p for p in problems(paper))
