@@ -361,6 +361,8 @@ class _Loader:
         self.unknown_keys(sidecar, "top level", data, {"paper", "tables"})
         if not self.typed(sidecar, "[paper]", meta, _PAPER_TYPES):
             return None
+        if "year" in meta and not 1 <= meta["year"] <= 9999:
+            self.problem(sidecar, f"[paper] year is a year of publication. Received: year = {meta['year']!r}")
         meta.setdefault("input_size", 0)  # reported missing above; the tables are still checked
         tables = data.get("tables", [])
         if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
@@ -388,7 +390,10 @@ class _Loader:
                 self.problem(sidecar, f"table id {table_id!r} is used twice")
             table_ids.add(table_id)
             paper.claims.extend(self.load_table(paper, table))
-        declared = {table.get("file") for table in tables}
+        files = [table.get("file") for table in tables if isinstance(table, dict)]
+        for file in sorted({file for file in files if files.count(file) > 1}, key=str):
+            self.problem(sidecar, f"two [[tables]] entries declare {file!r}: its claims would count twice; keep one")
+        declared = set(files)
         for path in sorted(self.folder.glob("*.csv")):
             if path.name not in declared:
                 self.problem(path, "no [[tables]] entry in paper.toml declares this CSV file (a truncated paper.toml?)")
@@ -502,6 +507,8 @@ class _Loader:
                 )
         elif table["kind"] == "grid" and not isinstance(table.get("page"), int):
             self.problem(sidecar, f"{where}: a grid table needs its page (an integer). Received: {table.get('page')!r}")
+        elif isinstance(table.get("page"), int) and table["page"] < 1:
+            self.problem(sidecar, f"{where}: a page is a positive integer. Received: page = {table['page']!r}")
         path = self.folder / table["file"]
         if not self.inside(path, sidecar, where, table["file"]):
             return []
@@ -647,6 +654,19 @@ class _Loader:
                         column=column,
                     )
                     continue
+                if section == "errata" and entry["corrected"].strip() == entry["printed"].strip():
+                    self.problem(
+                        sidecar,
+                        f"an erratum corrects a misprint: its corrected value must differ from the printed one. "
+                        f"Received: {entry['corrected']!r} for both (row {row!r}, column {column!r})",
+                    )
+                    continue
+                if section in found.get((row, column), {}):
+                    self.problem(
+                        sidecar,
+                        f"two {section} entries for one cell (row {row!r}, column {column!r}): keep one",
+                    )
+                    continue
                 found.setdefault((row, column), {})[section] = entry
         return found
 
@@ -755,11 +775,11 @@ class _Loader:
                     )
                     continue
             else:
-                try:
-                    page = int(cells["page"])
-                except ValueError:
+                page_text = cells["page"].strip()
+                if not (page_text.isascii() and page_text.isdigit() and int(page_text) >= 1):
                     self.problem(path, f"expected a page number. Received: {cells['page']!r}", row=where, column="page")
                     continue
+                page = int(page_text)
             for column in ("location", "quote") if unchecked else ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=where, column=column)
@@ -831,12 +851,33 @@ class _Loader:
                 row=row,
             )
             return
-        erratum = adjustment.get("errata")
+        erratum, widened = adjustment.get("errata"), adjustment.get("tolerances")
+        sidecar = self.folder / "paper.toml"
+        if widened is not None and quantity not in NUMERIC_QUANTITIES:
+            self.problem(
+                sidecar,
+                f"a tolerance widens a printed number's interval; a {quantity} is no number, so none applies. "
+                "Remove the [[tables.tolerances]] entry",
+                row=row,
+                column=column,
+            )
+            return
+        if widened is not None:
+            try:
+                if parse_number(str(widened["absolute"]), binary=binary).value <= 0:
+                    raise PrintedValueError(f"expected a positive width. Received: {widened['absolute']!r}")
+            except PrintedValueError as err:
+                self.problem(sidecar, f"the tolerance's absolute: {err}", row=row, column=column)
+                return
+        if erratum is not None:
+            try:
+                self.expectation(quantity, erratum["corrected"], None, scale=scale, binary=binary)
+            except PrintedValueError as err:
+                self.problem(sidecar, f"the erratum's corrected value: {err}", row=row, column=column)
+                return
         value_text = erratum["corrected"] if erratum else text
         try:
-            expected, tolerance = self.expectation(
-                quantity, value_text, adjustment.get("tolerances"), scale=scale, binary=binary
-            )
+            expected, tolerance = self.expectation(quantity, value_text, widened, scale=scale, binary=binary)
         except PrintedValueError as err:
             self.problem(path, str(err), row=where, column=column)
             return

@@ -668,3 +668,66 @@ def test_a_repeat_beyond_a_thousand_is_an_error_quickly(paper: Path) -> None:
 def test_a_config_value_too_large_to_build_is_an_error(paper: Path) -> None:
     write(paper, CONFIGS_SIDECAR.replace("input_size = 160", "input_size = 160, middle_repeats = 3000000"), CONFIGS_CSV)
     assert any("config values are at most 10000" in p and "middle_repeats" in p for p in problems(paper))
+
+
+def _erratum(corrected: str, printed: str = "3.9×10^9") -> str:
+    return (
+        f'\n[[tables.errata]]\nrow = "flops"\ncolumn = "50-layer"\nprinted = "{printed}"\n'
+        f'corrected = "{corrected}"\nreason = "r"\ncitation = "c"\n'
+    )
+
+
+def _tolerance(absolute: str, row: str = "flops") -> str:
+    return (
+        f'\n[[tables.tolerances]]\nrow = "{row}"\ncolumn = "50-layer"\nabsolute = "{absolute}"\n'
+        'reason = "r"\ncitation = "c"\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (_erratum("3.8×10^9") + _erratum("3.7×10^9"), "two errata entries for one cell (row 'flops'"),
+        (_tolerance("0.1×10^9") + _tolerance("0.2×10^9"), "two tolerances entries for one cell (row 'flops'"),
+        (_erratum("3.9×10^9"), "its corrected value must differ from the printed one"),
+        (_erratum("about 4"), "the erratum's corrected value: expected a number"),
+        (_tolerance("-0.1×10^9"), "the tolerance's absolute: expected a number"),
+        (_tolerance("0"), "the tolerance's absolute: expected a positive width"),
+        (_tolerance("2", row="conv1"), "a structure is no number, so none applies"),
+    ],
+    ids=[
+        "two-errata",
+        "two-tolerances",
+        "erratum-equal",
+        "erratum-unparseable",
+        "tolerance-negative",
+        "tolerance-zero",
+        "tolerance-on-a-structure",
+    ],
+)
+def test_errata_and_tolerances_that_would_silently_mislead_are_errors_in_paper_toml(
+    paper: Path, extra: str, message: str
+) -> None:
+    write(paper, sidecar=SIDECAR + extra)
+    found = problems(paper)
+    assert any(message in p and p.startswith(str(paper / "paper.toml")) for p in found), found
+
+
+def test_a_tolerance_on_an_exact_count_applies(paper: Path) -> None:
+    """A count the paper and the code make differently (EfficientNet's 36 layers of Figure 4 against the released
+    code's 34) is accepted within a written tolerance: applied, not ignored."""
+    sidecar = SIDECAR + '\n[tables.rows.depth]\nquantity = "depth"\n' + _tolerance("2", row="depth")
+    claims = {c.id: c for c in load_claims([write(paper, sidecar=sidecar, table=CSV + "depth,,36\n")])}
+    claim = claims["demo2016_net/table1/resnet50/depth"]
+    assert 34 in claim.expected and 35 in claim.expected and 33 not in claim.expected
+    assert claim.tolerance == "±2 (widened)"
+
+
+def test_two_tables_on_one_csv_and_a_nonsense_page_or_year_are_errors(paper: Path) -> None:
+    second = SIDECAR[SIDECAR.index("[[tables]]") :].replace('id = "table1"', 'id = "again"')
+    write(paper, sidecar=SIDECAR + "\n" + second)
+    assert any("two [[tables]] entries declare 'table1.csv'" in p for p in problems(paper))
+    write(paper, sidecar=SIDECAR.replace("page = 3", "page = -3"))
+    assert any("a page is a positive integer. Received: page = -3" in p for p in problems(paper))
+    write(paper, sidecar=SIDECAR.replace("year = 2016", "year = -2016"))
+    assert any("year is a year of publication. Received: year = -2016" in p for p in problems(paper))
