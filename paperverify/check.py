@@ -28,7 +28,7 @@ from typing import Any
 from paperverify import compare, frameworks, registry
 from paperverify.compare import Verdict
 from paperverify.stagemap import StageMap
-from paperverify.tables import Claim, Config, default_roots, load_claims
+from paperverify.tables import Claim, Config, load_claims, with_shipped
 from paperverify.trace import Trace
 
 
@@ -144,7 +144,7 @@ def select_claims(
     checked at), e.g. `{"alpha": 0.5, "input_size": 160}` for MobileNet's 0.5 MobileNet-160, and, from the
     other configurations, the claims an invariant covers, carried to `config` (see `carry`).
     """
-    claims = load_claims([*default_roots(), *(Path(t) for t in tables)])
+    claims = load_claims(with_shipped(tables))
     papers = sorted({claim.source.paper for claim in claims})
     if paper not in papers:
         raise CheckError(f"no reference tables for paper {paper!r}. Papers: {papers}")

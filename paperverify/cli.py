@@ -28,12 +28,12 @@ from paperverify.check import CheckError
 from paperverify.closeness import ATOL, RTOL
 from paperverify.registry import FRAMEWORKS
 from paperverify.stagemap import StageMap, StageMapError
-from paperverify.tables import TableValidationError, check_paper, default_roots, load_claims, paper_folders
+from paperverify.tables import TableValidationError, check_paper, load_claims, paper_folders, with_shipped
 from paperverify.thirdparty import ThirdPartyError
 
 
 def _roots(extra: Sequence[str] | None) -> list[Path]:
-    return [*default_roots(), *(Path(folder) for folder in extra or [])]
+    return with_shipped(extra or [])
 
 
 def report(args: argparse.Namespace) -> int:
@@ -42,6 +42,7 @@ def report(args: argparse.Namespace) -> int:
 
     frameworks = list(FRAMEWORKS) if args.framework == "all" else [args.framework]
     formats = _formats(args.format)
+    _writable(Path(args.out))
     claims = load_claims(_roots(args.tables))
     if args.paper:
         missing = sorted(set(args.paper) - {claim.source.paper for claim in claims})
@@ -68,6 +69,8 @@ def check(args: argparse.Namespace) -> int:
     from paperverify.thirdparty import known
 
     formats = _formats(args.format)
+    if args.report:
+        _writable(Path(args.report))
     stage_map = parse_entries(args.map or [])
     kwargs = parse_kwargs(args.kwarg or [])
     entry = known(args.target, args.paper, kwargs)
@@ -139,6 +142,7 @@ def conformance(args: argparse.Namespace) -> int:
     from paperverify.thirdparty import run_conformance
 
     formats = _formats(args.format)
+    _writable(Path(args.out or f"conformance/{args.source}"))
 
     def progress(done: int, total: int, target: str) -> None:
         print(f"[{done}/{total}] checking {target}", file=sys.stderr, flush=True)
@@ -148,6 +152,27 @@ def conformance(args: argparse.Namespace) -> int:
     for path in reports.write(document, Path(args.out or f"conformance/{args.source}"), formats):
         print(f"wrote {path}")
     return 1 if reports.failed(document) else 0
+
+
+def _positive(text: str) -> int:
+    """An argument that must be a whole number of at least 1 (an input side)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number. Received: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a side of at least 1 pixel. Received: {value}")
+    return value
+
+
+def _writable(out: Path) -> None:
+    """A report folder that cannot be written is a usage error before any work, not after the whole run."""
+    from paperverify import report as reports
+
+    try:
+        reports.writable(out)
+    except OSError as err:
+        raise UsageError(f"cannot write the report into {out}: {err.strerror or err}") from err
 
 
 def _formats(text: str) -> list[str]:
@@ -269,7 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_parser.add_argument("--paper", required=True, help="paper id, e.g. he2016_resnet (see `paperverify tables`)")
     check_parser.add_argument("--variant", help="the paper's variant, e.g. resnet50 (default: inferred from TARGET)")
     check_parser.add_argument("--framework", choices=["auto", *FRAMEWORKS], default="auto")
-    check_parser.add_argument("--input-size", type=int, help="input side for a PyTorch model (default: the paper's)")
+    check_parser.add_argument(
+        "--input-size", type=_positive, help="input side for a PyTorch model (default: the paper's)"
+    )
     check_parser.add_argument(
         "--map", action="append", metavar="PAPER_POINT=LAYER", help="line a paper point up with the model's layers"
     )
@@ -329,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TableValidationError, UsageError, CheckError, StageMapError, ThirdPartyError) as err:
         print(f"paperverify: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("paperverify: interrupted; no report was written or replaced", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

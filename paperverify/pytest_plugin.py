@@ -70,15 +70,38 @@ def _asked(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if _asked(config):
         _claims(config)  # a broken table is a usage error before anything runs
+        _check_output(config)
         config.pluginmanager.register(_Collector(config), "paperverify-collector")
+
+
+def _formats(config: pytest.Config) -> list[str]:
+    from paperverify import report
+
+    text = config.getoption("--pv-format") or ",".join(report.FORMATS)
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _check_output(config: pytest.Config) -> None:
+    """An unknown format or a report folder that cannot be written is a usage error before the run, not after."""
+    from paperverify import report
+
+    unknown = sorted(set(_formats(config)) - set(report.FORMATS))
+    if unknown:
+        raise pytest.UsageError(f"--pv-format: unknown formats {unknown}; expected some of {list(report.FORMATS)}")
+    out = config.getoption("--pv-report")
+    if out is not None and not hasattr(config, "workerinput"):
+        try:
+            report.writable(Path(out))
+        except OSError as err:
+            raise pytest.UsageError(f"--pv-report: cannot write the report into {out}: {err.strerror or err}") from err
 
 
 def _claims(config: pytest.Config) -> list[Claim]:
     """The claims of the shipped tables and the --pv-tables folders, loaded once per process."""
     if _claims_key not in config.stash:
-        from paperverify.tables import TableValidationError, default_roots, load_claims
+        from paperverify.tables import TableValidationError, load_claims, with_shipped
 
-        roots = [*default_roots(), *(Path(folder) for folder in config.getoption("--pv-tables"))]
+        roots = with_shipped(config.getoption("--pv-tables"))
         try:
             config.stash[_claims_key] = load_claims(roots)
         except TableValidationError as err:
@@ -192,8 +215,7 @@ class _Collector:
             verdicts.append(replace(error(claims[claim_id], framework, reason), status="skipped"))
         used = [name for name in frameworks.NAMES if any(framework == name for _, framework in checks)]
         document = report.build(checks, verdicts, used)
-        formats = self.config.getoption("--pv-format") or ",".join(report.FORMATS)
-        written = report.write(document, Path(out), [name.strip() for name in formats.split(",") if name.strip()])
+        written = report.write(document, Path(out), _formats(self.config))
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"paperverify: report written to {', '.join(map(str, written))}")

@@ -42,6 +42,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -211,8 +214,18 @@ def render_csv(report: dict[str, Any]) -> str:
         row = dict(item)
         row["erratum"] = erratum_text(item["erratum"])
         row["notes"] = " | ".join(item["notes"])
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+        writer.writerow({key: _inert("" if value is None else value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+#: A cell a spreadsheet would run as a formula starts with one of these (`=cmd|' /C calc'!A0`).
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![0-9.]))")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with an apostrophe before it (the JSON keeps the text);
+    a signed number (`+57973248 (+1.53%)`) is left as it is."""
+    return f"'{value}" if isinstance(value, str) and _FORMULA.match(value) else value
 
 
 def erratum_text(erratum: dict[str, str] | None) -> str:
@@ -336,19 +349,37 @@ def _md(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
 
 
+def writable(out: Path) -> None:
+    """Check, before any work, that the report can be written into `out` (created if missing); OSError naming it
+    otherwise."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out, prefix=".writable-"):
+        pass
+
+
 def write(report: dict[str, Any], out: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
-    """Write the report in each format into `out` (created if missing); returns the files written."""
+    """Write the report in each format into `out` (created if missing); returns the files written. The set is
+    written whole or not at all: every file is rendered to a temporary name first, then each is renamed into
+    place, so an interrupted run never leaves a new report.json beside an old report.md."""
     formats = list(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown report formats {unknown}; expected some of {list(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in formats:
-        path = out / f"report.{name}"
-        path.write_text(_renderer(name)(report), encoding="utf-8")
-        written.append(path)
-    return written
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name in formats:
+            path = out / f"report.{name}"
+            temporary = out / f".report.{name}.{os.getpid()}.tmp"
+            temporary.write_text(_renderer(name)(report), encoding="utf-8")
+            staged.append((temporary, path))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, path in staged:
+        os.replace(temporary, path)
+    return [path for _, path in staged]
 
 
 def _renderer(name: str) -> Callable[[dict[str, Any]], str]:

@@ -30,6 +30,11 @@ def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> li
     found: list[str] = []
     claims: list[Claim] = []
     papers: dict[str, Path] = {}
+    for root in roots or ():
+        if not root.is_dir():
+            found.append(f"{root}: expected a folder of reference tables. Received: no such folder")
+        elif not paper_folders([root]):
+            found.append(f"{root}: expected paper folders (each with a paper.toml). Received: none")
     for folder in paper_folders(default_roots() if roots is None else roots):
         paper, loader_problems = check_paper(folder)
         found += [str(problem) for problem in loader_problems]

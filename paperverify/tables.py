@@ -237,6 +237,15 @@ def default_roots() -> list[Path]:
     raise FileNotFoundError(f"no reference_tables folder next to {here} or in {here.parent}")
 
 
+def with_shipped(extra: Iterable[Path | str] = ()) -> list[Path]:
+    """The shipped tables' folder and the extra ones, each folder once (naming the shipped folder again, or one
+    folder twice, adds nothing)."""
+    roots: dict[Path, Path] = {}
+    for root in [*default_roots(), *(Path(folder) for folder in extra)]:
+        roots.setdefault(root.resolve(), root)
+    return list(roots.values())
+
+
 def paper_folders(roots: Iterable[Path] | None = None) -> list[Path]:
     """Every paper folder (one holding paper.toml) under the roots, sorted by name."""
     folders = []

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from paperverify.cli import main
 from paperverify.tables import load_claims
 
@@ -93,3 +95,71 @@ def test_report_names_the_first_divergence_and_exits_1(tmp_path: Path, capsys) -
     )
     document = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [item["point"] for item in document["divergences"]] == ["conv3_x"]
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error_before_any_work(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import paperverify.runner as runner
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    ran = []
+    monkeypatch.setattr(runner, "run", lambda *args, **kwargs: ran.append(True))
+    assert main(["report", "--paper", "lecun1998_lenet5", "--out", str(blocked / "report")]) == 2
+    assert ran == [] and "cannot write the report into" in capsys.readouterr().err
+
+
+def test_an_interrupt_exits_130_with_one_line_and_keeps_the_old_report(tmp_path: Path, capsys, monkeypatch) -> None:
+    import paperverify.runner as runner
+
+    (tmp_path / "report.json").write_text("{}", encoding="utf-8")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run", interrupted)
+    assert main(["report", "--paper", "lecun1998_lenet5", "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err.strip() == "paperverify: interrupted; no report was written or replaced"
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_a_report_set_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch) -> None:
+    from paperverify import report
+
+    (tmp_path / "report.json").write_text("old", encoding="utf-8")
+    document = json.loads((ROOT / "tests" / "golden" / "report_fixture.json").read_text(encoding="utf-8"))
+
+    def broken(_document):
+        raise RuntimeError("the Markdown renderer failed")
+
+    monkeypatch.setattr(report, "render_markdown", broken)
+    with pytest.raises(RuntimeError, match="the Markdown renderer failed"):
+        report.write(document, tmp_path, ["json", "md"])
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == "old"  # not replaced alone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temporary file left
+
+
+def test_an_input_size_below_one_is_a_usage_error(capsys) -> None:
+    for size in ("0", "-5", "big"):
+        try:
+            main(["check", "implementations.torch.resnet:resnet18", "--paper", "he2016_resnet", "--input-size", size])
+        except SystemExit as exit:
+            assert exit.code == 2
+        else:
+            raise AssertionError(f"--input-size {size} was accepted")
+    assert "expected a side of at least 1 pixel" in capsys.readouterr().err
+
+
+def test_sanity_fails_on_a_missing_or_empty_tables_folder(tmp_path: Path, capsys) -> None:
+    assert main(["sanity", "--tables", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().out
+    assert main(["sanity", "--tables", str(tmp_path)]) == 2
+    assert "expected paper folders" in capsys.readouterr().out
+
+
+def test_naming_the_shipped_tables_again_adds_nothing(capsys) -> None:
+    """`tables` and `report` follow one rule: a folder given twice (the shipped one) counts once."""
+    assert main(["tables", "--tables", str(ROOT / "reference_tables")]) == 0
+    out = capsys.readouterr().out
+    assert len(re.findall(r"^he2016_resnet +table1 ", out, re.MULTILINE)) == 1

@@ -157,3 +157,16 @@ def test_a_report_problem_fails_the_run(pytester: pytest.Pytester, user_tables: 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert load(out)["problems"]
     result.stdout.fnmatch_lines(["*REPORT PROBLEM*"])
+
+
+def test_an_unknown_format_or_an_unwritable_report_folder_stops_the_run_before_it_starts(
+    pytester: pytest.Pytester, user_tables: Path
+) -> None:
+    result = run(pytester, user_tables, pytester.path / "out", "--pv-format", "json,xls")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--pv-format: unknown formats *xls*"])
+    blocked = pytester.path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    result = run(pytester, user_tables, blocked / "out")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--pv-report: cannot write the report into*"])

@@ -6,8 +6,11 @@ Regenerate the golden files only deliberately: `pytest tests/test_report.py --re
 
 from __future__ import annotations
 
+import copy
+import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +60,21 @@ def test_csv_read_back_by_pandas_equals_the_json() -> None:
                 value = report.erratum_text(value)
             elif field == "notes":
                 value = " | ".join(value)
-            assert row[field] == ("" if value is None else str(value)), field
+            text = "" if value is None else str(value)
+            # A cell a spreadsheet would run as a formula is exported with an apostrophe before it.
+            inert = f"'{text}" if re.match(r"[=@\t\r]|[+-](?![0-9.])", text) else text
+            assert row[field] == inert, field
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_csv_only() -> None:
+    """`=cmd|' /C calc'!A0` in a detail stays text in the JSON and gets an apostrophe in the CSV; a signed
+    offset such as `+57973248 (+1.53%)` is a number and stays as it is."""
+    document = copy.deepcopy(FIXTURE)
+    document["records"][0]["detail"] = "=cmd|' /C calc'!A0"
+    document["records"][0]["offset"] = "+57973248 (+1.53%)"
+    rows = list(csv.DictReader(io.StringIO(report.render_csv(document))))
+    assert rows[0]["detail"] == "'=cmd|' /C calc'!A0" and rows[0]["offset"] == "+57973248 (+1.53%)"
+    assert json.loads(report.render_json(document))["records"][0]["detail"] == "=cmd|' /C calc'!A0"
 
 
 def test_csv_loads_into_pandas_as_is() -> None:
