@@ -241,12 +241,17 @@ def tables(args: argparse.Namespace) -> int:
         print(f"{args.check}: {len(problems)} problem(s)" if problems else f"{args.check}: OK")
         return 2 if problems else 0
     rows = []
-    problems = []
+    problems: list[object] = []
+    seen: dict[str, Path] = {}
     for folder in paper_folders(_roots(args.tables)):
         paper, found = check_paper(folder)
         problems.extend(found)
         if paper is None:
             continue
+        if paper.id in seen:  # as load_claims says it, so `tables` and `report` follow one rule
+            problems.append(f"{folder / 'paper.toml'}: paper id {paper.id!r} is also used by {seen[paper.id]}")
+            continue
+        seen[paper.id] = folder
         counts = Counter(claim.source.table for claim in paper.claims)
         for table in paper.tables:
             rows.append([paper.id, table.get("id", "?"), table.get("label", "?"), str(counts[table.get("id")])])

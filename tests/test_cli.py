@@ -158,8 +158,19 @@ def test_sanity_fails_on_a_missing_or_empty_tables_folder(tmp_path: Path, capsys
     assert "expected paper folders" in capsys.readouterr().out
 
 
-def test_naming_the_shipped_tables_again_adds_nothing(capsys) -> None:
-    """`tables` and `report` follow one rule: a folder given twice (the shipped one) counts once."""
-    assert main(["tables", "--tables", str(ROOT / "reference_tables")]) == 0
+def test_naming_the_shipped_tables_again_adds_nothing_and_a_paper_twice_is_an_error(tmp_path: Path, capsys) -> None:
+    """`tables` and `report` follow one rule: a folder given twice (the shipped one, wherever it is installed)
+    counts once; another folder holding a paper the shipped tables hold is an error naming both, in both."""
+    from paperverify.tables import default_roots
+
+    assert main(["tables", "--tables", str(default_roots()[0])]) == 0
     out = capsys.readouterr().out
     assert len(re.findall(r"^he2016_resnet +table1 ", out, re.MULTILINE)) == 1
+    copy = tmp_path / "he2016_resnet"
+    copy.mkdir()
+    for name in ("paper.toml", "table1.csv", "statements.csv"):
+        (copy / name).write_bytes((default_roots()[0] / "he2016_resnet" / name).read_bytes())
+    assert main(["tables", "--tables", str(tmp_path)]) == 2
+    assert "paper id 'he2016_resnet' is also used by" in capsys.readouterr().err
+    assert main(["report", "--tables", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "paper id 'he2016_resnet' is also used by" in capsys.readouterr().err
