@@ -377,3 +377,37 @@ def test_functional_calls_in_a_forward_are_layers(torch_threads: int) -> None:
     ]  # fmt: skip
     assert trace.point("block.mul").macs == 6 * 6 * 8  # the excitation's product, as SENet counts it
     assert trace.point("flatten").output_shape == (8,)
+
+
+def test_a_containers_own_parameters_are_counted_where_they_act(torch_threads: int) -> None:
+    """Parameters a module holds itself and uses in its forward: a LayerScale's gamma in `x * gamma`, a weight
+    convolved with `F.conv2d` (a functional layer of kind conv2d, its kernel read from the weight), and one that
+    only an unknown call uses (a record of unknown kind keeps the network's parameters whole and makes its
+    multiply-adds an error naming the module)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    from paperverify.frameworks.torch.probe import probe_model
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm = nn.BatchNorm2d(4)
+            self.weight = nn.Parameter(torch.ones(8, 4, 3, 3))
+            self.gamma = nn.Parameter(torch.ones(8, 1, 1))
+            self.mystery = nn.Parameter(torch.ones(8))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = F.conv2d(self.norm(x), self.weight, stride=2, padding=1) * self.gamma
+            return torch.einsum("bchw,c->bchw", y, self.mystery)
+
+    trace = probe_model(nn.Sequential(Block()), (8, 8, 4))
+    records = {layer.name: layer for layer in trace.layers}
+    conv, scale = records["0.conv"], records["0.mul"]
+    assert (conv.kind, conv.params, conv.kernel, conv.stride, conv.channels) == ("conv2d", 8 * 4 * 9, (3, 3), (2, 2), 8)
+    assert conv.macs == 4 * 4 * 8 * 4 * 9 and (scale.kind, scale.params) == ("multiply", 8)
+    assert records["0.parameters"].params == 8 and records["0.parameters"].kind == "unknown"
+    assert trace.params == sum(p.numel() for p in Block().parameters())
+    with pytest.raises(UnknownKindError, match=r"0\.parameters \(parameters of 0 that no layer the probe sees uses\)"):
+        _ = trace.macs

@@ -156,7 +156,43 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     finally:
         for module in stood_in:
             del module.__dict__["forward"]
-    return Trace("torch", tuple(input_shape), tuple(_record(call) for call in calls))
+    owned = _owned_parameters(modules)
+    records = [_record(call, owned) for call in calls]
+    records += _unattributed(owned)
+    return Trace("torch", tuple(input_shape), tuple(records))
+
+
+def _owned_parameters(modules: list[tuple[str, nn.Module]]) -> dict[int, tuple[str, torch.Tensor]]:
+    """The learnable parameters containers hold themselves (a LayerScale's gamma, a weight convolved with
+    `F.conv2d` in a forward): id -> (container, parameter). Leaf modules' parameters are their records'."""
+    return {
+        id(p): (name, p)
+        for name, module in modules
+        if module._modules
+        for p in module._parameters.values()
+        if p is not None and p.requires_grad
+    }
+
+
+def _unattributed(owned: dict[int, tuple[str, torch.Tensor]]) -> list[LayerRecord]:
+    """Containers' parameters no functional layer consumed: a record of unknown kind per container, so that the
+    network's parameters stay whole and what needs to know where they act (multiply-adds, depth) says so."""
+    by_container: dict[str, int] = {}
+    for name, parameter in owned.values():
+        by_container[name] = by_container.get(name, 0) + parameter.numel()
+    return [
+        LayerRecord(
+            f"{name}.parameters" if name else "parameters",
+            kinds.UNKNOWN,
+            (),
+            (),
+            count,
+            0,
+            None,
+            origin=f"parameters of {name or 'the model'} that no layer the probe sees uses",
+        )
+        for name, count in by_container.items()
+    ]
 
 
 def _shape(output: Any) -> torch.Size | None:
@@ -172,7 +208,9 @@ class BatchDimensionError(ValueError):
     """A layer whose output has lost the probe's batch dimension (or returns no tensor at all)."""
 
 
-def _record(call: Call) -> LayerRecord:
+def _record(call: Call, owned: dict[int, tuple[str, torch.Tensor]]) -> LayerRecord:
+    """A layer's record; a functional layer takes the containers' parameters among its inputs (each once: they
+    leave `owned`)."""
     output = _shape(call.output)
     if output is None or len(output) == 0 or output[0] != 1:
         raise BatchDimensionError(
@@ -183,7 +221,11 @@ def _record(call: Call) -> LayerRecord:
     module, kind = call.module, call.kind
     attributes = _attributes(module) if module is not None else _functional_attributes(call)
     in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
-    parameters, buffers = (module._parameters, module._buffers) if module is not None else ({}, {})
+    if module is not None:
+        parameters, buffers = module._parameters, module._buffers
+    else:
+        consumed = [owned.pop(id(t))[1] for t in call.inputs if id(t) in owned]
+        parameters, buffers = {str(index): p for index, p in enumerate(consumed)}, {}
     unknown = kind == kinds.UNKNOWN
     return LayerRecord(
         name=call.name,
@@ -209,10 +251,28 @@ def _record(call: Call) -> LayerRecord:
 
 
 def _functional_attributes(call: Call) -> dict[str, Any]:
-    """A functional max or average pool's window and stride, from its arguments (a global one has none)."""
+    """A functional convolution's or dense layer's kernel, stride, groups and bias, read from its weight and
+    arguments; a functional max or average pool's window and stride (a global one has none)."""
+    args, kwargs = call.arguments
+    if call.function is F.conv2d:
+        weight = args[1] if len(args) > 1 else kwargs["weight"]
+        bias = args[2] if len(args) > 2 else kwargs.get("bias")
+        stride = args[3] if len(args) > 3 else kwargs.get("stride", 1)
+        groups = args[6] if len(args) > 6 else kwargs.get("groups", 1)
+        kernel = tuple(weight.shape[2:])
+        return {
+            "kernel": kernel,
+            "stride": _pair(stride),
+            "channels": weight.shape[0],
+            "groups": groups,
+            "bias": bias is not None,
+        }
+    if call.function is F.linear:
+        weight = args[1] if len(args) > 1 else kwargs["weight"]
+        bias = args[2] if len(args) > 2 else kwargs.get("bias")
+        return {"channels": weight.shape[0], "bias": bias is not None}
     if call.function not in (F.max_pool2d, F.avg_pool2d):
         return {}
-    args, kwargs = call.arguments
     kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else None)
     stride = kwargs.get("stride", args[2] if len(args) > 2 else None)
     return {"kernel": _pair(kernel), "stride": _pair(stride or kernel)}

@@ -51,6 +51,8 @@ FUNCTIONS: dict[Any, tuple[str, str]] = {
     **_table("dropout", "dropout", F.dropout, F.dropout2d),
     **_table("pad", "pad", F.pad),
     **_table("channel_shuffle", "channel_shuffle", torch.channel_shuffle, F.channel_shuffle),
+    **_table("conv2d", "conv", F.conv2d),  # a container's own weight, convolved functionally
+    **_table("dense", "linear", F.linear),
 }  # fmt: skip
 #: Reductions that are a global average pool when they average a map's two spatial axes (`x.mean((2, 3))`).
 _MEANS = frozenset({torch.mean, _T.mean})
