@@ -42,10 +42,14 @@ class Quantity:
 
 
 def _layers(claim: Claim, trace: Trace) -> tuple[LayerRecord, ...]:
-    """The layers under the claim's named points (less those excluded); KeyError if none."""
+    """The layers under the claim's named points (less those excluded); KeyError naming every point the model
+    has no layer at (a misspelt name in a row's `layers` is an error, not a smaller count)."""
+    missing = [point for point in claim.layers if not trace.under((point,))]
+    if missing:
+        raise KeyError(f"no layer at {', '.join(map(repr, missing))} (of the row's {list(claim.layers)})")
     layers = trace.under(claim.layers, claim.exclude)
     if not layers:
-        raise KeyError(f"no layer under {list(claim.layers)}")
+        raise KeyError(f"no layer under {list(claim.layers)} once {list(claim.exclude)} are left out")
     return layers
 
 

@@ -112,6 +112,10 @@ MAX_OPTION = 10_000
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
+#: A CSV whose lines end in a carriage return alone (as old Mac editors saved them).
+_CR_ONLY = "expected lines ending in LF or CRLF. Received: line ends of a carriage return alone (save it again as LF)"
+
+
 def _not_a_file(path: Path) -> str:
     """Why `path` is not a regular file to read ('' when it is)."""
     try:
@@ -262,7 +266,25 @@ def check_paper(folder: Path, known_variants: Iterable[str] | None = None) -> tu
     """Load one paper folder, returning it (None if unreadable) and every problem found."""
     loader = _Loader(Path(folder), set(registry.variants() if known_variants is None else known_variants))
     paper = loader.load()
-    return paper, loader.problems
+    return paper, _once(loader.problems)
+
+
+def _once(problems: list[TableError]) -> list[TableError]:
+    """Each problem once, in the order first found, with how many times it was found (one bad input_size
+    shared by a hundred cells is one line, not a hundred)."""
+    counts: dict[str, int] = {}
+    first: dict[str, TableError] = {}
+    for problem in problems:
+        counts[str(problem)] = counts.get(str(problem), 0) + 1
+        first.setdefault(str(problem), problem)
+    return [
+        problem
+        if counts[key] == 1
+        else TableError(
+            problem.file, f"{problem.message} ({counts[key]} times)", row=problem.row, column=problem.column
+        )
+        for key, problem in first.items()
+    ]
 
 
 def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[str] | None = None) -> list[Claim]:
@@ -288,6 +310,12 @@ def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[st
     return claims
 
 
+def _is_report(folder: Path) -> bool:
+    """Whether `folder` holds a paperverify report (its one CSV file is report.csv), not tables: `--out` inside a
+    tables folder does not break the next run."""
+    return [path.name for path in folder.glob("*.csv")] == ["report.csv"]
+
+
 def _orphans(root: Path) -> list[TableError]:
     """A tables folder that holds no paper, or a paper folder whose paper.toml is missing."""
     if (root / "paper.toml").is_file():
@@ -297,7 +325,7 @@ def _orphans(root: Path) -> list[TableError]:
     problems = [
         TableError(folder / "paper.toml", "expected a paper.toml beside these CSV files. Received: no such file")
         for folder in sorted(p for p in root.iterdir() if p.is_dir())
-        if not (folder / "paper.toml").is_file() and any(folder.glob("*.csv"))
+        if not (folder / "paper.toml").is_file() and any(folder.glob("*.csv")) and not _is_report(folder)
     ]
     if not problems and not any(root.glob("*/paper.toml")):
         if any(root.glob("*.csv")):
@@ -337,7 +365,7 @@ class _Loader:
             self.problem(sidecar, f"expected a paper.toml describing the paper and its tables. Received: {missing}")
             return None
         try:
-            text = sidecar.read_text(encoding="utf-8-sig")
+            text = sidecar.read_text(encoding="utf-8-sig")  # any line ends, CR alone included, read as LF
             data = tomllib.loads(text)
         except OSError as err:
             self.problem(sidecar, f"cannot read the file: {err.strerror or err}")
@@ -370,6 +398,10 @@ class _Loader:
         self.unknown_keys(sidecar, "top level", data, {"paper", "tables"})
         if not self.typed(sidecar, "[paper]", meta, _PAPER_TYPES):
             return None
+        if "input_size" in meta and not meta["input_size"] > 0:
+            self.problem(
+                sidecar, f"[paper] input_size must be a positive integer. Received: input_size = {meta['input_size']!r}"
+            )
         if "year" in meta and not 1 <= meta["year"] <= 9999:
             self.problem(sidecar, f"[paper] year is a year of publication. Received: year = {meta['year']!r}")
         meta.setdefault("input_size", 0)  # reported missing above; the tables are still checked
@@ -582,6 +614,9 @@ class _Loader:
                 "(save the file as UTF-8)",
                 row=f"on line {line}",
             )
+            return None, {}
+        if "\r" in text:
+            self.problem(path, _CR_ONLY)
             return None, {}
         if text and not text.endswith("\n"):
             self.problem(
@@ -901,8 +936,11 @@ class _Loader:
                 notes.append(spec["config_reason"])
         # A config's `input_size` is the resolution the model is probed at; the probes hand it to a builder that
         # takes an `input_size` (MobileNet's fixed average-pool window), not to one that does not (EfficientNet).
+        configured = "input_size" in options
         input_size = options.pop("input_size", paper.meta["input_size"])
         if not _is(input_size, int) or input_size <= 0:
+            if not configured:  # the [paper] input_size, reported once where it is written
+                return
             self.problem(
                 self.folder / "paper.toml", f"config input_size must be a positive integer. Received: {input_size!r}",
                 row=row, column=column,

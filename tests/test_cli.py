@@ -174,3 +174,15 @@ def test_naming_the_shipped_tables_again_adds_nothing_and_a_paper_twice_is_an_er
     assert "paper id 'he2016_resnet' is also used by" in capsys.readouterr().err
     assert main(["report", "--tables", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "paper id 'he2016_resnet' is also used by" in capsys.readouterr().err
+
+
+def test_a_report_written_inside_a_tables_folder_does_not_break_the_next_run(tmp_path: Path, capsys) -> None:
+    from tests.test_tables import CSV, SIDECAR, write
+
+    tables = tmp_path / "tables"
+    write(tables / "demo2016_net", sidecar=SIDECAR, table=CSV)
+    args = ["report", "--framework", "torch", "--paper", "demo2016_net", "--tables", str(tables)]
+    first = main([*args, "--out", str(tables / "report")])
+    second = main([*args, "--out", str(tables / "report")])
+    capsys.readouterr()
+    assert first == second == 0 and (tables / "report" / "report.csv").is_file()

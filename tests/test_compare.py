@@ -411,3 +411,17 @@ def test_a_containers_own_parameters_are_counted_where_they_act(torch_threads: i
     assert trace.params == sum(p.numel() for p in Block().parameters())
     with pytest.raises(UnknownKindError, match=r"0\.parameters \(parameters of 0 that no layer the probe sees uses\)"):
         _ = trace.macs
+
+
+def test_a_misspelt_point_in_a_rows_layers_is_an_error_not_a_smaller_count() -> None:
+    """VGG's "8 conv. and 3 FC layers" counts under the row's layers; a name the model lacks is named."""
+    from dataclasses import replace
+
+    from paperverify.probes import probe
+
+    claim = next(c for c in load_claims() if c.quantity == "depth" and len(c.layers) > 1)
+    trace = probe(claim.config, "torch")
+    assert compare.judge(claim, trace).status in ("match", "erratum")
+    misspelt = replace(claim, layers=(*claim.layers[:-1], claim.layers[-1] + "x"))
+    verdict = compare.safe_judge(misspelt, trace)
+    assert verdict.status == "error" and f"no layer at {claim.layers[-1] + 'x'!r}" in verdict.detail

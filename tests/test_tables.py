@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify import tables
 from paperverify.printed import PrintedValueError, parse_number, parse_shape, unit_of
 from paperverify.structure import LayerSpec, parse_structure
 from paperverify.tables import TableValidationError, check_paper, load_claims
@@ -731,3 +732,23 @@ def test_two_tables_on_one_csv_and_a_nonsense_page_or_year_are_errors(paper: Pat
     assert any("a page is a positive integer. Received: page = -3" in p for p in problems(paper))
     write(paper, sidecar=SIDECAR.replace("year = 2016", "year = -2016"))
     assert any("year is a year of publication. Received: year = -2016" in p for p in problems(paper))
+
+
+def test_cr_only_line_ends_are_named_as_such_in_a_csv_and_read_in_paper_toml(paper: Path) -> None:
+    write(paper, table=CSV.replace("\n", "\r"))
+    assert problems(paper) == [f"{paper / 'table1.csv'}: {tables._CR_ONLY}"]
+    write(paper, sidecar=SIDECAR.replace("\n", "\r"))  # TOML is read as text: any line end is one
+    assert problems(paper) == []
+
+
+def test_one_problem_is_said_once(paper: Path) -> None:
+    """A bad input_size in [paper] reaches every claim: it is said once, where it is written; a problem found
+    several times at one place is one line with its count."""
+    write(paper, sidecar=SIDECAR.replace("input_size = 224", "input_size = -1"))
+    assert [p for p in problems(paper) if "input_size" in p] == [
+        f"{paper / 'paper.toml'}: [paper] input_size must be a positive integer. Received: input_size = -1"
+    ]
+    from paperverify.tables import TableError, _once
+
+    twice = [TableError("t.csv", "bad", row="r"), TableError("t.csv", "bad", row="r"), TableError("t.csv", "other")]
+    assert [str(p) for p in _once(twice)] == ["t.csv, row r: bad (2 times)", "t.csv: other"]
