@@ -26,7 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from paperverify import compare, frameworks, registry
+from paperverify.alignment import Alignment, align
 from paperverify.compare import Verdict
+from paperverify.configuration import builder_defaults, infer, options_of, other_input
+from paperverify.probes import reference
 from paperverify.stagemap import StageMap
 from paperverify.tables import Claim, Config, load_claims, with_shipped
 from paperverify.trace import Trace
@@ -79,6 +82,10 @@ class Verification:
     claims: list[Claim]
     verdicts: list[Verdict]
     report: dict[str, Any] = field(repr=False)
+    #: How the model's layers were lined up with ours when its names do not give the paper's points.
+    alignment: Alignment | None = field(default=None, repr=False)
+    #: Which of the paper's configurations the model was checked as, when the claims are printed for several.
+    configuration: str = ""
 
     @property
     def ok(self) -> bool:
@@ -97,6 +104,10 @@ class Verification:
             f"{self.model} against {self.paper} ({self.variant}, {self.framework}): "
             f"{len(self.failures)} of {len(self.verdicts)} claims fail"
         ]
+        if self.configuration:
+            lines.append(f"  {self.configuration}")
+        if self.alignment is not None:
+            lines.extend(f"  {line}" for line in self.alignment.summary())
         for verdict in self.failures:
             detail = f" ({verdict.detail})" if verdict.detail else ""
             lines.append(
@@ -135,6 +146,7 @@ def select_claims(
     hint: str = "",
     config: Mapping[str, Any] | None = None,
     invariants: Iterable[Invariant] = (),
+    framework: str | None = None,
 ) -> list[Claim]:
     """The claims of `paper` about `variant`; CheckError naming the papers or variants there are.
 
@@ -142,7 +154,8 @@ def select_claims(
     callable's name, `ResNet50`) spells; otherwise the variant must be given. `config` keeps the claims about
     one configuration: those whose builder options hold these values (`input_size`: the size a claim is
     checked at), e.g. `{"alpha": 0.5, "input_size": 160}` for MobileNet's 0.5 MobileNet-160, and, from the
-    other configurations, the claims an invariant covers, carried to `config` (see `carry`).
+    other configurations, the claims an invariant covers, carried to `config` (see `carry`). With `framework`,
+    an option a claim leaves to our builder's default has that default (SENet's Table 1 is `reduction=16`).
     """
     claims = load_claims(with_shipped(tables))
     papers = sorted({claim.source.paper for claim in claims})
@@ -160,8 +173,9 @@ def select_claims(
         raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r}. Variants: {variants}")
     chosen = [claim for claim in of_paper if claim.config.variant == variant]
     if config:
-        carried = carry([claim for claim in chosen if not _configured(claim, config)], config, invariants)
-        chosen = [claim for claim in chosen if _configured(claim, config)] + carried
+        defaults = builder_defaults(chosen, framework) if framework else {}
+        carried = carry([c for c in chosen if not _configured(c, config, defaults)], config, invariants)
+        chosen = [claim for claim in chosen if _configured(claim, config, defaults)] + carried
         if not chosen:
             raise CheckError(f"paper {paper!r} makes no claim about variant {variant!r} with config {dict(config)}")
     return chosen
@@ -186,9 +200,12 @@ def carry(claims: Iterable[Claim], config: Mapping[str, Any], invariants: Iterab
     return carried
 
 
-def _configured(claim: Claim, config: Mapping[str, Any]) -> bool:
-    options = {**claim.config.kwargs(), "input_size": claim.config.input_size}
-    return all(key in options and options[key] == value for key, value in config.items())
+def _configured(claim: Claim, config: Mapping[str, Any], defaults: Mapping[str, Any]) -> bool:
+    """Whether a claim is printed for the configuration `config` names: the same options once our builder's
+    defaults fill in those either leaves out, and the same input size if `config` gives one."""
+    wanted = {**defaults, **config}
+    size = wanted.pop("input_size", claim.config.input_size)
+    return options_of(claim, defaults) == tuple(sorted(wanted.items())) and size == claim.config.input_size
 
 
 def declared_kinds(kinds: Mapping[str, str]) -> AbstractContextManager[None]:
@@ -258,32 +275,59 @@ def verify(
             f"(e.g. --kwarg input_shape=({input_size},{input_size},3))."
         )
     hint = label.rpartition(":")[2].rpartition(".")[2]
-    claims = select_claims(paper, variant, tables, hint=hint, config=config, invariants=invariants)
+    claims = select_claims(paper, variant, tables, hint=hint, config=config, invariants=invariants, framework=framework)
     chosen = claims[0].config.variant
     channels = registry.get(chosen).input_channels
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
+    raw: dict[int, Trace | Exception] = {}
+    for size in dict.fromkeys(input_size or claim.config.input_size for claim in claims):
+        try:
+            with declared_kinds(kinds or {}):
+                raw[size] = probe_external(model, framework, size, channels)
+        except Exception as err:  # a model that cannot be probed is reported, claim by claim
+            raw[size] = err
+    measured = [trace for trace in raw.values() if isinstance(trace, Trace)]
+    configuration = None
+    if config is None and measured:
+        try:
+            configuration = infer(claims, measured[0])
+        except Exception:  # no reference to tell the configurations apart: every claim is judged as it is
+            configuration = None
+    chosen_options = configuration.chosen if configuration else claims[0].config.options
     traces: dict[int, Trace | Exception] = {}
+    alignment = None
+    for size, found in raw.items():
+        if isinstance(found, Exception):
+            traces[size] = found
+            continue
+        reference = Config(chosen, size, tuple(option for option in chosen_options if option[0] != "input_size"))
+        traces[size], lined_up = _lined_up(found, mapping or StageMap(), claims, reference)
+        alignment = alignment or lined_up
     verdicts = []
     for claim in claims:
-        size = input_size or claim.config.input_size
-        if size not in traces:
-            try:
-                with declared_kinds(kinds or {}):
-                    trace = probe_external(model, framework, size, channels)
-                traces[size] = mapping.apply(trace) if mapping else trace
-            except Exception as err:  # a model that cannot be probed is reported, claim by claim
-                traces[size] = err
-        found = traces[size]
+        found = traces[input_size or claim.config.input_size]
         if isinstance(found, Exception):
             verdicts.append(compare.error(claim, framework, f"{label}: {type(found).__name__}: {found}"))
         else:
             verdicts.append(_hint_missing_point(compare.safe_judge(claim, found), found))
+    if config is None and measured:
+        built_for = shape[0] if shape is not None else input_size
+        if built_for not in {claim.config.input_size for claim in claims}:
+            built_for = None  # built for an input the paper prints nothing for (227 for 224): every claim is judged
+        for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
+            if verdict.status in ("mismatch", "error"):
+                reason = other_input(claim, built_for, traces[input_size or claim.config.input_size]) or (
+                    configuration.not_applicable(claim) if configuration else None
+                )
+                if reason:
+                    verdicts[index] = replace(verdict, status="skipped", detail=reason)
     verdicts, problems = _apply_deviations(verdicts, list(deviations))
     document = reports.build(
         [(claim, framework) for claim in claims], verdicts, [framework], subject=f"{label} against {paper}"
     )
     document["problems"].extend(problems)
-    return Verification(label, paper, chosen, framework, claims, verdicts, document)
+    described = configuration.describe() if configuration else ""
+    return Verification(label, paper, chosen, framework, claims, verdicts, document, alignment, described)
 
 
 def assert_matches(model: Any, **options: Any) -> Verification:
@@ -292,6 +336,27 @@ def assert_matches(model: Any, **options: Any) -> Verification:
     if not verification.ok:
         raise PaperMismatchError(verification)
     return verification
+
+
+def needed_points(claims: Iterable[Claim]) -> set[str]:
+    """The named points the claims read."""
+    return {point for claim in claims for point in (*claim.layers, *([claim.point] if claim.point else []))}
+
+
+def _lined_up(trace: Trace, mapping: StageMap, claims: list[Claim], config: Config) -> tuple[Trace, Alignment | None]:
+    """The trace under the paper's names: as the map renames it when that gives every point the claims read (our
+    names, a map of the user's or a known third-party model's); otherwise lined up by structure with our
+    implementation of `config` (paperverify.alignment), the map's entries overriding."""
+    mapped = mapping.apply(trace)
+    if all(mapped.under((point,)) for point in needed_points(claims)):
+        return mapped, None
+    try:
+        ours = reference(config, trace.framework)
+    except Exception:  # no reference to line up with: the claims say which points are missing
+        return mapped, None
+    alignment = align(trace, ours)
+    overrides = [(layer.name, mapping.rename(layer.name)) for layer in trace.layers if mapping.covers(layer.name)]
+    return alignment.apply(overrides), alignment
 
 
 def _hint_missing_point(verdict: Verdict, trace: Trace) -> Verdict:
@@ -328,13 +393,13 @@ def _letters(text: str) -> str:
 # --- loading a model from a command-line target ------------------------------------------------------
 
 
-def parse_kwargs(entries: Iterable[str]) -> dict[str, Any]:
+def parse_kwargs(entries: Iterable[str], option: str = "--kwarg") -> dict[str, Any]:
     """`K=V` entries as keyword arguments; V is a Python literal (`None`, `10`, `(224, 224, 3)`) or a string."""
     kwargs: dict[str, Any] = {}
     for entry in entries:
         key, sep, text = entry.partition("=")
         if not sep or not key.strip().isidentifier():
-            raise CheckError(f"--kwarg expects NAME=VALUE, e.g. weights=None or num_classes=1000. Received: {entry!r}")
+            raise CheckError(f"{option} expects NAME=VALUE, e.g. weights=None or alpha=0.5. Received: {entry!r}")
         try:
             value: Any = ast.literal_eval(text)
         except (ValueError, SyntaxError):

@@ -66,12 +66,17 @@ def check(args: argparse.Namespace) -> int:
     from paperverify import report as reports
     from paperverify.check import load_target, parse_kinds, parse_kwargs, verify
     from paperverify.stagemap import parse_entries
+    from paperverify.stagemap import read as read_map
     from paperverify.thirdparty import known
 
     formats = _formats(args.format)
     if args.report:
         _writable(Path(args.report))
+    if args.write_map and not Path(args.write_map).parent.is_dir():
+        raise UsageError(f"cannot write the map into {args.write_map}: no such folder")
     stage_map = parse_entries(args.map or [])
+    if args.map_file:
+        stage_map = read_map(Path(args.map_file)).merged(stage_map)
     kwargs = parse_kwargs(args.kwarg or [])
     entry = known(args.target, args.paper, kwargs)
     if entry is not None:
@@ -96,11 +101,19 @@ def check(args: argparse.Namespace) -> int:
         tables=args.tables or [],
         deviations=entry.deviations if entry else (),
         name=args.target,
-        config=dict(entry.config) if same else None,
+        config=parse_kwargs(args.config, "--config") if args.config else dict(entry.config) if same else None,
         invariants=entry.invariants if same else (),
         kinds=parse_kinds(args.kind or []),
     )
     print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
+    if result.configuration:
+        print(result.configuration, end="\n\n")
+    if result.alignment is not None:
+        print("\n".join(result.alignment.summary()), end="\n\n")
+        if args.write_map:
+            _write_map(Path(args.write_map), result.alignment.as_map())
+    elif args.write_map:
+        print(f"no map written to {args.write_map}: the model's names already give every point", file=sys.stderr)
     _print_terminal(result.report, [framework])
     if args.report:
         for path in reports.write(result.report, Path(args.report), formats):
@@ -152,6 +165,14 @@ def conformance(args: argparse.Namespace) -> int:
     for path in reports.write(document, Path(args.out or f"conformance/{args.source}"), formats):
         print(f"wrote {path}")
     return 1 if reports.failed(document) else 0
+
+
+def _write_map(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write the map into {path}: {err.strerror or err}") from err
+    print(f"wrote {path}")
 
 
 def _positive(text: str) -> int:
@@ -305,7 +326,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_parser.add_argument(
         "--map", action="append", metavar="PAPER_POINT=LAYER", help="line a paper point up with the model's layers"
     )
+    check_parser.add_argument(
+        "--map-file", metavar="FILE", help="a map file (TOML, as --write-map writes it); --map entries override it"
+    )
+    check_parser.add_argument(
+        "--write-map",
+        metavar="FILE",
+        help="write the alignment used (model layer -> paper point) as a map file to edit and pass to --map-file",
+    )
     check_parser.add_argument("--kwarg", action="append", metavar="K=V", help="keyword argument for the callable")
+    check_parser.add_argument(
+        "--config",
+        action="append",
+        metavar="K=V",
+        help="check only the claims of this configuration (alpha=0.5, input_size=160; default: inferred from the "
+        "model's parameters)",
+    )
     check_parser.add_argument(
         "--kind",
         action="append",

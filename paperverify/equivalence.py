@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from paperverify import frameworks, registry
-from paperverify.check import CheckError, declared_kinds, framework_of, select_claims
+from paperverify.alignment import align as line_up
+from paperverify.check import CheckError, declared_kinds, framework_of, needed_points, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE
@@ -66,8 +67,18 @@ class Comparison:
 
     def __str__(self) -> str:
         names = self.ours if self.yours == self.ours else f"yours {self.yours}, ours {self.ours}"
-        detail = f"; {self.detail}" if self.detail else ""
-        return f"{names} ({self.kind}): {self.difference}{detail}"
+        return f"{names} ({self.kind}): {self.finding()}"
+
+    def finding(self) -> str:
+        """How the outputs differ: the difference and any detail, or only the shapes when they differ."""
+        if not self.comparable:
+            return self.detail
+        return f"{self.difference}; {self.detail}" if self.detail else str(self.difference)
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the two outputs have one shape, so that a difference was measured."""
+        return not math.isinf(self.difference.magnitude)
 
 
 @dataclass
@@ -115,18 +126,19 @@ class EquivalenceResult:
             f"({self.paper}) at {self.input_size}×{self.input_size}: {verdict} ({self.closeness})"
         ]
         if self.compared:
-            compared = [c.difference for c in self.points + self.layers]
+            compared = [c.difference for c in self.points + self.layers if c.comparable]
+            shaped = len(self.points) + len(self.layers) - len(compared)
             largest = max((d.absolute for d in compared), default=0.0)
             relative = max((d.relative for d in compared), default=0.0)
             lines.append(
                 f"  compared {len(self.points)} named points and {len(self.layers)} aligned layers; "
                 f"largest absolute difference {largest:.3g}, largest relative difference {relative:.3g}"
+                + (f"; {shaped} outputs of another shape than ours" if shaped else "")
             )
         if self.first_point is not None:
             point = self.first_point
-            detail = f"; {point.detail}" if point.detail else ""
             output = point.ours if point.yours == point.ours else f"{point.yours} in yours, {point.ours} in ours"
-            lines.append(f"  first diverging point: {point.point} (the output of {output}): {point.difference}{detail}")
+            lines.append(f"  first diverging point: {point.point} (the output of {output}): {point.finding()}")
         if self.first_layer is not None:
             lines.append(f"  responsible layer pair: {self.first_layer}")
         if self.problems:
@@ -207,16 +219,26 @@ def equivalence(
     declared_kinds(kinds or {})  # a bad declaration is a usage error before anything runs
     with declared_kinds(kinds or {}):  # the user's classes are probed, run and wired alike
         size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
-        yours = mapping.apply(raw) if mapping else raw
+        mapping = mapping or StageMap()
+        yours = mapping.apply(raw)
         try:
             reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
         except Exception as err:
             raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
         ours = ours_adapter.probe(reference_model, size, channels)
+        lined_up = None
+        if not _names_points(
+            paper, variant, ours, yours
+        ):  # names of its own: lined up by structure, the map's entries winning
+            lined_up = line_up(raw, ours)
+            overrides = [(layer.name, mapping.rename(layer.name)) for layer in raw.layers if mapping.covers(layer.name)]
+            yours, mapping = lined_up.apply(overrides), lined_up.stage_map().merged(mapping)
         alignment = align(ours, yours)
         result = EquivalenceResult(
             label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
         )
+        if lined_up is not None:
+            result.notes.extend(lined_up.summary())
         if alignment.partial:
             result.notes.append(
                 "the layer sequences differ beyond the weight layers under "
@@ -280,6 +302,16 @@ def _probe_at_input_size(
 
 
 # --- lining the two traces up ---------------------------------------------------------------------------
+
+
+def _names_points(paper: str, variant: str, ours: Trace, yours: Trace) -> bool:
+    """Whether the model's layer names give every named point the paper's claims about `variant` read (every
+    top-level point of ours for a variant no table describes)."""
+    try:
+        points = needed_points(select_claims(paper, variant))
+    except CheckError:
+        points = {layer.name.split(".")[0] for layer in ours.layers}
+    return all(yours.under((point,)) for point in points)
 
 
 def _under(name: str, prefix: str) -> bool:

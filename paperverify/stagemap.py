@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from pathlib import Path
+
+import tomllib
 
 from paperverify.trace import SHORTCUT, Trace
 
@@ -35,7 +38,7 @@ class StageMap:
         """A map from `{paper point: model prefix or prefixes}` and shell patterns of shortcut layers."""
         entries = []
         for paper, model in points.items():
-            prefixes = (model,) if isinstance(model, str) else tuple(model)
+            prefixes = (model,) if isinstance(model, str) else tuple(model) if isinstance(model, (list, tuple)) else ()
             if not paper or not prefixes or not all(isinstance(p, str) and p for p in prefixes):
                 raise StageMapError(
                     f"stage map entry {paper!r}: expected a paper point and one or more model layer names. "
@@ -67,6 +70,13 @@ class StageMap:
         parts = [paper, *([SHORTCUT] if shortcut else []), *([rest] if rest else [])]
         return ".".join(parts)
 
+    def covers(self, name: str) -> bool:
+        """Whether an entry of this map names the model layer `name` (a prefix or a shortcut pattern; an entry
+        that keeps a name, `aux1 = "aux1"`, names it too)."""
+        return any(_is_under(name, prefix) for _, prefixes in self.points for prefix in prefixes) or any(
+            fnmatchcase(name, pattern) for pattern in self.shortcuts
+        )
+
     def apply(self, trace: Trace) -> Trace:
         """The trace with every layer renamed to the paper's points."""
         if not self.points and not self.shortcuts:
@@ -86,6 +96,28 @@ def parse_entries(entries: Iterable[str]) -> StageMap:
             raise StageMapError(f"--map expects PAPER_POINT=LAYER[,LAYER...], e.g. conv3_x=layer2. Received: {entry!r}")
         points.setdefault(paper.strip(), []).extend(layers)
     return StageMap.of(points)
+
+
+def read(path: Path) -> StageMap:
+    """A map file (TOML): `[points]` of `"paper point" = "model layer"` (or a list of them) and an optional
+    top-level `shortcuts` list of shell patterns, as `check --write-map` writes it; StageMapError naming the
+    file on anything else."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as err:
+        raise StageMapError(f"cannot read the map file {path}: {err.strerror or err}") from err
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise StageMapError(f"{path}: expected a TOML map file. Received: {err}") from err
+    unknown = sorted(set(data) - {"points", "shortcuts"})
+    points, shortcuts = data.get("points", {}), data.get("shortcuts", [])
+    if unknown or not isinstance(points, dict) or not isinstance(shortcuts, list):
+        raise StageMapError(
+            f"{path}: expected a [points] table and an optional shortcuts list. Received: keys {sorted(data)}"
+        )
+    try:
+        return StageMap.of(points, [str(pattern) for pattern in shortcuts])
+    except StageMapError as err:
+        raise StageMapError(f"{path}: {err}") from err
 
 
 def _is_under(name: str, prefix: str) -> bool:

@@ -425,3 +425,17 @@ def test_a_misspelt_point_in_a_rows_layers_is_an_error_not_a_smaller_count() -> 
     misspelt = replace(claim, layers=(*claim.layers[:-1], claim.layers[-1] + "x"))
     verdict = compare.safe_judge(misspelt, trace)
     assert verdict.status == "error" and f"no layer at {claim.layers[-1] + 'x'!r}" in verdict.detail
+
+
+def test_a_layer_that_raises_is_reported_as_itself_and_leaves_no_mode_behind(torch_threads: int) -> None:
+    """A 7×7 pool on a 4×4 map raises inside the pass (the tracer has stepped out of its mode there): the model's
+    own error reaches the caller, every time, and no function mode is left on torch's stack."""
+    from torch import nn
+    from torch.overrides import _get_current_function_mode_stack
+
+    from paperverify.frameworks.torch.probe import probe_model
+
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="Output size is too small"):
+            probe_model(nn.Sequential(nn.Conv2d(3, 4, 3), nn.AvgPool2d(7)), (6, 6, 3))
+    assert _get_current_function_mode_stack() == []

@@ -2,10 +2,11 @@
 that dispatches on them.
 
 Each framework is a subpackage `paperverify/frameworks/<name>/` whose `__init__.py` imports nothing heavy and
-names the Python package its models come from (`PACKAGE = "torch"`), their class (`MODEL = "torch.nn.Module"`)
-and the suffixes of saved models it reads (`SAVED_SUFFIXES`), and whose `adapter.py` holds `ADAPTER`, an
-object with the `Framework` interface below. Adding a framework is adding a folder: it is found by convention,
-and nothing else in the engine asks which framework it is talking to.
+names the Python package its models come from (`PACKAGE = "torch"`), their class (`MODEL = "torch.nn.Module"`),
+the suffixes of saved models it reads (`SAVED_SUFFIXES`) and whether building costs no weight memory
+(`CHEAP_BUILDS`), and whose `adapter.py` holds `ADAPTER`, an object with the `Framework` interface below.
+Adding a framework is adding a folder: it is found by convention, and nothing else in the engine asks which
+framework it is talking to.
 """
 
 from __future__ import annotations
@@ -135,6 +136,14 @@ def imported() -> list[str]:
 def installed() -> list[str]:
     """The frameworks whose package can be imported here."""
     return [name for name, package in _PACKAGES.items() if importlib.util.find_spec(package) is not None]
+
+
+def for_references(candidates: Collection[str], preferred: str) -> str:
+    """The framework to build one of our implementations in when only its trace is needed (to line a model up,
+    to tell its configuration): among `candidates` (those with a builder for it), an installed one whose builds
+    cost nothing (CHEAP_BUILDS), else `preferred`. Traces do not depend on the framework (tests/test_models.py)."""
+    cheap = [name for name in candidates if getattr(_DECLARED.get(name), "CHEAP_BUILDS", False)]
+    return next((name for name in cheap if name in installed()), preferred)
 
 
 def reading(path: Path) -> str | None:

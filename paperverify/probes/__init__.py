@@ -17,3 +17,9 @@ def probe(config: Config, framework: str) -> Trace:
     builder = variant.builder(framework)
     options = registry.builder_options(builder, config.input_size, config.kwargs())
     return adapter.build_and_probe(builder, config.input_size, options, variant.input_channels)
+
+
+def reference(config: Config, framework: str) -> Trace:
+    """Our implementation of `config` probed for comparing a model's trace with: built in the framework that
+    builds it at no cost if one is installed (`frameworks.for_references`), else in `framework`."""
+    return probe(config, frameworks.for_references(registry.get(config.variant).frameworks, framework))

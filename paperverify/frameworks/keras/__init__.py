@@ -4,3 +4,6 @@ PACKAGE = "keras"
 #: The class its models are instances of, as a user writes it.
 MODEL = "keras.Model"
 SAVED_SUFFIXES: tuple[str, ...] = (".keras", ".h5", ".hdf5")
+#: Whether our implementations build at no cost in weights (no: every variable is allocated); see the PyTorch
+#: subpackage's.
+CHEAP_BUILDS = False

@@ -189,10 +189,13 @@ def trace(
     tracer.active = True
     try:
         with torch.no_grad(), tracer:
-            return model(x)
+            try:
+                return model(x)
+            finally:
+                if not tracer.active:  # a leaf raised while the mode was stepped out of: re-enter for the exit
+                    tracer.active = True
+                    tracer.__enter__()
     finally:
-        if not tracer.active:  # a leaf raised while the mode was stepped out of: balance the exit below
-            tracer.__enter__()
         for handle in handles:
             handle.remove()
         for module, flag in flags:

@@ -1,0 +1,145 @@
+"""Models written as strangers write them (tests/strangers/) checked with no map: each faithful one passes every
+claim its paper makes, each planted departure fails exactly the claims it changes, and the alignment names the
+layer that departs (or the one the model lacks)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import pytest
+
+from paperverify import verify
+
+
+@dataclass(frozen=True)
+class Stranger:
+    module: str
+    paper: str
+    variant: str
+    faithful: str
+    departure: str
+    #: The claims (ids less the paper) the departure changes, and only those.
+    fails: frozenset[str]
+    #: What the alignment's summary says about the departing layer.
+    named: str
+
+    @property
+    def framework(self) -> str:
+        return self.module.partition("_")[0]
+
+
+RESNET_MACS = frozenset({"table1/resnet50/macs", "text/sec4.1_resnet50_flops"})
+MOBILENET_SHARES = frozenset(
+    f"table2/mobilenet_v1/{row}/macs_share" for row in ("conv1x1", "conv3x3", "conv_dw3x3", "fc")
+)
+MOBILENET_MACS = frozenset(f"table{n}/mobilenet_v1/mobilenet_1.0_224/macs" for n in (6, 7, 8))
+
+STRANGERS = [
+    Stranger(
+        "torch_resnet", "he2016_resnet", "resnet50", "resnet50", "resnet50_stride_on_3x3", RESNET_MACS,
+        "yours layer2.0.conv1 -> conv3_x.conv3_1.conv1: stride 1×1, ours 2×2",
+    ),
+    Stranger(
+        "keras_resnet", "he2016_resnet", "resnet50", "resnet50", "resnet50_stride_on_3x3", RESNET_MACS,
+        "-> conv3_x.conv3_1.conv1: stride 1×1, ours 2×2",
+    ),
+    Stranger(
+        "torch_senet", "hu2018_senet", "se_resnet50", "se_resnet50", "se_resnet50_no_se_in_conv5",
+        frozenset({
+            "table1/se_resnet50/conv5_x/structure", "table2/resnet50_senet", "table10/r16", "table13/all_gflops",
+            "table13/all_params", "table15/se_gflops", "table15/se_params", "table16/se_gflops", "table16/se_params",
+            "text/sec4_se_params", "text/sec4_se_resnet50_gflops",
+        }),
+        "ours has conv5_x.conv5_1.se.fc1 (dense, 128 channels, output 128), which yours lacks",
+    ),
+    Stranger(
+        "torch_mobilenet", "howard2017_mobilenet", "mobilenet_v1", "mobilenet_v1", "mobilenet_v1_late_stride",
+        MOBILENET_SHARES | MOBILENET_MACS | {
+            f"table1/mobilenet_v1/{row}" for row in (
+                "conv_dw_4/type_stride", "conv_dw_5/type_stride", "conv_dw_5/input_size", "conv_pw_4/input_size"
+            )
+        },
+        "yours model.4.0 -> conv_dw_4.conv: stride 1×1, ours 2×2",
+    ),
+    Stranger(
+        "keras_mobilenet", "howard2017_mobilenet", "mobilenet_v1", "mobilenet", "mobilenet_thin_block7",
+        MOBILENET_SHARES | MOBILENET_MACS | {"text/sec3.2_conv1x1_macs"} | {
+            f"table{n}/mobilenet_v1/mobilenet_1.0_224/params" for n in (6, 7, 8)
+        } | {
+            f"table1/mobilenet_v1/conv_{kind}_7_11/{column}" for kind in ("dw", "pw")
+            for column in ("filter_shape", "input_size")
+        },
+        "-> conv_pw_7.conv: channels 256, ours 512",
+    ),
+    Stranger(
+        "torch_googlenet", "szegedy2015_googlenet", "googlenet", "googlenet", "googlenet_3x3_in_4e",
+        frozenset({"table1/googlenet/inception_4e/layer_params", "table1/googlenet/inception_4e/layer_macs"}),
+        "yours inception4e.branch3.1.0 -> inception_4e.branch3.conv.conv: kernel 3×3, ours 5×5",
+    ),
+    Stranger(
+        "torch_vgg", "simonyan2015_vgg", "vgg16", "vgg16", "vgg16_narrow_conv4_2",
+        frozenset({"table1/vgg16/conv4/structure", "table2/vgg16/params"}),
+        "yours features.19 -> conv4.conv4_2: channels 256, ours 512",
+    ),
+    Stranger(
+        "keras_vgg", "simonyan2015_vgg", "vgg16", "vgg16", "vgg16_short_block4",
+        frozenset({
+            "table1/vgg16/conv4/structure", "table2/vgg16/params", "text/appA.1_D_depth", "text/table1_vgg16_depth"
+        }),
+        "ours has conv4.conv4_3 (conv2d, 3×3/1×1, 512 channels, output 28×28×512), which yours lacks",
+    ),
+    Stranger(
+        "torch_squeezenet", "iandola2016_squeezenet", "squeezenet", "squeezenet", "squeezenet_fire6_squeeze32",
+        frozenset({
+            "table1/squeezenet/fire6.squeeze/channels", "table1/squeezenet/fire6/layer_params",
+            "table1/squeezenet/total/layer_params",
+        }),
+        "yours features.8.squeeze -> fire6.squeeze.conv: channels 32, ours 48",
+    ),
+    Stranger(
+        "keras_squeezenet", "iandola2016_squeezenet", "squeezenet", "squeezenet", "squeezenet_late_pool",
+        frozenset({"table1/squeezenet/fire5/output_shape"}),
+        "-> maxpool4: yours runs it after fire5.expand.concat, out of our order",
+    ),
+    Stranger(
+        "keras_xception", "chollet2017_xception", "xception", "xception", "xception_short_middle",
+        frozenset({
+            *(f"figure5/xception/middle_flow.sepconv{n}/structure" for n in (1, 2, 3)),
+            "table3/xception/xception/params", "text/fig5_repeated_8_times", "text/sec3_conv_layers",
+            "text/sec3_modules",
+        }),
+        "ours has middle_flow.block5.sepconv1.depthwise",
+    ),
+]  # fmt: skip
+
+
+def _build(stranger: Stranger, builder: str) -> object:
+    module = importlib.import_module(f"tests.strangers.{stranger.module}")
+    return getattr(module, builder)()
+
+
+def _cases(departure: bool) -> list:
+    return [
+        pytest.param(stranger, id=f"{stranger.module}:{stranger.departure if departure else stranger.faithful}")
+        for stranger in STRANGERS
+    ]
+
+
+@pytest.mark.parametrize("stranger", _cases(departure=False))
+def test_a_faithful_strangers_model_passes_with_no_map(stranger: Stranger, torch_threads: int, tf_threads: int) -> None:
+    result = verify(_build(stranger, stranger.faithful), paper=stranger.paper, variant=stranger.variant)
+    assert result.ok, result.describe()
+    assert result.alignment is not None  # its names give no point of the paper's: it was lined up by structure
+    assert not result.alignment.unpaired_ours, result.alignment.summary()
+
+
+@pytest.mark.parametrize("stranger", _cases(departure=True))
+def test_a_planted_departure_fails_the_cells_it_changes_and_names_its_layer(
+    stranger: Stranger, torch_threads: int, tf_threads: int
+) -> None:
+    result = verify(_build(stranger, stranger.departure), paper=stranger.paper, variant=stranger.variant)
+    failing = {verdict.claim.removeprefix(f"{stranger.paper}/") for verdict in result.failures}
+    assert failing == stranger.fails, result.describe()
+    assert result.alignment is not None
+    assert any(stranger.named in line for line in result.alignment.summary(limit=100)), result.alignment.summary()
