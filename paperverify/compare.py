@@ -204,11 +204,14 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
 
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
     kernel = _window(layer)
+    stride = layer.stride[0] if layer.stride else None
+    if _fits_once(layer, kernel):
+        stride = spec.stride  # a window that fits its input once never strides: MobileNet's "Avg Pool / s1"
     found = LayerSpec(
         ANY_POOL if spec.kind == ANY_POOL and layer.kind in POOLING else layer.kind,
         kernel[0] if kernel and spec.kernel is not None else None,
         layer.channels if spec.channels is not None else None,
-        layer.stride[0] if layer.stride and spec.stride is not None else None,
+        stride if spec.stride is not None else None,
         _kernel_depth(layer) if spec.depth is not None else None,
         layer.groups if spec.groups is not None else None,
     )
@@ -227,6 +230,15 @@ def _window(layer: LayerRecord) -> tuple[int, int] | None:
     if len(source) == 3 and (len(output) == 1 or output[:2] == (1, 1)):
         return (source[0], source[1])
     return None
+
+
+def _fits_once(layer: LayerRecord, window: tuple[int, int] | None) -> bool:
+    """Whether a pooling layer's window is its whole input, so that it gives one value per channel whatever its
+    stride (a global pool, or a 7×7 pool with any stride on a 7×7 map)."""
+    if layer.kind not in POOLING or window is None or not layer.input_shapes or len(layer.input_shapes[0]) != 3:
+        return False
+    output = layer.output_shape
+    return tuple(layer.input_shapes[0][:2]) == tuple(window) and (len(output) == 1 or tuple(output[:2]) == (1, 1))
 
 
 def _kernel_depth(layer: LayerRecord) -> int | None:

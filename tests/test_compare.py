@@ -439,3 +439,21 @@ def test_a_layer_that_raises_is_reported_as_itself_and_leaves_no_mode_behind(tor
         with pytest.raises(RuntimeError, match="Output size is too small"):
             probe_model(nn.Sequential(nn.Conv2d(3, 4, 3), nn.AvgPool2d(7)), (6, 6, 3))
     assert _get_current_function_mode_stack() == []
+
+
+def test_a_window_that_is_its_whole_input_matches_any_printed_stride() -> None:
+    """MobileNet Table 1's "Avg Pool / s1, Pool 7 × 7": a global pool (no stride) and a 7×7 pool of stride 7 on
+    the 7×7 map give one value per channel, as the printed pool does; a 7×7 pool of stride 7 on a 14×14 map
+    strides, and its 7 is compared."""
+    from paperverify.structure import LayerSpec
+    from paperverify.trace import LayerRecord
+
+    printed = LayerSpec("avgpool", None, None, 1)
+
+    def pool(kernel: tuple[int, int] | None, stride: tuple[int, int] | None, side: int) -> LayerRecord:
+        out = side // kernel[0] if kernel else 1
+        return LayerRecord("avgpool", "avgpool", ((side, side, 1024),), (out, out, 1024), 0, 0, 0, kernel, stride)
+
+    assert compare._differs(printed, pool(None, None, 7)) == ""
+    assert compare._differs(printed, pool((7, 7), (7, 7), 7)) == ""
+    assert "stride (7, 7)" in compare._differs(printed, pool((7, 7), (7, 7), 14))

@@ -2,7 +2,7 @@
 API with every layer left at its default name (`depthwise_conv2d_4`, `conv2d_5`, `batch_normalization_9`),
 `padding="same"` everywhere (TensorFlow pads a stride-2 3×3 convolution by (0, 1), not (1, 1): the sizes are
 Table 1's all the same), convolutions without bias as BatchNorm follows each (Sec. 3.2), a `ReLU` layer after
-every BatchNorm, and the classifier as one `Dense` with a softmax activation."""
+every BatchNorm, a global average pool, and the classifier as one `Dense` with a softmax activation."""
 
 from __future__ import annotations
 
@@ -30,8 +30,7 @@ def build_mobilenet(blocks: list[tuple[int, int]]) -> keras.Model:
     x = layers.ReLU()(x)
     for filters, stride in blocks:
         x = depthwise_separable(x, filters, stride)
-    x = layers.AveragePooling2D(pool_size=7, strides=1)(x)  # Table 1: Avg Pool / s1, Pool 7 × 7
-    x = layers.Flatten()(x)
+    x = layers.GlobalAveragePooling2D()(x)  # Table 1's "Avg Pool 7 × 7 / s1" over the 7 × 7 map
     outputs = layers.Dense(1000, activation="softmax")(x)
     return keras.Model(inputs, outputs)
 
