@@ -43,6 +43,10 @@ _GAP = 1
 _WINDOW = 40
 #: A difference of one of these attributes changes what a layer computes, not only its weights.
 _SHAPING = {"kernel", "stride", "channels", "groups"}
+#: What is said where the model ends in logits and our final softmax is taken as there.
+SOFTMAX_LEFT_TO_LOSS = (
+    "yours ends in logits: the softmax the paper prints last is taken as left to the loss (a convention)"
+)
 #: Kinds whose absence on one side is worth saying (a missing pad, dropout or flatten is not).
 _STRUCTURAL = WEIGHT_LAYERS | POOLING | MERGES
 
@@ -61,13 +65,27 @@ class Alignment:
     reordered: tuple[tuple[int, int], ...] = ()
 
     def apply(self, overrides: Iterable[tuple[str, str]] = ()) -> Trace:
-        """The model's trace with every layer renamed; `overrides` (model name -> name) win."""
+        """The model's trace with every layer renamed (`overrides`, model name -> name, win), and our final
+        softmax after it where the model ends in logits (`supplied`)."""
         chosen = dict(overrides)
         renamed = tuple(
             layer._replace(name=chosen.get(layer.name, new))
             for layer, (_, new) in zip(self.yours.layers, self.names, strict=True)
         )
+        if self.supplied is not None and renamed:
+            end = renamed[-1].output_shape
+            renamed += (self.supplied._replace(input_shapes=(end,), output_shape=end),)
         return Trace(self.yours.framework, self.yours.input_shape, renamed)
+
+    @property
+    def supplied(self) -> LayerRecord | None:
+        """Our final softmax, where the model has none: a classifier that returns logits leaves the softmax to
+        its loss (PyTorch's CrossEntropyLoss, Keras' `from_logits=True`), a convention and no departure, so the
+        softmax the paper prints last is taken as there."""
+        last = self.ours.layers[-1] if self.ours.layers else None
+        if last is None or last.kind != "softmax" or any(r.kind == "softmax" for r in self.yours.layers):
+            return None
+        return last
 
     @property
     def unpaired_yours(self) -> list[LayerRecord]:
@@ -128,6 +146,8 @@ class Alignment:
             f"lined up by structure with our implementation: {paired} of our {structural} weight, pooling and "
             f"merge layers paired with yours (write the alignment with --write-map FILE, edit it, pass --map-file)"
         ]
+        if self.supplied is not None:
+            lines.append(f"  {SOFTMAX_LEFT_TO_LOSS} (ours: {self.supplied.name})")
         details = [
             *(f"yours has {_describe(r)}, which ours has not" for r in self.unpaired_yours),
             *(f"ours has {_describe(r)}, which yours lacks" for r in self.unpaired_ours),

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from paperverify import compare, frameworks, registry
-from paperverify.alignment import Alignment, align
+from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, Alignment, align
 from paperverify.compare import Verdict
 from paperverify.configuration import builder_defaults, infer, options_of, other_input
 from paperverify.probes import reference
@@ -310,6 +310,12 @@ def verify(
             verdicts.append(compare.error(claim, framework, f"{label}: {type(found).__name__}: {found}"))
         else:
             verdicts.append(_hint_missing_point(compare.safe_judge(claim, found), found))
+    supplied = alignment.supplied if alignment is not None else None
+    if supplied is not None:  # say it where it counts, on every claim that reads that point
+        for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
+            if supplied.name in (*claim.layers, claim.point):
+                detail = f"{verdict.detail}; " if verdict.detail else ""
+                verdicts[index] = replace(verdict, detail=f"{detail}{SOFTMAX_LEFT_TO_LOSS}")
     if config is None and measured:
         built_for = shape[0] if shape is not None else input_size
         if built_for not in {claim.config.input_size for claim in claims}:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from paperverify import verify
-from paperverify.alignment import align
+from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, align
 from paperverify.cli import main
 from paperverify.probes import probe
 from paperverify.registry import variants
@@ -89,16 +89,33 @@ def test_the_alignment_is_written_as_a_map_that_reads_back_and_an_entry_override
     assert "lined up by structure with our implementation: 72 of our 72" in capsys.readouterr().out
     assert '"conv3_x.conv3_1.shortcut.conv" = "layer2.0.downsample.0"' in written.read_text(encoding="utf-8")
     assert main(["check", *args, "--map-file", str(written), "--report", str(tmp_path / "mapped")]) == 0
-    assert "lined up by structure" not in capsys.readouterr().out
 
-    def statuses(folder: str) -> dict[str, str]:
+    def measured(folder: str) -> dict[str, str]:
         report = json.loads((tmp_path / folder / "report.json").read_text(encoding="utf-8"))
         return {item["claim"]: item["measured"] for item in report["records"]}
 
-    assert statuses("auto") == statuses("mapped")
-    # An entry overrides the alignment: the fc layer put on a shortcut leaves the depth one short.
+    assert measured("auto") == measured("mapped")
+    # An entry added to the file, or given with --map, wins: the fc layer put on a shortcut leaves the depth
+    # one short.
+    with written.open("a", encoding="utf-8") as file:
+        file.write(f'"{SHORTCUT}" = "fc"\n')
+    assert main(["check", *args, "--map-file", str(written), "--report", str(tmp_path / "edited")]) == 1
     assert main(["check", *args, "--map", f"{SHORTCUT}=fc", "--report", str(tmp_path / "override")]) == 1
-    assert statuses("override")[f"{PAPER}/text/table1_resnet50_depth"] == "49"
+    capsys.readouterr()
+    depth = f"{PAPER}/text/table1_resnet50_depth"
+    assert measured("edited")[depth] == measured("override")[depth] == "49"
+
+
+@pytest.mark.xdist_group("torch")
+def test_a_model_that_ends_in_logits_has_the_papers_softmax_left_to_its_loss(torch_threads: int) -> None:
+    """torch_resnet returns the fc's logits, as PyTorch classifiers do: Table 1's "average pool, 1000-d fc,
+    softmax" matches, and the verdict and the alignment say the softmax was taken as left to the loss."""
+    from tests.strangers.torch_resnet import resnet50
+
+    result = verify(resnet50(), paper=PAPER, variant="resnet50")
+    head = next(v for v in result.verdicts if v.claim == f"{PAPER}/table1/resnet50/head/structure")
+    assert head.status == "match" and SOFTMAX_LEFT_TO_LOSS in head.detail
+    assert any(SOFTMAX_LEFT_TO_LOSS in line for line in result.alignment.summary())
 
 
 @pytest.mark.xdist_group("torch")

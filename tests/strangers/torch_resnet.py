@@ -1,6 +1,7 @@
 """ResNet-50 (He et al. 2016, Table 1) as PyTorch repositories write it: a `Bottleneck` with a `downsample`
 Sequential run after the main path, stages in `nn.Sequential` (`layer1.0.conv1`), in-place ReLUs, a functional
-flatten. The stride of a downsampling block sits on its first 1×1 convolution, as the paper has it."""
+flatten, and logits out (the softmax of Table 1's last row is left to the loss, as PyTorch classifiers do). The
+stride of a downsampling block sits on its first 1×1 convolution, as the paper has it."""
 
 from __future__ import annotations
 
@@ -52,7 +53,6 @@ class ResNet(nn.Module):
         self.layer4 = self._make_layer(512, layers[3], 2, stride_on_3x3)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(2048, num_classes)
-        self.softmax = nn.Softmax(dim=1)
 
     def _make_layer(self, planes: int, blocks: int, stride: int, stride_on_3x3: bool) -> nn.Sequential:
         layers = [Bottleneck(self.inplanes, planes, stride, stride_on_3x3)]
@@ -64,7 +64,7 @@ class ResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = torch.flatten(self.avgpool(x), 1)
-        return self.softmax(self.fc(x))
+        return self.fc(x)  # logits: the softmax is the loss's (nn.CrossEntropyLoss)
 
 
 def resnet50() -> nn.Module:
