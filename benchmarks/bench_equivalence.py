@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+import machine  # benchmarks/machine.py: this folder is the script's first import path
 
 RUN = r"""
 import json, os, resource, sys, time
@@ -30,6 +30,7 @@ if sys.argv[3] == "keras":
     tf.config.threading.set_intra_op_parallelism_threads(2)
     tf.config.threading.set_inter_op_parallelism_threads(2)
 from paperverify import equivalence, registry
+
 paper, variant, reference = sys.argv[1], sys.argv[2], sys.argv[3]
 torch.manual_seed(0)
 model = registry.get(variant).builder("torch")()
@@ -67,9 +68,7 @@ def measure(*args: str) -> tuple[float, dict]:
 
 
 def main() -> int:
-    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
-    print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; 2 threads per framework\n")
+    print(f"{machine.describe()}; 2 threads per framework\n")
     header = ("variant", "user -> ours", "check", "process", "RSS before", "peak RSS", "compared", "largest diff", "ok")
     print(" | ".join(header))
     failed = False

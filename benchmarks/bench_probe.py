@@ -76,8 +76,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import machine  # benchmarks/machine.py: this folder is the script's first import path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 from paperverify import registry  # noqa: E402  (imports no framework)
 from paperverify.tables import load_claims  # noqa: E402
 
@@ -358,12 +361,7 @@ def load_average() -> str:
 
 def machine_header(load_at_start: str) -> list[str]:
     """The machine, the library versions and the load, as Markdown lines."""
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), cpu)
-    except OSError:
-        pass
+    cpu = machine.cpu()
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:

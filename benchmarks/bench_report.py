@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+import machine  # benchmarks/machine.py: this folder is the script's first import path
 
 FLOOR = r"""
 import json, os, resource, sys
@@ -76,9 +76,7 @@ def main() -> int:
     report_time, report = min(reports, key=lambda item: item[0])
     peak_mb = max(item[1]["rss_kib"] for item in reports) / 1024
     floor_mb = max(item[1]["rss_kib"] for item in floors) / 1024
-    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
-    print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(machine.describe())
     print(f"best of {args.repeat} runs, each in a fresh interpreter; {floor['configs']} configurations\n")
     print("| run | wall time (s) | peak RSS (MB) |")
     print("|---|---|---|")

@@ -28,13 +28,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paperverify.compare import fits_once
 from paperverify.kinds import MERGES, POOLING, WEIGHT_LAYERS
 from paperverify.stagemap import StageMap
-from paperverify.trace import LayerRecord, Trace
+from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 #: The attributes compared once two layers' kinds agree, and what each agreement adds to a pair's likeness.
 _ATTRIBUTES = ("kernel", "stride", "channels", "groups", "output_shape", "params")
 _KIND_SCORE = 8
+_STRUCTURAL_SCORE = 4
 _ATTRIBUTE_SCORE = 2
 #: What a run of skipped layers costs: less than any pair is worth, so it only decides between equal pairings.
 _GAP = 1
@@ -110,6 +112,8 @@ class Alignment:
             if not _structural(theirs):
                 continue  # a BatchNorm or ReLU after a changed convolution differs because of it
             differing = [a for a in _ATTRIBUTES if not _same(a, getattr(mine, a), getattr(theirs, a))]
+            if fits_once(mine) and fits_once(theirs):  # a global pool is a 7×7 pool of any stride on a 7×7 map
+                differing = [a for a in differing if a not in ("kernel", "stride")]
             if differing:
                 text = "; ".join(f"{a} {_text(getattr(mine, a))}, ours {_text(getattr(theirs, a))}" for a in differing)
                 rank = 0 if set(differing) & _SHAPING else 1 if "output_shape" in differing else 2
@@ -121,11 +125,12 @@ class Alignment:
 
     def _moves(self) -> list[str]:
         """Each reordered pair the model runs outside the block ours runs it in (a max pool after fire5 where ours
-        has it after fire4); a shortcut run before its block's main path stays in its block and is no move."""
+        has it after fire4); a shortcut run before or after its block's main path stays in its block: no move."""
         order = dict(self.pairs)
         found = []
         for u, o in self.reordered:
-            block = _parent(self.ours.layers[o].name) or self.ours.layers[o].name
+            name = self.ours.layers[o].name
+            block = name.split(f".{SHORTCUT}.")[0] if f".{SHORTCUT}." in name else _parent(name) or name
             before = [order[i] for i in range(u) if i in order]
             after = [order[i] for i in range(u + 1, len(self.yours.layers)) if i in order]
             late = [p for p in before if p > o and not _under(self.ours.layers[p].name, block)]
@@ -192,20 +197,24 @@ def align(yours: Trace, ours: Trace) -> Alignment:
 
 
 def _likeness(yours: tuple[LayerRecord, ...], ours: tuple[LayerRecord, ...]) -> np.ndarray:
-    """Score of pairing each layer of yours (rows) with each of ours (columns): 0 where the kinds differ."""
+    """Score of pairing each layer of yours (rows) with each of ours (columns): 0 where the kinds differ; more for
+    a structural kind (a weight layer, a pool, a merge), whose place matters more than a dropout's; more for each
+    attribute both have and agree on (two dropouts agree on no kernel: that is no likeness)."""
 
     def codes(attribute: str) -> tuple[np.ndarray, np.ndarray]:
-        values: dict[object, int] = {}
+        values: dict[object, int] = {None: -1, 0: -1}  # nothing to agree on: no code of its own
         mine = np.array([values.setdefault(getattr(r, attribute), len(values)) for r in yours], dtype=np.int64)
         theirs = np.array([values.setdefault(getattr(r, attribute), len(values)) for r in ours], dtype=np.int64)
         return mine, theirs
 
     mine, theirs = codes("kind")
     same_kind = mine[:, None] == theirs[None, :]
-    score = np.where(same_kind, _KIND_SCORE, 0).astype(np.int64)
+    structural = np.array([_structural(r) for r in ours], dtype=bool)[None, :]
+    score = np.where(same_kind, _KIND_SCORE + np.where(structural, _STRUCTURAL_SCORE, 0), 0).astype(np.int64)
     for attribute in _ATTRIBUTES:
         mine, theirs = codes(attribute)
-        score += np.where(same_kind & (mine[:, None] == theirs[None, :]), _ATTRIBUTE_SCORE, 0)
+        agree = (mine[:, None] == theirs[None, :]) & (mine[:, None] >= 0)
+        score += np.where(same_kind & agree, _ATTRIBUTE_SCORE, 0)
     return score
 
 

@@ -203,9 +203,9 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
 
 
 def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
-    kernel = _window(layer)
+    kernel = window(layer)
     stride = layer.stride[0] if layer.stride else None
-    if _fits_once(layer, kernel):
+    if fits_once(layer):
         stride = spec.stride  # a window that fits its input once never strides: MobileNet's "Avg Pool / s1"
     found = LayerSpec(
         ANY_POOL if spec.kind == ANY_POOL and layer.kind in POOLING else layer.kind,
@@ -221,7 +221,7 @@ def _differs(spec: LayerSpec, layer: LayerRecord) -> str:
     return ""
 
 
-def _window(layer: LayerRecord) -> tuple[int, int] | None:
+def window(layer: LayerRecord) -> tuple[int, int] | None:
     """A layer's kernel. A global pool (a pooling layer without a kernel of its own that gives 1×1 or a vector)
     pools its whole input: DenseNet Table 1's "7×7 global average pool" is a global pool over a 7×7 map."""
     if layer.kernel is not None or layer.kind not in POOLING or not layer.input_shapes:
@@ -232,13 +232,14 @@ def _window(layer: LayerRecord) -> tuple[int, int] | None:
     return None
 
 
-def _fits_once(layer: LayerRecord, window: tuple[int, int] | None) -> bool:
+def fits_once(layer: LayerRecord) -> bool:
     """Whether a pooling layer's window is its whole input, so that it gives one value per channel whatever its
     stride (a global pool, or a 7×7 pool with any stride on a 7×7 map)."""
-    if layer.kind not in POOLING or window is None or not layer.input_shapes or len(layer.input_shapes[0]) != 3:
+    kernel = window(layer)
+    if layer.kind not in POOLING or kernel is None or not layer.input_shapes or len(layer.input_shapes[0]) != 3:
         return False
     output = layer.output_shape
-    return tuple(layer.input_shapes[0][:2]) == tuple(window) and (len(output) == 1 or tuple(output[:2]) == (1, 1))
+    return tuple(layer.input_shapes[0][:2]) == tuple(kernel) and (len(output) == 1 or tuple(output[:2]) == (1, 1))
 
 
 def _kernel_depth(layer: LayerRecord) -> int | None:

@@ -95,7 +95,7 @@ class Configuration:
         )
 
     def _name(self, options: Options) -> str:
-        listed = ", ".join(f"{key}={value!r}" for key, value in options)
+        listed = ", ".join(f"{key}={value!r}" for key, value in options if value is not None)
         return f"{self.variant}({listed})" if listed else self.variant
 
 

@@ -41,13 +41,15 @@ from paperverify.check import CheckError, declared_kinds, framework_of, needed_p
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE
-from paperverify.probes.numeric import MODEL_INPUT, Merge, Weights
+from paperverify.probes.numeric import MODEL_INPUT, Merge, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
 INPUT_SIZES = (64, 96, 128, 160, 192, 224)
+#: The kind of a layer that only pads its input.
+PAD = "pad"
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,7 @@ def equivalence(
         )
         if alignment.problems:
             return result
+        result.notes += _match_padding(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment)
         folds = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
         if result.problems:
             return result
@@ -396,6 +399,10 @@ def align(ours: Trace, yours: Trace) -> Alignment:
             problems.append(problem)
             continue
         weights += zip(my_weights, their_weights, strict=True)
+        if [ours.layers[i].kind for i in mine] != [yours.layers[i].kind for i in theirs]:
+            # Padding is a layer of its own in ours and often a convolution's own in a model ('same'): aside.
+            mine = [i for i in mine if ours.layers[i].kind != PAD]
+            theirs = [i for i in theirs if yours.layers[i].kind != PAD]
         if [ours.layers[i].kind for i in mine] == [yours.layers[i].kind for i in theirs]:
             pairs += zip(mine, theirs, strict=True)
         else:
@@ -403,6 +410,57 @@ def align(ours: Trace, yours: Trace) -> Alignment:
             if my_weights:
                 partial.append(_where(key))
     return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial)
+
+
+def _padding_of(trace: Trace, index: int, layers: list[Any], adapter: Framework) -> tuple[Padding, int | None] | None:
+    """The zero padding a layer's input gets: its own and that of a padding layer right before it (the index of
+    that layer, or None); None for a layer whose padding is not known."""
+    record = trace.layers[index]
+    own = adapter.padding(layers[index], record)
+    if own is None:
+        return None
+    before = trace.layers[index - 1] if index > 0 else None
+    if before is None or before.kind != PAD or (before.output_shape,) != record.input_shapes[:1]:
+        return own, None
+    extra = adapter.padding(layers[index - 1], before)
+    if extra is None:
+        return None
+    return tuple(a + b for a, b in zip(own, extra, strict=True)), index - 1  # type: ignore[return-value]
+
+
+def _match_padding(
+    model: Any,
+    raw: Trace,
+    yours_adapter: Framework,
+    reference: Any,
+    ours: Trace,
+    ours_adapter: Framework,
+    alignment: Alignment,
+) -> list[str]:
+    """Where a convolution or max pool of the model pads otherwise than ours (TensorFlow's 'same' pads a stride-2
+    layer on an even input by 0 above and 1 below, ours by 1 and 1), ours is run with the model's padding, which
+    no paper prints, and a note says so; where ours cannot be (it pads inside the layer), a note says that."""
+    ours_layers, yours_layers = ours_adapter.layers(reference, ours), yours_adapter.layers(model, raw)
+    notes = []
+    for o, y in alignment.pairs:
+        if ours.layers[o].kind not in ("conv2d", "maxpool"):
+            continue
+        mine = _padding_of(ours, o, ours_layers, ours_adapter)
+        theirs = _padding_of(raw, y, yours_layers, yours_adapter)
+        if mine is None or theirs is None or mine[0] == theirs[0]:
+            continue
+        (padded, pad), wanted = mine, theirs[0]
+        own = ours_adapter.padding(ours_layers[o], ours.layers[o])
+        rest = tuple(w - a for w, a in zip(wanted, own, strict=True))  # type: ignore[arg-type]
+        name = ours.layers[o].name
+        if pad is not None and min(rest) >= 0 and ours_adapter.set_padding(ours_layers[pad], rest):  # type: ignore[arg-type]
+            notes.append(
+                f"{name}: yours pads (top, bottom, left, right) {wanted}, ours {padded}; the paper fixes no padding, "
+                "so ours was run with yours"
+            )
+        else:
+            notes.append(f"{name}: yours pads {wanted}, ours {padded}, and ours cannot be run with yours")
+    return notes
 
 
 def _weight_mismatch(key: tuple[str, bool], mine: list[LayerRecord], theirs: list[LayerRecord]) -> str | None:

@@ -378,6 +378,14 @@ def test_functional_calls_in_a_forward_are_layers(torch_threads: int) -> None:
     assert trace.point("block.mul").macs == 6 * 6 * 8  # the excitation's product, as SENet counts it
     assert trace.point("flatten").output_shape == (8,)
 
+    class Tokens(nn.Module):  # a Mixer's head: the tokens' mean, as the einops repositories write it
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.flatten(2).transpose(1, 2).mean(dim=1)
+
+    assert [(layer.kind, layer.output_shape) for layer in probe_model(Tokens(), (6, 6, 8)).layers] == [
+        ("flatten", (8, 36)), ("transpose", (36, 8)), ("avgpool", (8,)),
+    ]  # fmt: skip
+
 
 def test_a_containers_own_parameters_are_counted_where_they_act(torch_threads: int) -> None:
     """Parameters a module holds itself and uses in its forward: a LayerScale's gamma in `x * gamma`, a weight

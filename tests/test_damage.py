@@ -472,5 +472,11 @@ def test_damage_is_an_error_naming_its_place_or_harmless(kind: str, data: st.Dat
         assert _summary(claims) == ORIGINAL[source.name], f"{kind}: claims changed without an error"
 
 
-def test_the_catalogue_has_at_least_fifty_kinds_of_damage() -> None:
+def test_the_catalogue_has_at_least_fifty_kinds_of_damage_and_the_documents_count_them() -> None:
+    """The README and docs/reliability.md say how many kinds there are; a kind added or removed updates both."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
     assert len(DAMAGES) >= 50
+    for document in (root / "README.md", root / "docs" / "reliability.md"):
+        assert f"{len(DAMAGES)} kinds of damage" in document.read_text(encoding="utf-8"), document

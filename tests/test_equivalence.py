@@ -359,3 +359,26 @@ def test_in_place_relus_and_a_functional_head_are_run_as_they_are_probed(torch_t
     result = equivalence(model, paper=PAPER, variant="resnet18", reference_framework="keras")
     assert result.equivalent, result.describe()
     assert {"avgpool", "softmax"} <= {c.point for c in result.points}
+
+
+@pytest.mark.xdist_group("keras")
+@pytest.mark.parametrize("reference", ["keras", "torch"])
+def test_a_keras_model_with_same_padding_is_equivalent_once_ours_pads_as_it_does(
+    reference: str, torch_threads: int, tf_threads: int
+) -> None:
+    """A notebook's ResNet-50 (tests/strangers/keras_resnet.py: default names, `padding="same"`): TensorFlow pads
+    the strided 7×7 and the max pool (2, 3) and (0, 1) where ours pads (3, 3) and (1, 1). No paper fixes that, so
+    ours is run with its padding, and the notes say where; the model is then equivalent, and the same model with
+    its stride on the 3×3 is not, from conv3_x.conv3_1 on."""
+    from tests.strangers import keras_resnet
+    from tests.weights import randomise_keras_weights
+
+    model = randomise_keras_weights(keras_resnet.resnet50(size=64))
+    result = equivalence(model, paper=PAPER, variant="resnet50", reference_framework=reference)
+    assert result.equivalent, result.describe()
+    padded = [note for note in result.notes if "so ours was run with yours" in note]
+    assert [note.partition(":")[0] for note in padded] == ["conv1.conv", "conv2_x.maxpool.pool"]
+    assert "yours pads (top, bottom, left, right) (2, 3, 2, 3), ours (3, 3, 3, 3)" in padded[0]
+    broken = randomise_keras_weights(keras_resnet.resnet50_stride_on_3x3(size=64))
+    result = equivalence(broken, paper=PAPER, variant="resnet50", reference_framework=reference)
+    assert not result.equivalent and result.first_point.point == "conv3_x.conv3_1", result.describe()

@@ -95,7 +95,8 @@ def test_a_subclass_is_not_stood_in_for() -> None:
 
 def test_a_functional_concatenation_is_the_output_of_its_module(torch_threads: int) -> None:
     """torchvision's Inception joins its branches with torch.cat in its own forward: the probe records that
-    as `<module>.cat`, so the module's named point is the concatenation, not its last branch."""
+    as `<module>.cat`, so the module's named point is the concatenation, not its last branch; torchvision's
+    DenseNet's `torch.cat([x])` of one tensor is no layer."""
     import torch
     from torch import nn
 
@@ -119,8 +120,8 @@ def test_a_functional_concatenation_is_the_output_of_its_module(torch_threads: i
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.head(torch.concat([self.block(x)], dim=1))
 
-    trace = probe_model(Net(), (8, 8, 3))
-    assert [layer.name for layer in trace.layers] == ["block.branch1", "block.branch2", "block.cat", "cat", "head"]
+    trace = probe_model(Net(), (8, 8, 3))  # a concatenation of one tensor passes it on: no layer
+    assert [layer.name for layer in trace.layers] == ["block.branch1", "block.branch2", "block.cat", "head"]
     assert trace.point("block").output_shape == (8, 8, 24)
     assert trace.point("block.cat").kind == "concat" and trace.point("block.cat").macs == 0
     assert torch.cat is torch._C._VariableFunctions.cat  # the probe put torch.cat back

@@ -111,6 +111,50 @@ STRANGERS = [
         }),
         "ours has middle_flow.block5.sepconv1.depthwise",
     ),
+    Stranger(
+        "torch_alexnet", "krizhevsky2012_alexnet", "alexnet", "alexnet", "alexnet_ungrouped_conv4",
+        frozenset({"text/abstract_params", "text/sec3.5_conv4", "text/sec4_params"}),
+        "yours features.10 -> conv4.conv: groups 1, ours 2",
+    ),
+    Stranger(
+        "torch_densenet", "huang2017_densenet", "densenet121", "densenet121", "densenet121_2x2_stem_pool",
+        frozenset({"table1/densenet121/pool1/structure"}),
+        "yours features.pool0 -> pool1.pool: kernel 2×2, ours 3×3",
+    ),
+    Stranger(
+        "keras_densenet", "huang2017_densenet", "densenet121", "densenet121", "densenet121_short_block4",
+        frozenset({"table1/densenet121/dense_block4/structure", "text/table1_densenet121_depth"}),
+        "ours has dense_block4.layer16.conv1 (conv2d, 1×1/1×1, 128 channels, output 7×7×128), which yours lacks",
+    ),
+    Stranger(
+        "torch_shufflenet", "zhang2018_shufflenet", "shufflenet_g3", "shufflenet_g3",
+        "shufflenet_g3_grouped_stage2_first",
+        frozenset({"table1/shufflenet_g3/complexity/layer_macs", "table8/shufflenet_g3/shufflenet_1x_g3/layer_macs"}),
+        "yours stage2.0.g_conv_1x1_compress -> stage2.unit1.gconv1: groups 3, ours 1",
+    ),
+    Stranger(
+        "keras_shufflenet", "zhang2018_shufflenet", "shufflenet_g3", "shufflenet_g3", "shufflenet_g3_short_stage3",
+        frozenset({
+            "table1/shufflenet_g3/complexity/layer_macs", "table2/shufflenet_g3/shufflenet_1x/layer_macs",
+            "table8/shufflenet_g3/shufflenet_1x_g3/layer_macs", "text/sec4.3_layers/shufflenet_g3",
+        }),
+        "ours has stage3.unit2.dwconv (conv2d, 3×3/1×1, 120 channels, output 14×14×120), which yours lacks",
+    ),
+    Stranger(
+        "torch_nin", "lin2014_nin", "nin_cifar10", "nin_cifar10", "nin_cifar10_no_third_pool",
+        frozenset({"text/sec4.1_pool_mlpconv3"}),
+        "ours has mlpconv3.pool (maxpool, 2×2/2×2, output 4×4×10), which yours lacks",
+    ),
+    Stranger(
+        "torch_efficientnet", "tan2019_efficientnet", "efficientnet_b0", "efficientnet_b0",
+        "efficientnet_b0_k3_stage6", frozenset({"table2/efficientnet_b0/b0/macs"}),
+        "yours features.5.0.block.1.0 -> stage6.layer1.depthwise.conv: kernel 3×3, ours 5×5",
+    ),
+    Stranger(
+        "torch_mixer", "tolstikhin2021_mlpmixer", "mixer_b16", "mixer_b16", "mixer_b16_narrow_token_mlp",
+        frozenset({"table1/mixer_b16/tokens_mlp/channels"}),
+        "yours mixer_blocks.0.token_mix.fn.1.net.0 -> blocks.block1.token_mixing.fc1: channels 256, ours 384",
+    ),
 ]  # fmt: skip
 
 

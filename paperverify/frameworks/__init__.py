@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperverify.probes.numeric import Layout, Merge, Sink, Weights
-    from paperverify.trace import Trace
+    from paperverify.probes.numeric import Layout, Merge, Padding, Sink, Weights
+    from paperverify.trace import LayerRecord, Trace
 
 
 class FrameworkError(ValueError):
@@ -82,10 +82,18 @@ class Framework(Protocol):
     def wiring(self, model: Any, size: int, channels: int) -> list[Merge]:
         """Every merge (sum, concatenation) and the trace records that feed it."""
 
+    def padding(self, layer: Any, record: LayerRecord) -> Padding | None:
+        """The zero padding (top, bottom, left, right) a layer applies to its input, for its record; None for
+        a layer that pads nothing of its own."""
+
+    def set_padding(self, layer: Any, pads: Padding) -> bool:
+        """Make a padding layer of ours pad by `pads`; False if the layer is none."""
+
 
 #: The equivalence check's operations, which an adapter may take from its framework's `run` module.
 EQUIVALENCE_OPERATIONS = (
     "has_weights", "build_reference", "materialise", "layers", "layout", "read", "write", "run", "wiring",
+    "padding", "set_padding",
 )  # fmt: skip
 
 

@@ -77,3 +77,20 @@ def unflatten_rows(kernel: np.ndarray, hwc_to_chw: tuple[int, int, int] | None) 
 
 def as_array(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float32)
+
+
+#: The zero padding a layer applies to its input: rows above and below, columns left and right.
+Padding = tuple[int, int, int, int]
+
+
+def same_padding(
+    side: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
+) -> Padding:
+    """The padding of a 'same' convolution or pool (TensorFlow's, and PyTorch's at stride 1): an output of
+    ceil(side / stride), the odd row or column of padding after, below and right (so a stride-2 3×3 convolution
+    on an even input pads (0, 1), not (1, 1))."""
+    pads = []
+    for size, k, s, d in zip(side, kernel, stride, dilation, strict=True):
+        total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
+        pads += [total // 2, total - total // 2]
+    return (pads[0], pads[1], pads[2], pads[3])

@@ -22,8 +22,8 @@ def _block(x, filters: int, stride: int, project: bool, stride_on_3x3: bool):
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
 
-def _resnet(stride_on_3x3: bool = False) -> keras.Model:
-    inputs = keras.Input((224, 224, 3))
+def _resnet(stride_on_3x3: bool = False, size: int = 224) -> keras.Model:
+    inputs = keras.Input((size, size, 3))
     x = layers.Conv2D(64, 7, strides=2, padding="same", use_bias=False)(inputs)
     x = layers.Activation("relu")(layers.BatchNormalization()(x))
     x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
@@ -36,11 +36,11 @@ def _resnet(stride_on_3x3: bool = False) -> keras.Model:
     return keras.Model(inputs, outputs)
 
 
-def resnet50() -> keras.Model:
-    """Faithful to Table 1's 50-layer column."""
-    return _resnet()
+def resnet50(size: int = 224) -> keras.Model:
+    """Faithful to Table 1's 50-layer column (at a `size`×`size` input)."""
+    return _resnet(size=size)
 
 
-def resnet50_stride_on_3x3() -> keras.Model:
+def resnet50_stride_on_3x3(size: int = 224) -> keras.Model:
     """Departure: each downsampling block strides on its 3×3, not its first 1×1 (3.8×10^9 FLOPs becomes 4.1)."""
-    return _resnet(stride_on_3x3=True)
+    return _resnet(stride_on_3x3=True, size=size)

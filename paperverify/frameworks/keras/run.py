@@ -19,9 +19,9 @@ import numpy as np
 
 from paperverify.frameworks.keras.probe import execution_order, fused_activation, kind_of, no_weights, probe_model
 from paperverify.kinds import MERGES
-from paperverify.probes.numeric import MODEL_INPUT, Layout, Merge, Sink, Weights, as_array
+from paperverify.probes.numeric import MODEL_INPUT, Layout, Merge, Padding, Sink, Weights, as_array, same_padding
 from paperverify.registry import builder_options
-from paperverify.trace import Trace
+from paperverify.trace import LayerRecord, Trace
 
 
 @dataclass(frozen=True)
@@ -246,3 +246,28 @@ def wiring(model: keras.Model, size: int, channels: int) -> list[Merge]:
                 Merge(indices[id(node)], node.operation.name, kind, tuple(source(t) for t in node.input_tensors))
             )
     return merges
+
+
+def padding(layer: keras.layers.Layer | None, record: LayerRecord) -> Padding | None:
+    """The zero padding a layer applies to its input, for the record it stands behind (a separable
+    convolution's pointwise half pads nothing): a ZeroPadding2D's, or a convolution's or max pool's 'valid' or
+    'same'; None for any other layer."""
+    if isinstance(layer, keras.layers.ZeroPadding2D):
+        (top, bottom), (left, right) = layer.padding
+        return (top, bottom, left, right)
+    if not isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D,
+                              keras.layers.MaxPooling2D)) or record.kernel is None:  # fmt: skip
+        return None
+    if layer.padding == "valid":
+        return (0, 0, 0, 0)
+    dilation = getattr(layer, "dilation_rate", (1, 1))
+    return same_padding(record.input_shapes[0][:2], record.kernel, record.stride or (1, 1), dilation)
+
+
+def set_padding(layer: keras.layers.Layer | None, pads: Padding) -> bool:
+    """Make a padding layer pad by `pads`; False for a layer that is none."""
+    if not isinstance(layer, keras.layers.ZeroPadding2D):
+        return False
+    top, bottom, left, right = pads
+    layer.padding = ((top, bottom), (left, right))
+    return True

@@ -22,14 +22,16 @@ from paperverify.probes.numeric import (
     MODEL_INPUT,
     Layout,
     Merge,
+    Padding,
     Sink,
     Weights,
     as_array,
     flatten_rows,
+    same_padding,
     unflatten_rows,
 )
 from paperverify.registry import builder_options
-from paperverify.trace import Trace
+from paperverify.trace import LayerRecord, Trace
 
 
 def has_weights(model: nn.Module) -> bool:
@@ -172,3 +174,32 @@ def wiring(model: nn.Module, size: int, channels: int) -> list[Merge]:
     tracer = _Wiring()
     trace(copy, torch.empty(1, channels, size, size, device="meta"), tracer.layer, tracer.other)
     return tracer.merges
+
+
+def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
+    """The zero padding a layer applies to its input (a padding layer, a convolution or max pool padding
+    itself); None for any other layer or padding of another kind than zeros."""
+    if isinstance(module, nn.ZeroPad2d):
+        left, right, top, bottom = module.padding
+        return (top, bottom, left, right)
+    if isinstance(module, nn.Conv2d) and module.padding_mode == "zeros":
+        if module.padding == "same":
+            side = record.input_shapes[0][:2]
+            return same_padding(side, module.kernel_size, module.stride, module.dilation)  # type: ignore[arg-type]
+        if module.padding == "valid":
+            return (0, 0, 0, 0)
+        rows, columns = module.padding  # type: ignore[misc]
+        return (rows, rows, columns, columns)
+    if isinstance(module, nn.MaxPool2d):
+        rows, columns = (module.padding, module.padding) if isinstance(module.padding, int) else module.padding
+        return (rows, rows, columns, columns)
+    return None
+
+
+def set_padding(module: nn.Module | None, pads: Padding) -> bool:
+    """Make a padding layer pad by `pads`; False for a layer that is none."""
+    if not isinstance(module, nn.ZeroPad2d):
+        return False
+    top, bottom, left, right = pads
+    module.padding = (left, right, top, bottom)
+    return True

@@ -57,7 +57,8 @@ FUNCTIONS: dict[Any, tuple[str, str]] = {
 #: Reductions that are a global average pool when they average a map's two spatial axes (`x.mean((2, 3))`).
 _MEANS = frozenset({torch.mean, _T.mean})
 #: Element-wise functions that are layers only between two tensors.
-_BINARY = frozenset(("add", "multiply"))
+#: Kinds that are layers only between two tensors or more: `x * 0.5` and `torch.cat([x])` pass the value on.
+_BINARY = frozenset(("add", "multiply", "concat"))
 
 
 class Call(NamedTuple):
@@ -87,11 +88,14 @@ def tensors(values: Any) -> list[torch.Tensor]:
 
 
 def _spatial_mean(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    if not args or not isinstance(args[0], torch.Tensor) or args[0].ndim != 4:
+    """Whether a mean pools: over the map of an N, C, H, W tensor (`x.mean((2, 3))`), or over the tokens of an
+    N, S, C one (a Mixer's or a transformer's `x.mean(dim=1)`)."""
+    if not args or not isinstance(args[0], torch.Tensor) or args[0].ndim not in (3, 4):
         return False
+    rank = args[0].ndim
     dims = kwargs.get("dim", args[1] if len(args) > 1 else None)
     dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
-    return sorted(d % 4 for d in dims) == [2, 3]
+    return sorted(d % rank for d in dims) == ([2, 3] if rank == 4 else [1])
 
 
 class _Tracer(TorchFunctionMode):
@@ -154,7 +158,7 @@ class _Tracer(TorchFunctionMode):
             found = ("avgpool", "avgpool")
         inputs = tuple(tensors(args))
         if found is not None and found[0] in _BINARY and len(inputs) < 2:
-            found = None  # a tensor times or plus a number: the value passes on
+            found = None  # a tensor times or plus a number, a concatenation of one: the value passes on
         if found is None or not isinstance(output, torch.Tensor):
             if self.on_other is not None:
                 self.on_other(inputs, output)

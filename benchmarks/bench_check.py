@@ -1,0 +1,75 @@
+"""What does `paperverify check` cost over building the model, for a model as a stranger writes it?
+
+For models of tests/strangers/ (their names are their own, so `check` lines them up with our implementation by
+structure, and where the paper prints several configurations tells which one the model is), this times two
+commands, each in a fresh process, as a user runs them:
+
+* floor: import the target and build it without weights, as `check` does (`paperverify.check.load_target`:
+  the framework's import, the target module's, the builder in the no-weight scope), and nothing else;
+* check: `python -m paperverify check TARGET --paper P --variant V`, the whole command (tables read, the model
+  probed, our implementation probed to line it up with, the configuration inferred, every claim judged, the
+  table printed).
+
+Each is the best wall time of `--repeats` (3) runs, the interpreter's start included in both. Target (issue 17):
+check / floor <= 1.3x. Threads: 2 (OMP_NUM_THREADS, TensorFlow's via TF_NUM_INTRAOP_THREADS); run it on a quiet
+machine: `python benchmarks/bench_check.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import machine  # benchmarks/machine.py: this folder is the script's first import path
+
+ROOT = Path(__file__).resolve().parent.parent
+STRANGERS = [
+    ("tests/strangers/torch_resnet.py:resnet50", "he2016_resnet", "resnet50"),
+    ("tests/strangers/torch_mobilenet.py:mobilenet_v1", "howard2017_mobilenet", "mobilenet_v1"),
+    ("tests/strangers/torch_densenet.py:densenet121", "huang2017_densenet", "densenet121"),
+    ("tests/strangers/keras_resnet.py:resnet50", "he2016_resnet", "resnet50"),
+    ("tests/strangers/keras_mobilenet.py:mobilenet", "howard2017_mobilenet", "mobilenet_v1"),
+    ("tests/strangers/keras_xception.py:xception", "chollet2017_xception", "xception"),
+]
+FLOOR = "from paperverify.check import load_target; load_target({target!r}, {{}})"
+
+
+def _best(command: list[str], repeats: int) -> float:
+    environment = {
+        **os.environ,
+        "OMP_NUM_THREADS": "2",
+        "TF_NUM_INTRAOP_THREADS": "2",
+        "TF_NUM_INTEROP_THREADS": "2",
+        "KERAS_BACKEND": "tensorflow",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(machine.describe())
+    print("| target | floor (import + no-weight build) | check | check / floor |")
+    print("|---|---|---|---|")
+    for target, paper, variant in STRANGERS:
+        floor = _best([sys.executable, "-c", FLOOR.format(target=target)], args.repeats)
+        check = _best(
+            [str(Path(sys.executable).parent / "paperverify"), "check", target, "--paper", paper, "--variant", variant],
+            args.repeats,
+        )
+        print(f"| {target} | {floor:.2f} s | {check:.2f} s | {check / floor:.2f}× |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
