@@ -16,8 +16,8 @@
 - `no_parity`: why parity through `paperverify.equivalence` cannot run, and which test covers it instead;
 - `slow_parity`: the directions of parity (the framework of the model checked) marked slow, run with
   `--run-slow`, and why: the deeper members of a family repeat their smallest member's blocks, which runs both
-  ways in every run, so in a default run they are checked one way; the largest Mixers copy hundreds of millions
-  of weights.
+  ways in every run; the largest Mixers copy hundreds of millions of weights;
+- `slow_traces`: why the Keras-PyTorch trace identity of a deeper member is marked slow (the same reason).
 
 A variant registered without a case fails tests/test_models.py::test_every_registered_variant_has_a_case.
 """
@@ -46,6 +46,7 @@ class Case:
     flop_counter_blind: Mapping[str, str] = field(default_factory=dict)
     no_parity: str = ""
     slow_parity: Mapping[str, str] = field(default_factory=dict)
+    slow_traces: str = ""
 
 
 def space(variant: str, sizes: st.SearchStrategy[int], **options: st.SearchStrategy[Any]) -> st.SearchStrategy[Config]:
@@ -91,9 +92,11 @@ _BIG_MIXER = (
 )
 
 
-def _deeper(smallest: str) -> dict[str, str]:
-    """A deeper member of a family: parity from Keras marked slow (3-6 s each; PyTorch's way runs)."""
-    return {"keras": f"the blocks of {smallest} (checked both ways) at more repeats; 3-6 s from Keras"}
+def _deeper(smallest: str) -> dict[str, Any]:
+    """A deeper member of a family: its parity both ways and its Keras-PyTorch trace identity marked slow (3-6 s
+    each; its smallest member, whose blocks it repeats, runs them in every run)."""
+    reason = f"the blocks of {smallest} (checked in every run) at more repeats; 3-6 s each"
+    return {"slow_parity": dict.fromkeys(("torch", "keras"), reason), "slow_traces": reason}
 
 
 RESNETS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
@@ -120,7 +123,7 @@ CASES: dict[str, Case] = {
         RESNETS,
         lambda v: Case(
             space(v, st.integers(32, 320), shortcut=st.sampled_from(["A", "B", "C"])),
-            slow_parity=_deeper("resnet50") if v in ("resnet101", "resnet152") else {},
+            **(_deeper("resnet50") if v in ("resnet101", "resnet152") else {}),
         ),
     ),
     **_each(["plain18", "plain34"], lambda v: Case(space(v, st.integers(32, 320)))),
@@ -167,7 +170,7 @@ CASES: dict[str, Case] = {
             space(
                 v, st.integers(32, 320), growth_rate=st.integers(1, 48), compression=EIGHTHS, bottleneck=st.booleans()
             ),
-            slow_parity=_deeper("densenet121") if v != "densenet121" else {},
+            **(_deeper("densenet121") if v != "densenet121" else {}),
         ),
     ),
     **_each(
@@ -185,7 +188,7 @@ CASES: dict[str, Case] = {
         lambda v: Case(
             space(v, st.integers(32, 320), reduction=st.sampled_from([1, 4, 16, 64]), se_bias=st.booleans()),
             parity_options={"se_bias": True} if v == "se_resnext50" else {},
-            slow_parity=_deeper("se_resnet50") if v in ("se_resnet101", "se_resnet152") else {},
+            **(_deeper("se_resnet50") if v in ("se_resnet101", "se_resnet152") else {}),
             flop_counter_blind={"*.se.scale": _PRODUCT},
         ),
     ),
@@ -195,7 +198,7 @@ CASES: dict[str, Case] = {
             space(v, st.integers(32, 320), **(_COEFFICIENTS if v == "efficientnet_b0" else {})),
             paper_size=SCALINGS[v].resolution,
             flop_counter_blind={"*.se.scale": _PRODUCT},
-            slow_parity=_deeper("efficientnet_b0") if v != "efficientnet_b0" else {},
+            **(_deeper("efficientnet_b0") if v != "efficientnet_b0" else {}),
         ),
     ),
     "xception": Case(space("xception", st.integers(7, 320), middle_repeats=st.integers(0, 8)), paper_size=299),

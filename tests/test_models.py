@@ -39,7 +39,13 @@ def test_every_registered_variant_has_a_case() -> None:
     assert sorted(CASES) == VARIANTS, "add the variant's configuration space and exceptions to tests/models.py"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(v, marks=[pytest.mark.slow(reason=CASES[v].slow_traces)] if CASES[v].slow_traces else [])
+        for v in VARIANTS
+    ],
+)
 @network_examples
 @given(data=st.data())
 def test_keras_and_torch_traces_are_identical(
