@@ -50,8 +50,12 @@ def _best(command: list[str], repeats: int) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, check=False)
+        done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - start)
+        if done.returncode != 0:  # a faithful model passes: anything else measures something else
+            raise SystemExit(
+                f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
     return min(times)
 
 

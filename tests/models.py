@@ -93,9 +93,9 @@ _BIG_MIXER = (
 
 
 def _deeper(smallest: str) -> dict[str, Any]:
-    """A deeper member of a family: its parity both ways and its Keras-PyTorch trace identity marked slow (3-6 s
-    each; its smallest member, whose blocks it repeats, runs them in every run)."""
-    reason = f"the blocks of {smallest} (checked in every run) at more repeats; 3-6 s each"
+    """A member of a family whose blocks another member runs in every run (at fewer repeats, other group counts,
+    another patch size): its parity both ways and its Keras-PyTorch trace identity marked slow (2-6 s each)."""
+    reason = f"the blocks of {smallest} (checked in every run) again, at other repeats, groups or patches; 2-6 s each"
     return {"slow_parity": dict.fromkeys(("torch", "keras"), reason), "slow_traces": reason}
 
 
@@ -123,10 +123,19 @@ CASES: dict[str, Case] = {
         RESNETS,
         lambda v: Case(
             space(v, st.integers(32, 320), shortcut=st.sampled_from(["A", "B", "C"])),
-            **(_deeper("resnet50") if v in ("resnet101", "resnet152") else {}),
+            **(
+                _deeper("resnet50")
+                if v in ("resnet101", "resnet152")
+                else _deeper("resnet18")
+                if v == "resnet34"
+                else {}
+            ),
         ),
     ),
-    **_each(["plain18", "plain34"], lambda v: Case(space(v, st.integers(32, 320)))),
+    **_each(
+        ["plain18", "plain34"],
+        lambda v: Case(space(v, st.integers(32, 320)), **(_deeper("plain18") if v == "plain34" else {})),
+    ),
     **_each(
         VGGS,
         lambda v: Case(
@@ -135,6 +144,7 @@ CASES: dict[str, Case] = {
             parity_prepare=_lrn_at_work("conv1.conv1_1") if v == "vgg11_lrn" else None,
             input_dependent=("fc6",),
             input_dependent_reason=_FLATTEN_FC,
+            **({"vgg13": _deeper("vgg11"), "vgg19": _deeper("vgg16")}.get(v, {})),
         ),
     ),
     "alexnet": Case(
@@ -182,7 +192,13 @@ CASES: dict[str, Case] = {
     "mobilenet_v1": Case(
         space("mobilenet_v1", st.sampled_from(range(96, 257, 32)), alpha=st.sampled_from([0.25, 0.5, 0.75, 1.0]))
     ),
-    **_each(SHUFFLENETS, lambda v: Case(space(v, st.sampled_from(range(96, 257, 32)), scale=SHUFFLE_SCALES))),
+    **_each(
+        SHUFFLENETS,
+        lambda v: Case(
+            space(v, st.sampled_from(range(96, 257, 32)), scale=SHUFFLE_SCALES),
+            **(_deeper("shufflenet_g3") if v in ("shufflenet_g2", "shufflenet_g4", "shufflenet_g8") else {}),
+        ),
+    ),
     **_each(
         SENETS,
         lambda v: Case(
@@ -208,7 +224,13 @@ CASES: dict[str, Case] = {
             parity_size=2 * patch,
             input_dependent=("*.token_mixing.fc*",),
             input_dependent_reason="the token-mixing MLP acts across the patches, whose number follows the input",
-            slow_parity=dict.fromkeys(("torch", "keras"), _BIG_MIXER) if v in _BIG_MIXERS else {},
+            **(
+                {"slow_parity": dict.fromkeys(("torch", "keras"), _BIG_MIXER)}
+                if v in _BIG_MIXERS
+                else _deeper("mixer_s32" if v == "mixer_s16" else "mixer_b16")
+                if v in ("mixer_s16", "mixer_b32")
+                else {}
+            ),
         )
         for v, patch in MIXERS.items()
     },
