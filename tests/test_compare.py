@@ -378,6 +378,18 @@ def test_functional_calls_in_a_forward_are_layers(torch_threads: int) -> None:
     assert trace.point("block.mul").macs == 6 * 6 * 8  # the excitation's product, as SENet counts it
     assert trace.point("flatten").output_shape == (8,)
 
+    class Swished(nn.Module):  # EfficientNet repositories' activation, written out in a block: a swish
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(8, 8, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.conv(x)
+            return x * torch.sigmoid(x)
+
+    swish = probe_model(Swished(), (6, 6, 8))
+    assert [(layer.kind, layer.macs) for layer in swish.layers[1:]] == [("sigmoid", 0), ("swish", 0)]
+
     class Tokens(nn.Module):  # a Mixer's head: the tokens' mean, as the einops repositories write it
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x.flatten(2).transpose(1, 2).mean(dim=1)

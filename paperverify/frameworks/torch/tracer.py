@@ -6,7 +6,8 @@ module's `forward` written with `F.relu(x)`, `x + y`, `x * gate`, `torch.flatten
 A `TorchFunctionMode` active during the pass sees those calls; each one of a kind in `FUNCTIONS`, made while a
 container's own forward runs (not inside a leaf module, whose hook speaks for it), is a layer named after the
 container and the function (`layer1.0.relu`, `layer1.0.add`, a second `layer1.0.add_1`). A sum or product is a
-layer only between two tensors (`x * 0.5` passes its input on, as a view does).
+layer only between two tensors (`x * 0.5` passes its input on, as a view does); a tensor times its own sigmoid
+(`x * torch.sigmoid(x)`) is a swish.
 
 `trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
 order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
@@ -56,7 +57,6 @@ FUNCTIONS: dict[Any, tuple[str, str]] = {
 }  # fmt: skip
 #: Reductions that are a global average pool when they average a map's two spatial axes (`x.mean((2, 3))`).
 _MEANS = frozenset({torch.mean, _T.mean})
-#: Element-wise functions that are layers only between two tensors.
 #: Kinds that are layers only between two tensors or more: `x * 0.5` and `torch.cat([x])` pass the value on.
 _BINARY = frozenset(("add", "multiply", "concat"))
 
@@ -115,6 +115,8 @@ class _Tracer(TorchFunctionMode):
         self.active = False  # whether the mode is entered (it is not while a leaf module's forward runs)
         self.index = 0
         self.named: dict[str, int] = {}
+        #: The output of each sigmoid layer (by id) -> its input, to tell `x * torch.sigmoid(x)`.
+        self.sigmoids: dict[int, torch.Tensor] = {}
 
     def before(self, module: nn.Module, _inputs: Any) -> None:
         self.running.append(module)
@@ -135,8 +137,17 @@ class _Tracer(TorchFunctionMode):
             self._emit(Call(self.index, name, kind, module, tuple(tensors(inputs)), output))
 
     def _emit(self, call: Call) -> None:
+        if call.kind == "sigmoid" and call.inputs and isinstance(call.output, torch.Tensor):
+            self.sigmoids[id(call.output)] = call.inputs[0]
         self.on_call(call)
         self.index += 1
+
+    def _swish(self, inputs: tuple[torch.Tensor, ...]) -> bool:
+        """Whether a product is a tensor times its own sigmoid (`x * torch.sigmoid(x)`): swish, not a product."""
+        if len(inputs) != 2:
+            return False
+        first, second = inputs
+        return self.sigmoids.get(id(second)) is first or self.sigmoids.get(id(first)) is second
 
     def _name(self, container: str, base: str) -> str:
         """`<container>.<base>`, then `_1`, `_2`, ... for the container's later calls (never a module's name)."""
@@ -164,6 +175,8 @@ class _Tracer(TorchFunctionMode):
                 self.on_other(inputs, output)
             return output
         kind, base = found
+        if kind == "multiply" and self._swish(inputs):
+            kind, base = "swish", "swish"  # x · σ(x): the sigmoid was its layer, the product costs no multiply-add
         container = self.containers.get(id(self.running[-1]), "")
         self._emit(Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs)))
         return output
