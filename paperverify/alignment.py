@@ -14,9 +14,9 @@ two traces' layers by what they are, not what they are called:
 
 Each paired layer of the model takes our layer's name, so named points, shortcuts (a `shortcut` component) and
 parallel branches (`branch<N>`) come from the reference: no name of the model's is read. A layer left unpaired
-keeps its own name, with `/` for `.`, under the block of the paired layer before it (`conv2_x.conv2_1.relu_7`),
-so it still counts where it runs. What is left unpaired on either side is listed: a layer the paper has and the
-model lacks, or one the model adds.
+keeps its own name, with `/` for `.`, under the block of the paired layer before it if it reads that layer's
+output (`conv2_x.conv2_1.relu_7`), else under the block of the one after it, so it still counts where it runs.
+What is left unpaired on either side is listed: a layer the paper has and the model lacks, or one the model adds.
 """
 
 from __future__ import annotations
@@ -311,17 +311,28 @@ def _names(
     yours: tuple[LayerRecord, ...], ours: tuple[LayerRecord, ...], pairs: list[tuple[int, int]]
 ) -> tuple[tuple[str, str], ...]:
     """Our name for each paired layer; for an unpaired one, its own name (`/` for `.`) under the block of the
-    paired layer before it (after it, for layers before the first pair)."""
+    paired layer before it if it reads that layer's output (a ReLU a model adds after a convolution), else under
+    the block of the paired layer after it (a max pool that starts a branch where ours has an average pool)."""
     taken = {u: ours[o].name for u, o in pairs}
+    following: list[int | None] = [None] * len(yours)
+    upcoming = None
+    for index in range(len(yours) - 1, -1, -1):
+        following[index] = upcoming
+        if index in taken:
+            upcoming = index
     names = []
-    block = _parent(taken[min(taken)]) if taken else ""
+    previous = None
     for index, record in enumerate(yours):
         if index in taken:
-            block = _parent(taken[index])
+            previous = index
             names.append((record.name, taken[index]))
-        else:
-            own = record.name.replace(".", "/")
-            names.append((record.name, f"{block}.{own}" if block else own))
+            continue
+        after = following[index]
+        reads_previous = previous is not None and record.input_shapes[:1] == (yours[previous].output_shape,)
+        anchor = previous if reads_previous or after is None else after
+        block = _parent(taken[anchor]) if anchor is not None else ""
+        own = record.name.replace(".", "/")
+        names.append((record.name, f"{block}.{own}" if block else own))
     return tuple(names)
 
 

@@ -155,6 +155,11 @@ STRANGERS = [
         frozenset({"table1/mixer_b16/tokens_mlp/channels"}),
         "yours mixer_blocks.0.token_mix.fn.1.net.0 -> blocks.block1.token_mixing.fc1: channels 256, ours 384",
     ),
+    Stranger(
+        "torch_bninception", "ioffe2015_bninception", "bn_inception", "bn_inception", "bn_inception_max_pool_4a",
+        frozenset({"figure5/bn_inception/inception_4a.branch4/structure"}),
+        "yours has inception_4a.branch4.0 (maxpool, 3×3/1×1, output 14×14×576), which ours has not",
+    ),
 ]  # fmt: skip
 
 
