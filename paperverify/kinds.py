@@ -94,6 +94,21 @@ MERGES = frozenset(kind.name for kind in _KINDS if kind.merge)
 COPYABLE = tuple(kind.name for kind in _KINDS if kind.copyable)
 
 
+def tiling_window(kind: str, inputs: tuple[tuple[int, ...], ...], output: tuple[int, ...]) -> dict[str, object]:
+    """The window and stride of a pooling or subsampling layer of a class declared with `--kind` (`declaring`)
+    that states none: the one that tiles its input into its output, 28×28 into 14×14 by 2×2 windows of stride 2
+    (and a subsampling unit's bias); empty where the sides do not divide (then what needs the window says so)."""
+    if (kind not in POOLING and kind != "subsample") or len(inputs) != 1 or len(inputs[0]) != 3 or len(output) != 3:
+        return {}
+    (height, width, _), (rows, columns, _) = inputs[0], output
+    if not rows or not columns or height % rows or width % columns:
+        return {}
+    window = (height // rows, width // columns)
+    # LeCun et al. (1998, Sec. II.B): a subsampling unit's sum is "multiplied by a trainable coefficient, and added
+    # to a trainable bias"; the bias is part of what the kind is.
+    return {"kernel": window, "stride": window, **({"bias": True} if kind == "subsample" else {})}
+
+
 class UnknownKindError(ValueError):
     """A layer whose kind is not in KINDS, or has no rule for what is asked of it."""
 
@@ -118,7 +133,11 @@ def declared(cls: type) -> str | None:
     """The kind a user declared for `cls`, by its qualified name (`mypkg.blocks.Shuffle`) or its bare name."""
     if not _declared:
         return None
-    return _declared.get(f"{cls.__module__}.{cls.__qualname__}") or _declared.get(cls.__qualname__)
+    return (
+        _declared.get(f"{cls.__module__}.{cls.__qualname__}")
+        or _declared.get(cls.__qualname__)
+        or _declared.get(cls.__name__)  # a class defined inside a function or another class, by its own name
+    )
 
 
 def declaring(kinds: Mapping[str, str]) -> AbstractContextManager[None]:

@@ -477,3 +477,31 @@ def test_a_window_that_is_its_whole_input_matches_any_printed_stride() -> None:
     assert compare._differs(printed, pool(None, None, 7)) == ""
     assert compare._differs(printed, pool((7, 7), (7, 7), 7)) == ""
     assert "stride (7, 7)" in compare._differs(printed, pool((7, 7), (7, 7), 14))
+
+
+def test_a_declared_subsampling_class_takes_the_window_that_tiles_its_input(torch_threads: int) -> None:
+    """A stranger's LeNet-5 S2 (each 2×2 window summed, times a coefficient, plus a bias per map), declared with
+    `--kind Subsampling=subsample`: its window is the one that tiles 28×28 into 14×14, and its connections are
+    Sec. II.B's "5,880 connections" of S2 (LeCun et al. 1998, p. 7)."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    from paperverify import kinds
+    from paperverify.frameworks.torch.probe import probe_model
+
+    class Subsampling(nn.Module):
+        def __init__(self, maps: int) -> None:
+            super().__init__()
+            self.coefficient = nn.Parameter(torch.ones(maps, 1, 1))
+            self.bias = nn.Parameter(torch.zeros(maps, 1, 1))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return F.avg_pool2d(x, 2) * 4 * self.coefficient + self.bias
+
+    model = nn.Sequential(nn.Conv2d(1, 6, 5), Subsampling(6))
+    with kinds.declaring({"Subsampling": "subsample"}):
+        s2 = probe_model(model, (32, 32, 1)).layers[-1]
+    assert (s2.kind, s2.kernel, s2.stride, s2.params) == ("subsample", (2, 2), (2, 2), 12)
+    assert s2.connections == 5880
+    assert probe_model(model, (32, 32, 1)).layers[-1].kernel is None  # undeclared: no window is guessed

@@ -226,6 +226,8 @@ def probe_model(model: keras.Model) -> Trace:
         attributes = _attributes(layer)
         inputs = tuple(_shape(t) for t in node.input_tensors)
         output = _shape(node.output_tensors[0])
+        if "kernel" not in attributes and kinds.declared(type(layer)):
+            attributes = {**attributes, **kinds.tiling_window(kind, inputs, output)}
         layers.append(
             LayerRecord(
                 name=layer.name,

@@ -221,6 +221,8 @@ def _record(call: Call, owned: dict[int, tuple[str, torch.Tensor]]) -> LayerReco
     module, kind = call.module, call.kind
     attributes = _attributes(module) if module is not None else _functional_attributes(call)
     in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
+    if "kernel" not in attributes and module is not None and kinds.declared(type(module)):
+        attributes = {**attributes, **kinds.tiling_window(kind, in_shapes, out_shape)}
     if module is not None:
         parameters, buffers = module._parameters, module._buffers
     else:
