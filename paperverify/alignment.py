@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,7 @@ import numpy as np
 from paperverify.compare import fits_once
 from paperverify.kinds import MERGES, POOLING, WEIGHT_LAYERS
 from paperverify.stagemap import StageMap
-from paperverify.trace import SHORTCUT, LayerRecord, Trace
+from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
 #: The attributes compared once two layers' kinds agree, and what each agreement adds to a pair's likeness.
 _ATTRIBUTES = ("kernel", "stride", "channels", "groups", "output_shape", "params")
@@ -66,12 +65,12 @@ class Alignment:
     #: The pairs the model runs in another order than ours (step 2), among `pairs`.
     reordered: tuple[tuple[int, int], ...] = ()
 
-    def apply(self, overrides: Iterable[tuple[str, str]] = ()) -> Trace:
-        """The model's trace with every layer renamed (`overrides`, model name -> name, win), and our final
-        softmax after it where the model ends in logits (`supplied`)."""
-        chosen = dict(overrides)
+    def apply(self, mapping: StageMap | None = None) -> Trace:
+        """The model's trace with every layer renamed (a layer an entry of `mapping` names takes the map's name
+        instead), and our final softmax after it where the model ends in logits (`supplied`)."""
+        mapping = mapping or StageMap()
         renamed = tuple(
-            layer._replace(name=chosen.get(layer.name, new))
+            layer._replace(name=mapping.rename(layer.name) if mapping.covers(layer.name) else new)
             for layer, (_, new) in zip(self.yours.layers, self.names, strict=True)
         )
         if self.supplied is not None and renamed:
@@ -133,8 +132,8 @@ class Alignment:
             block = name.split(f".{SHORTCUT}.")[0] if f".{SHORTCUT}." in name else _parent(name) or name
             before = [order[i] for i in range(u) if i in order]
             after = [order[i] for i in range(u + 1, len(self.yours.layers)) if i in order]
-            late = [p for p in before if p > o and not _under(self.ours.layers[p].name, block)]
-            early = [p for p in after if p < o and not _under(self.ours.layers[p].name, block)]
+            late = [p for p in before if p > o and not is_under(self.ours.layers[p].name, block)]
+            early = [p for p in after if p < o and not is_under(self.ours.layers[p].name, block)]
             if late or early:
                 mine, theirs = self.yours.layers[u], self.ours.layers[o]
                 where = (
@@ -160,7 +159,7 @@ class Alignment:
         ]
         lines.extend(f"  {line}" for line in details[:limit])
         if len(details) > limit:
-            lines.append(f"  ... and {len(details) - limit} more (all of them in the map --write-map writes)")
+            lines.append(f"  ... and {len(details) - limit} more")
         return lines
 
     def stage_map(self) -> StageMap:
@@ -351,10 +350,6 @@ def _shared(first: list[str], second: list[str]) -> int:
 
 def _parent(name: str) -> str:
     return name.rpartition(".")[0]
-
-
-def _under(name: str, block: str) -> bool:
-    return name == block or name.startswith(block + ".")
 
 
 def _structural(record: LayerRecord) -> bool:

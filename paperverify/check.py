@@ -344,9 +344,10 @@ def assert_matches(model: Any, **options: Any) -> Verification:
     return verification
 
 
-def needed_points(claims: Iterable[Claim]) -> set[str]:
-    """The named points the claims read."""
-    return {point for claim in claims for point in (*claim.layers, *([claim.point] if claim.point else []))}
+def names_give_points(trace: Trace, claims: Iterable[Claim]) -> bool:
+    """Whether the trace's layer names give every named point the claims read."""
+    points = {point for claim in claims for point in (*claim.layers, *([claim.point] if claim.point else []))}
+    return all(trace.under((point,)) for point in points)
 
 
 def _lined_up(trace: Trace, mapping: StageMap, claims: list[Claim], config: Config) -> tuple[Trace, Alignment | None]:
@@ -354,15 +355,14 @@ def _lined_up(trace: Trace, mapping: StageMap, claims: list[Claim], config: Conf
     names, a map of the user's or a known third-party model's); otherwise lined up by structure with our
     implementation of `config` (paperverify.alignment), the map's entries overriding."""
     mapped = mapping.apply(trace)
-    if all(mapped.under((point,)) for point in needed_points(claims)):
+    if names_give_points(mapped, claims):
         return mapped, None
     try:
         ours = reference(config, trace.framework)
     except Exception:  # no reference to line up with: the claims say which points are missing
         return mapped, None
     alignment = align(trace, ours)
-    overrides = [(layer.name, mapping.rename(layer.name)) for layer in trace.layers if mapping.covers(layer.name)]
-    return alignment.apply(overrides), alignment
+    return alignment.apply(mapping), alignment
 
 
 def _hint_missing_point(verdict: Verdict, trace: Trace) -> Verdict:

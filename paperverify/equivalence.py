@@ -37,14 +37,14 @@ import numpy as np
 
 from paperverify import frameworks, registry
 from paperverify.alignment import align as line_up
-from paperverify.check import CheckError, declared_kinds, framework_of, needed_points, select_claims
+from paperverify.check import CheckError, declared_kinds, framework_of, names_give_points, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE
 from paperverify.probes.numeric import MODEL_INPUT, Merge, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
-from paperverify.trace import SHORTCUT, LayerRecord, Trace
+from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
 INPUT_SIZES = (64, 96, 128, 160, 192, 224)
@@ -229,12 +229,9 @@ def equivalence(
             raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
         ours = ours_adapter.probe(reference_model, size, channels)
         lined_up = None
-        if not _names_points(
-            paper, variant, ours, yours
-        ):  # names of its own: lined up by structure, the map's entries winning
+        if not _names_give_points(paper, variant, ours, yours):  # names of its own: lined up by structure
             lined_up = line_up(raw, ours)
-            overrides = [(layer.name, mapping.rename(layer.name)) for layer in raw.layers if mapping.covers(layer.name)]
-            yours, mapping = lined_up.apply(overrides), lined_up.stage_map().merged(mapping)
+            yours, mapping = lined_up.apply(mapping), lined_up.stage_map().merged(mapping)
         alignment = align(ours, yours)
         result = EquivalenceResult(
             label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
@@ -307,18 +304,13 @@ def _probe_at_input_size(
 # --- lining the two traces up ---------------------------------------------------------------------------
 
 
-def _names_points(paper: str, variant: str, ours: Trace, yours: Trace) -> bool:
+def _names_give_points(paper: str, variant: str, ours: Trace, yours: Trace) -> bool:
     """Whether the model's layer names give every named point the paper's claims about `variant` read (every
     top-level point of ours for a variant no table describes)."""
     try:
-        points = needed_points(select_claims(paper, variant))
+        return names_give_points(yours, select_claims(paper, variant))
     except CheckError:
-        points = {layer.name.split(".")[0] for layer in ours.layers}
-    return all(yours.under((point,)) for point in points)
-
-
-def _under(name: str, prefix: str) -> bool:
-    return name == prefix or name.startswith(prefix + ".")
+        return all(yours.under((point,)) for point in {layer.name.split(".")[0] for layer in ours.layers})
 
 
 def _candidates(ours: Trace) -> list[str]:
@@ -341,8 +333,8 @@ def named_points(ours: Trace, yours: Trace) -> list[Point]:
     with, if there is one (a Dense with its own softmax ends `fc` as a dense layer, as ours does)."""
     points = []
     for name in _candidates(ours):
-        mine = [i for i, r in enumerate(ours.layers) if _under(r.name, name)]
-        theirs = [i for i, r in enumerate(yours.layers) if _under(r.name, name)]
+        mine = [i for i, r in enumerate(ours.layers) if is_under(r.name, name)]
+        theirs = [i for i, r in enumerate(yours.layers) if is_under(r.name, name)]
         if not theirs:
             continue
         kind = ours.layers[mine[-1]].kind
@@ -353,7 +345,7 @@ def named_points(ours: Trace, yours: Trace) -> list[Point]:
 
 def _group(record: LayerRecord, points: list[str]) -> tuple[str, bool]:
     """The deepest named point a layer lies under ('' for none) and whether it lies on a shortcut."""
-    point = max((p for p in points if _under(record.name, p)), key=len, default="")
+    point = max((p for p in points if is_under(record.name, p)), key=len, default="")
     return point, record.on_shortcut
 
 
@@ -412,20 +404,23 @@ def align(ours: Trace, yours: Trace) -> Alignment:
     return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial)
 
 
-def _padding_of(trace: Trace, index: int, layers: list[Any], adapter: Framework) -> tuple[Padding, int | None] | None:
-    """The zero padding a layer's input gets: its own and that of a padding layer right before it (the index of
-    that layer, or None); None for a layer whose padding is not known."""
+def _padding_of(
+    trace: Trace, index: int, layers: list[Any], adapter: Framework
+) -> tuple[Padding, Padding, int | None] | None:
+    """The zero padding a layer's input gets in all, the layer's own part of it, and the index of the padding
+    layer right before it that pads the rest (None if none); None for a layer whose padding is not known."""
     record = trace.layers[index]
     own = adapter.padding(layers[index], record)
     if own is None:
         return None
     before = trace.layers[index - 1] if index > 0 else None
     if before is None or before.kind != PAD or (before.output_shape,) != record.input_shapes[:1]:
-        return own, None
+        return own, own, None
     extra = adapter.padding(layers[index - 1], before)
     if extra is None:
         return None
-    return tuple(a + b for a, b in zip(own, extra, strict=True)), index - 1  # type: ignore[return-value]
+    total = tuple(a + b for a, b in zip(own, extra, strict=True))
+    return total, own, index - 1  # type: ignore[return-value]
 
 
 def _match_padding(
@@ -449,9 +444,8 @@ def _match_padding(
         theirs = _padding_of(raw, y, yours_layers, yours_adapter)
         if mine is None or theirs is None or mine[0] == theirs[0]:
             continue
-        (padded, pad), wanted = mine, theirs[0]
-        own = ours_adapter.padding(ours_layers[o], ours.layers[o])
-        rest = tuple(w - a for w, a in zip(wanted, own, strict=True))  # type: ignore[arg-type]
+        (padded, own, pad), wanted = mine, theirs[0]
+        rest = tuple(w - a for w, a in zip(wanted, own, strict=True))
         name = ours.layers[o].name
         if pad is not None and min(rest) >= 0 and ours_adapter.set_padding(ours_layers[pad], rest):  # type: ignore[arg-type]
             notes.append(
@@ -722,7 +716,7 @@ def compare_wiring(
         found: dict[tuple[str, str], list[tuple[str, Merge]]] = {}
         for merge in merges:
             name = merge_name(merge, trace, renamed)
-            point = max((p for p in names if _under(name, p)), key=len, default="")
+            point = max((p for p in names if is_under(name, p)), key=len, default="")
             found.setdefault((point, merge.kind), []).append((name, merge))
         return found
 

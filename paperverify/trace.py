@@ -106,7 +106,7 @@ class Trace:
         return tuple(
             layer
             for layer in self.layers
-            if any(_is_under(layer.name, p) for p in prefixes) and not any(_is_under(layer.name, e) for e in exclude)
+            if any(is_under(layer.name, p) for p in prefixes) and not any(is_under(layer.name, e) for e in exclude)
         )
 
     def point(self, name: str) -> LayerRecord:
@@ -171,5 +171,6 @@ def _longest(names: list[list[str]]) -> int:
     return total + sum(max(_longest(rest) for rest in branches.values()) for branches in groups.values())
 
 
-def _is_under(name: str, prefix: str) -> bool:
+def is_under(name: str, prefix: str) -> bool:
+    """Whether the layer `name` lies under the named point `prefix` (is it, or continues it with a `.`)."""
     return name == prefix or name.startswith(prefix + ".")
