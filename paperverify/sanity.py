@@ -22,7 +22,9 @@ from paperverify.tables import Claim, check_paper, default_roots, paper_folders
 
 PROVENANCE = ("title", "authors", "year", "venue", "input_size_source")
 #: Quantities printed at a scale (×10^9, M): their unit must be declared, so a changed unit is an error.
-SCALED = frozenset({"params", "macs", "flops", "connections", "layer_params", "layer_macs", "layer_connections"})
+SCALED = frozenset(
+    {"params", "macs", "flops", "connections", "layer_params", "layer_weights", "layer_macs", "layer_connections"}
+)
 
 
 def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> list[str]:

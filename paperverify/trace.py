@@ -54,6 +54,12 @@ class LayerRecord(NamedTuple):
         return SHORTCUT in self.name.split(".")
 
     @property
+    def weights(self) -> int:
+        """Learnable parameters less the biases: one per output map of a layer that adds one (a convolution,
+        dense or subsampling layer with `bias`); a normalisation layer's scale and offset stay counted."""
+        return self.params - (self.output_shape[-1] if self.bias else 0)
+
+    @property
     def connections(self) -> int:
         """Input connections plus bias of every output unit (LeCun et al. 1998), by the kind's rule in
         paperverify.counting; raises for a kind without one."""

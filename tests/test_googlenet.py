@@ -129,6 +129,28 @@ def test_patch_sizes_and_strides_of_table1(framework: str, torch_threads: int, t
     assert names.index("norm2") == names.index("conv2.conv.relu") + 1
 
 
+def module_weights(cin: int, n1: int, r3: int, n3: int, r5: int, n5: int, proj: int) -> int:
+    """An inception module's weights from Table 1's filter counts: 1×1, 1×1 then 3×3, 1×1 then 5×5, pool proj."""
+    return cin * n1 + cin * r3 + 9 * r3 * n3 + cin * r5 + 25 * r5 * n5 + cin * proj
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_table1s_params_column_counts_weights_with_or_without_biases(framework, torch_threads, tf_threads) -> None:
+    """Table 1's params count weights only (p. 6: linear 1000K = 1024·1000): measured as `weights`, a model with
+    biases and one without give the same count, the paper's arithmetic; their parameters differ by the biases."""
+    with_bias, without = (probe(configured(224, bias=bias), framework) for bias in (True, False))
+    inputs = {"inception_3a": 192, "inception_4a": 480, "inception_5a": 832}
+    expected = {"conv2": 64 * 64 + 9 * 64 * 192, "fc": 1024 * 1000}
+    expected |= {name: module_weights(cin, *TABLE1[name][:6]) for name, cin in inputs.items()}
+    for point, weights in expected.items():
+        layers = with_bias.under((point,))
+        assert sum(layer.weights for layer in layers) == weights, point
+        assert sum(layer.weights for layer in without.under((point,))) == weights, point
+        assert sum(layer.params for layer in layers) == weights + sum(
+            layer.output_shape[-1] for layer in layers if layer.kind in ("conv2d", "dense")
+        ), point
+
+
 def alexnet_lrn(a: np.ndarray, alpha: float = 1e-4) -> np.ndarray:
     """AlexNet's local response normalisation (Sec. 3.3, p. 4) across the last axis of the NHWC `a`:
     b_i = a_i / (k + α Σ_j a_j²)^β, j from max(0, i − n/2) to min(N − 1, i + n/2), k = 2, n = 5, β = 0.75."""

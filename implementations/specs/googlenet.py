@@ -38,9 +38,9 @@ Decisions where the paper is silent:
   average pool, which is that pool at 224 and gives 1×1×1024 at any input size, so that the linear layer
   (and the parameter count) does not depend on the input size.
 * Biases. The paper does not say whether the convolutions and the linear layers have biases; the builders
-  give them biases (`bias=True`, 8,280 parameters in all). Table 1's params column counts weights only
-  (its linear row prints 1000K = 1024 × 1000 / 1024; with 1000 biases it would be 1001K), so the reference
-  table checks it with `bias=False`.
+  give them biases (`bias=True`, 8,280 parameters in all; `bias=False` leaves them out). Table 1's params
+  column counts weights only (its linear row prints 1000K = 1024 × 1000 / 1024; with 1000 biases it would be
+  1001K), so the reference table measures it as weights (`layer_weights`), with or without biases.
 * Auxiliary classifiers (Sec. 5, pp. 6 and 8) are "discarded at inference time" and are not in Table 1's
   rows: they are built only with `aux_logits=True`, and only at an input size that gives Sec. 5's 4×4 maps
   (224 and its neighbours), since their fully connected layer takes the flattened map.

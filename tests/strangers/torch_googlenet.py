@@ -3,8 +3,8 @@
 joined by `torch.cat`, max pools in ceil mode, the local response normalisations Figure 3 draws, the two
 auxiliary classifiers on inception (4a) and (4d) run and returned beside the output in training only
 (torchvision's way; Sec. 5: "discarded at inference time"), and a functional flatten and softmax at the head.
-Convolutions and linear layers carry no bias: Table 1's params column counts weights only (its linear row prints
-1000K = 1024·1000)."""
+Convolutions and linear layers keep PyTorch's default biases, which Table 1's params column does not count (its
+linear row prints 1000K = 1024·1000 weights)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from torch import nn
 
 def conv_relu(in_channels: int, out_channels: int, kernel_size: int, **kwargs: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, bias=False, **kwargs),
+        nn.Conv2d(in_channels, out_channels, kernel_size, **kwargs),
         nn.ReLU(inplace=True),
     )
 
@@ -57,8 +57,8 @@ class InceptionAux(nn.Module):
         super().__init__()
         self.avgpool = nn.AvgPool2d(5, stride=3)
         self.conv = conv_relu(in_channels, 128, 1)
-        self.fc1 = nn.Linear(2048, 1024, bias=False)
-        self.fc2 = nn.Linear(1024, num_classes, bias=False)
+        self.fc1 = nn.Linear(2048, 1024)
+        self.fc2 = nn.Linear(1024, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(self.avgpool(x))  # 4×4 at 14×14
@@ -100,7 +100,7 @@ class GoogLeNet(nn.Module):
 
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(0.4)
-        self.fc = nn.Linear(1024, num_classes, bias=False)
+        self.fc = nn.Linear(1024, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = self.lrn1(self.maxpool1(self.conv1(x)))
