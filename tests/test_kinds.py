@@ -17,6 +17,7 @@ def test_the_probes_map_classes_to_defined_kinds(torch_threads: int, tf_threads:
 
     mapped = {kind for _, kind in torch_probe._KINDS} | set(torch_probe._KINDS_BY_NAME.values())
     mapped |= {kind for _, kind in keras_probe._KINDS} | set(keras_probe._ACTIVATIONS.values())
+    mapped |= set(keras_probe._OPERATIONS.values()) | set(keras_probe._REDUCTIONS.values())
     assert mapped - set(kinds.KINDS) == set()
 
 
@@ -51,3 +52,29 @@ def test_the_functional_layers_are_of_defined_kinds(torch_threads: int) -> None:
     from paperverify.frameworks.torch.tracer import FUNCTIONS
 
     assert {kind for kind, _ in FUNCTIONS.values()} - set(kinds.KINDS) == set()
+
+
+def test_keras_operations_that_are_layers_are_recorded_and_plumbing_is_not(tf_threads: int) -> None:
+    """A functional Keras model's operations (not layers): `ops.relu`, `x + y`, a spatial `ops.mean` are their
+    kinds; `x * 0.5`, slicing and a reshape's shape are not layers; `ops.matmul` is unknown, its cost not guessed;
+    a `Lambda` is the operations its function applies, named under it, or unknown when its function cannot run on
+    symbolic tensors."""
+    import keras
+    import tensorflow as tf
+    from keras import layers, ops
+
+    from paperverify.frameworks.keras.probe import probe_model
+
+    inputs = keras.Input((8, 8, 4))
+    x = ops.relu(layers.Conv2D(4, 3, padding="same")(inputs))
+    x = (x + inputs) * 0.5
+    x = ops.concatenate([x[..., :2], layers.Conv2D(2, 1)(x[..., 2:])], axis=-1)
+    x = layers.Lambda(lambda t: ops.sigmoid(ops.mean(t, axis=(1, 2))), name="squeeze")(x)
+    x = layers.Lambda(lambda t: tf.math.multiply(t, 2.0), name="doubled")(x)
+    outputs = ops.softmax(ops.matmul(x, ops.ones((4, 3))))
+    found = [(record.name, record.kind) for record in probe_model(keras.Model(inputs, outputs)).layers]
+    assert [kind for _, kind in found] == [
+        "conv2d", "relu", "add", "conv2d", "concat", "avgpool", "sigmoid", kinds.UNKNOWN, kinds.UNKNOWN, "softmax"
+    ]  # fmt: skip
+    assert found[5][0].startswith("squeeze.mean") and found[6][0].startswith("squeeze.sigmoid")
+    assert found[7][0] == "doubled" and found[8][0].startswith("matmul")

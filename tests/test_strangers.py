@@ -54,6 +54,15 @@ STRANGERS = [
         "ours has conv5_x.conv5_1.se.fc1 (dense, 128 channels, output 128), which yours lacks",
     ),
     Stranger(
+        "keras_senet", "hu2018_senet", "se_resnet50", "se_resnet50", "se_resnet50_no_se_in_conv5",
+        frozenset({
+            "table1/se_resnet50/conv5_x/structure", "table2/resnet50_senet", "table10/r16", "table13/all_gflops",
+            "table13/all_params", "table15/se_gflops", "table15/se_params", "table16/se_gflops", "table16/se_params",
+            "text/sec4_se_params", "text/sec4_se_resnet50_gflops",
+        }),
+        "ours has conv5_x.conv5_1.se.fc1 (dense, 128 channels, output 128), which yours lacks",
+    ),
+    Stranger(
         "torch_mobilenet", "howard2017_mobilenet", "mobilenet_v1", "mobilenet_v1", "mobilenet_v1_late_stride",
         MOBILENET_SHARES | MOBILENET_MACS | {
             f"table1/mobilenet_v1/{row}" for row in (

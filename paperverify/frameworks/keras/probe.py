@@ -19,6 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 from keras.src.backend.common import global_state
+from keras.src.ops import nn as _nn
+from keras.src.ops import numpy as _np
 
 from paperverify import kinds
 from paperverify.counting import count_macs
@@ -60,6 +62,46 @@ _ACTIVATIONS = {
     "relu": "relu", "softmax": "softmax", "log_softmax": "softmax", "silu": "swish", "swish": "swish",
     "sigmoid": "sigmoid", "tanh": "tanh", "gelu": "gelu", "linear": "identity",
 }  # fmt: skip
+
+
+#: Keras operations a functional model may apply to its tensors (`keras.ops.relu(x)`, `x + y`) that are layers:
+#: class -> kind. Any other operation (slicing, a cast, `ops.expand_dims`) only moves values and is not recorded,
+#: as PyTorch's tensor plumbing is not; one that computes with a tensor of weights (`ops.matmul`, `ops.conv`) is
+#: of the unknown kind: its cost is not guessed.
+_OPERATIONS: dict[type, str] = {
+    _nn.Relu: "relu", _nn.Sigmoid: "sigmoid", _np.Tanh: "tanh", _nn.Silu: "swish", _nn.Gelu: "gelu",
+    _nn.Softmax: "softmax", _nn.LogSoftmax: "softmax",
+    **dict.fromkeys((_nn.Relu6, _nn.Elu, _nn.LeakyRelu, _nn.HardSigmoid, _nn.HardSilu, _nn.Softplus, _nn.Selu,
+                     _nn.Celu, _nn.Softsign), "activation"),
+    _nn.MaxPool: "maxpool", _nn.AveragePool: "avgpool", _nn.AdaptiveMaxPool: "maxpool",
+    _nn.AdaptiveAveragePool: "avgpool",
+    _np.Add: "add", _np.Multiply: "multiply", _np.Concatenate: "concat", _np.Reshape: "flatten",
+    _np.Transpose: "transpose",
+    **dict.fromkeys((_np.Matmul, _np.Einsum, _np.Dot, _np.Tensordot, _nn.Conv, _nn.DepthwiseConv, _nn.SeparableConv,
+                     _nn.ConvTranspose), kinds.UNKNOWN),
+}  # fmt: skip
+#: Reductions that pool when they reduce a map's two spatial axes (`ops.mean(x, axis=(1, 2))`) or the tokens of an
+#: N, S, C tensor (a Mixer's `ops.mean(x, axis=1)`).
+_REDUCTIONS: dict[type, str] = {_np.Mean: "avgpool", _np.Max: "maxpool"}
+#: Kinds that are layers only between two tensors or more: `x * 0.5` passes the value on.
+_BINARY = frozenset(("add", "multiply", "concat"))
+
+
+def _spatial(axis: Any, rank: int) -> bool:
+    axes = (axis,) if isinstance(axis, int) else tuple(axis or ())
+    return sorted(a % rank for a in axes) == ([1, 2] if rank == 4 else [1])
+
+
+def operation_kind(node: Any) -> str | None:
+    """The kind of a call of a Keras operation that is not a layer; None for plumbing, which is not recorded."""
+    operation = node.operation
+    kind = kinds.declared(type(operation)) or _OPERATIONS.get(type(operation))
+    if kind is None and type(operation) in _REDUCTIONS and node.input_tensors:
+        rank = len(node.input_tensors[0].shape)
+        kind = _REDUCTIONS[type(operation)] if rank in (3, 4) and _spatial(operation.axis, rank) else None
+    if kind in _BINARY and len(node.input_tensors) < 2:
+        return None
+    return kind
 
 
 def _activation(function: Any) -> str:
@@ -117,7 +159,14 @@ def _attributes(layer: keras.layers.Layer) -> dict[str, Any]:
         return {"channels": layer.units, "bias": layer.use_bias}
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
         return {"kernel": tuple(layer.pool_size), "stride": tuple(layer.strides)}
+    if isinstance(layer, (_nn.MaxPool, _nn.AveragePool)):
+        kernel = _pair(layer.pool_size)
+        return {"kernel": kernel, "stride": _pair(layer.strides) if layer.strides is not None else kernel}
     return {}
+
+
+def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[-1]))
 
 
 def _shape(tensor: Any) -> tuple[int, ...]:
@@ -129,10 +178,11 @@ def _size(variables: list[Any]) -> int:
 
 
 def execution_order(model: keras.Model) -> list[Any]:
-    """The model's call nodes in the order a program would run them: each output in turn, a node after
-    its inputs, and a node's inputs in the order the call lists them, each input's branch to its end
+    """The model's call nodes the probe records, in the order a program would run them: each output in turn, a
+    node after its inputs, and a node's inputs in the order the call lists them, each input's branch to its end
     before the next one starts (as PyTorch's forward runs `add(main(x), shortcut(x))` or
-    `cat(branch1(x), branch2(x), ...)`)."""
+    `cat(branch1(x), branch2(x), ...)`). Recorded: the model's layers, and the operations that are layers
+    (`operation_kind`)."""
     members = {id(layer) for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)}
     order: list[Any] = []
     done: set[int] = set()
@@ -147,7 +197,10 @@ def execution_order(model: keras.Model) -> list[Any]:
                 continue
             if expanded:
                 done.add(id(node))
-                if id(node.operation) in members:
+                operation = node.operation
+                if id(operation) in members or (
+                    not isinstance(operation, keras.layers.Layer) and operation_kind(node) is not None
+                ):
                     order.append(node)
                 continue
             stack.append((node, True))
@@ -212,49 +265,69 @@ def probe_model(model: keras.Model) -> Trace:
             f"model {model.name!r}: cannot probe a model without a fixed input shape (received input {shape}). "
             "Build it with a fixed input shape, e.g. keras.Input((224, 224, 3)) or input_shape=(224, 224, 3)."
         )
-    layers = []
-    for node in execution_order(model):
-        layer = node.operation
-        if isinstance(layer, keras.layers.SeparableConv2D):
-            layers.extend(separable_records(layer, _shape(node.input_tensors[0]), _shape(node.output_tensors[0])))
-            activation = fused_activation(layer)
-            if activation is not None:
-                output = layers[-1].output_shape
-                layers.append(LayerRecord(f"{layer.name}.{activation}", activation, (output,), output, 0, 0, 0))
-            continue
-        kind = kind_of(layer)
-        attributes = _attributes(layer)
-        inputs = tuple(_shape(t) for t in node.input_tensors)
-        output = _shape(node.output_tensors[0])
-        if "kernel" not in attributes and kinds.declared(type(layer)):
-            attributes = {**attributes, **kinds.tiling_window(kind, inputs, output)}
-        layers.append(
-            LayerRecord(
-                name=layer.name,
-                kind=kind,
-                input_shapes=inputs,
-                output_shape=output,
-                params=_size(layer.trainable_weights),
-                buffers=_size(layer.non_trainable_weights),
-                macs=None
-                if kind == kinds.UNKNOWN
-                else count_macs(
-                    layer.name,
-                    kind,
-                    inputs,
-                    output,
-                    attributes.get("kernel"),
-                    attributes.get("groups", 1),
-                    attributes.get("links"),
-                ),
-                origin=origin(layer) if kind == kinds.UNKNOWN else None,
-                **attributes,
-            )
-        )
-        activation = fused_activation(layer)
-        if activation is not None:
-            layers.append(LayerRecord(f"{layer.name}.{activation}", activation, (output,), output, 0, 0, 0))
+    layers = [record for node in execution_order(model) for record in node_records(node)]
     return Trace("keras", _shape(model.inputs[0]), tuple(layers))
+
+
+def node_records(node: Any) -> list[LayerRecord]:
+    """The probe's records of one call node of `execution_order`: a layer's (a SeparableConv2D's two
+    convolutions), then its own activation's; an operation's; for a Lambda, the operations its function applies."""
+    layer = node.operation
+    inputs = tuple(_shape(t) for t in node.input_tensors)
+    output = _shape(node.output_tensors[0])
+    if isinstance(layer, keras.layers.SeparableConv2D):
+        records = list(separable_records(layer, inputs[0], output))
+    elif isinstance(layer, keras.layers.Layer):
+        kind = kind_of(layer)
+        if kind == kinds.UNKNOWN and isinstance(layer, keras.layers.Lambda):
+            expanded = _lambda_records(node)
+            if expanded is not None:
+                return expanded
+        params, buffers = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
+        records = [_record(layer, kind, inputs, output, params, buffers)]
+    else:
+        records = [_record(layer, operation_kind(node) or kinds.UNKNOWN, inputs, output, 0, 0)]
+    activation = fused_activation(layer)
+    if activation is not None:
+        last = records[-1].output_shape
+        records.append(LayerRecord(f"{layer.name}.{activation}", activation, (last,), last, 0, 0, 0))
+    return records
+
+
+def _record(
+    layer: Any, kind: str, inputs: tuple[tuple[int, ...], ...], output: tuple[int, ...], params: int, buffers: int
+) -> LayerRecord:
+    attributes = _attributes(layer)
+    if "kernel" not in attributes and kinds.declared(type(layer)):
+        attributes = {**attributes, **kinds.tiling_window(kind, inputs, output)}
+    unknown = kind == kinds.UNKNOWN
+    macs = None if unknown else count_macs(
+        layer.name, kind, inputs, output, attributes.get("kernel"), attributes.get("groups", 1), attributes.get("links")
+    )  # fmt: skip
+    return LayerRecord(
+        layer.name, kind, inputs, output, params, buffers, macs, origin=origin(layer) if unknown else None, **attributes
+    )
+
+
+def _lambda_records(node: Any) -> list[LayerRecord] | None:
+    """The operations a Lambda's function applies, traced on fresh symbolic inputs and named under the Lambda
+    (`lambda.add`); None for a function that cannot run on symbolic tensors (one calling TensorFlow directly),
+    which stays a layer of the unknown kind."""
+    layer = node.operation
+    fresh = {id(t): keras.Input(batch_shape=t.shape, dtype=t.dtype) for t in node.input_tensors}
+    args, kwargs = node.arguments.fill_in(fresh)
+    try:
+        outputs = layer.call(*args, **kwargs)
+        if any(output is tensor for output in keras.tree.flatten(outputs) for tensor in fresh.values()):
+            return []  # the function passes an input on
+        inner = keras.Model(list(fresh.values()), outputs)
+    except Exception:  # whatever the user's function raises on a symbolic tensor: it cannot be traced
+        return None
+    return [
+        record._replace(name=f"{layer.name}.{record.name}")
+        for node in execution_order(inner)
+        for record in node_records(node)
+    ]
 
 
 @contextmanager

@@ -17,7 +17,15 @@ from typing import Any
 import keras
 import numpy as np
 
-from paperverify.frameworks.keras.probe import execution_order, fused_activation, kind_of, no_weights, probe_model
+from paperverify.frameworks.keras.probe import (
+    execution_order,
+    fused_activation,
+    kind_of,
+    no_weights,
+    node_records,
+    operation_kind,
+    probe_model,
+)
 from paperverify.kinds import MERGES
 from paperverify.probes.numeric import MODEL_INPUT, Layout, Merge, Padding, Sink, Weights, as_array, same_padding
 from paperverify.registry import builder_options
@@ -32,9 +40,9 @@ class SeparableHalf:
     part: str
 
 
-def _records(layer: keras.layers.Layer) -> int:
-    """The probe's records of one call of `layer`, its own activation's included."""
-    return (2 if isinstance(layer, keras.layers.SeparableConv2D) else 1) + (1 if fused_activation(layer) else 0)
+def _records(node: Any) -> int:
+    """How many records the probe makes of one call node (`probe_keras.node_records`)."""
+    return len(node_records(node))
 
 
 def _initialised(variable: Any) -> bool:
@@ -77,7 +85,7 @@ def _indices(model: keras.Model) -> dict[int, int]:
     indices, index = {}, 0
     for node in execution_order(model):
         indices[id(node)] = index
-        index += _records(node.operation)
+        index += _records(node)
     return indices
 
 
@@ -88,6 +96,8 @@ def layers(model: keras.Model, trace: Trace) -> list[keras.layers.Layer | Separa
     for node in execution_order(model):
         if isinstance(node.operation, keras.layers.SeparableConv2D):
             found += [SeparableHalf(node.operation, "depthwise"), SeparableHalf(node.operation, "pointwise")]
+        elif isinstance(node.operation, keras.layers.Lambda):  # the operations its function applies
+            found += [None] * _records(node)
         else:
             found.append(node.operation)
         if fused_activation(node.operation):
@@ -184,6 +194,8 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
         args, kwargs = node.arguments.fill_in(values)
         index = indices.get(id(node))
         layer = node.operation
+        count = 0 if index is None else _records(node)
+        last = index + count - 1 if count else None  # the record of the node's output (a Lambda may have none)
         if index is not None and isinstance(layer, keras.layers.SeparableConv2D):
             if index in wanted:  # the depthwise half's output, which the layer keeps to itself
                 sink(index, keras.ops.convert_to_numpy(_depthwise(layer, args[0])))
@@ -202,8 +214,8 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
                 sink(index, keras.ops.convert_to_numpy(linear))
             index += 1
             outputs = [own(linear)]
-        if index is not None and index in wanted:
-            sink(index, keras.ops.convert_to_numpy(outputs[0]))
+        if last is not None and last in wanted:
+            sink(last, keras.ops.convert_to_numpy(outputs[0]))
         for tensor in node.input_tensors:
             uses[id(tensor)] -= 1
             if uses[id(tensor)] == 0:
@@ -236,11 +248,12 @@ def wiring(model: keras.Model, size: int, channels: int) -> list[Merge]:
         node = history.operation._inbound_nodes[history.node_index]
         if id(node) not in indices:  # an operation the probe does not record passes its first input on
             return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
-        return indices[id(node)] + _records(node.operation) - 1  # its last record: the output
+        return indices[id(node)] + _records(node) - 1  # its last record: the output
 
     merges = []
     for node in execution_order(model):
-        kind = kind_of(node.operation)
+        operation = node.operation
+        kind = kind_of(operation) if isinstance(operation, keras.layers.Layer) else operation_kind(node)
         if kind in MERGES:
             merges.append(
                 Merge(indices[id(node)], node.operation.name, kind, tuple(source(t) for t in node.input_tensors))
