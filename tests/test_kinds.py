@@ -78,3 +78,49 @@ def test_keras_operations_that_are_layers_are_recorded_and_plumbing_is_not(tf_th
     ]  # fmt: skip
     assert found[5][0].startswith("squeeze.mean") and found[6][0].startswith("squeeze.sigmoid")
     assert found[7][0] == "doubled" and found[8][0].startswith("matmul")
+
+
+def test_a_torch_module_of_the_models_own_class_without_weights_is_its_forwards_layers(torch_threads: int) -> None:
+    """A user's leaf module the probe cannot tell and holding no weights is opened: a `Swish` computing
+    `x * torch.sigmoid(x)` is a sigmoid and a swish under its name, a channel shuffle of views and a transpose is
+    that plumbing; one computing what no layer function names (`torch.matmul`, a division) stays one layer of the
+    unknown kind, its cost not taken for zero; one returning its input is nothing."""
+    import torch
+    from torch import nn
+
+    from paperverify.frameworks.torch.probe import probe_model
+
+    class Swish(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * torch.sigmoid(x)
+
+    class Shuffle(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            n, c, h, w = x.size()
+            return x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+
+    class Gram(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + torch.matmul(x, x.transpose(2, 3))
+
+    class HardSwish(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * nn.functional.relu6(x + 3) / 6
+
+    class Same(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x
+
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), Swish(), Shuffle(), Gram(), HardSwish(), Same(), nn.Flatten())
+    found = [(record.name, record.kind, record.macs) for record in probe_model(model, (8, 8, 3)).layers]
+    assert found == [
+        ("0", "conv2d", 6 * 6 * 8 * 3 * 3 * 3),
+        ("1.sigmoid", "sigmoid", 0),
+        ("1.swish", "swish", 0),
+        ("2.flatten", "flatten", 0),
+        ("2.transpose", "transpose", 0),
+        ("2.flatten_1", "flatten", 0),
+        ("3", kinds.UNKNOWN, None),
+        ("4", kinds.UNKNOWN, None),
+        ("6", "flatten", 0),
+    ]

@@ -1,7 +1,8 @@
 """EfficientNet-B0 (Tan & Le 2019, Table 1, Sec. 4 and 5.2) as PyTorch repositories write it: a config list of
 (expand ratio, channels, layers, stride, kernel) rows turned into one `features` Sequential of stages
 (`features.4.1.block.3.0`), an `MBConv` whose expansion, depthwise and projection convolutions sit in one `block`
-Sequential with `nn.SiLU` (p. 6: "We also use swish activation"), a `SqueezeExcitation` written with
+Sequential with a `Swish` module of its own, `x * torch.sigmoid(x)` (p. 6: "We also use swish activation"), as
+the early ports wrote it before `nn.SiLU` existed, a `SqueezeExcitation` written with
 `F.adaptive_avg_pool2d`, `F.silu` and `x * torch.sigmoid(...)`, drop-connect on the residual branch skipped in
 eval (`if not self.training`), padding k // 2 inside the convolutions, a functional flatten, dropout and the FC
 layer; it returns logits, as Table 1's last row (Conv1x1 & Pooling & FC) ends. The MBConv details the paper
@@ -27,6 +28,11 @@ B0_CONFIG: list[tuple[int, int, int, int, int]] = [
     (6, 192, 4, 2, 5),
     (6, 320, 1, 1, 3),
 ]
+
+
+class Swish(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.sigmoid(x)
 
 
 class SqueezeExcitation(nn.Module):
@@ -60,15 +66,13 @@ class MBConv(nn.Module):
         layers: list[nn.Module] = []
         if expand_ratio != 1:
             layers.append(
-                nn.Sequential(
-                    nn.Conv2d(in_channels, hidden_dim, 1, bias=False), nn.BatchNorm2d(hidden_dim), nn.SiLU(inplace=True)
-                )
+                nn.Sequential(nn.Conv2d(in_channels, hidden_dim, 1, bias=False), nn.BatchNorm2d(hidden_dim), Swish())
             )
         layers += [
             nn.Sequential(
                 nn.Conv2d(hidden_dim, hidden_dim, kernel_size, stride, kernel_size // 2, groups=hidden_dim, bias=False),
                 nn.BatchNorm2d(hidden_dim),
-                nn.SiLU(inplace=True),
+                Swish(),
             ),
             SqueezeExcitation(hidden_dim, max(1, int(in_channels * se_ratio))),
             nn.Sequential(nn.Conv2d(hidden_dim, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels)),
@@ -99,9 +103,7 @@ class EfficientNet(nn.Module):
     ) -> None:
         super().__init__()
         self.dropout = dropout
-        features: list[nn.Module] = [
-            nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.SiLU(inplace=True))
-        ]
+        features: list[nn.Module] = [nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), Swish())]
         total = sum(n for _, _, n, _, _ in config)
         in_channels, index = 32, 0
         for expand_ratio, channels, n, stride, kernel_size in config:
@@ -111,9 +113,7 @@ class EfficientNet(nn.Module):
                 stage.append(MBConv(in_channels, channels, kernel_size, stride if i == 0 else 1, expand_ratio, rate))
                 in_channels, index = channels, index + 1
             features.append(nn.Sequential(*stage))
-        features.append(
-            nn.Sequential(nn.Conv2d(in_channels, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.SiLU(inplace=True))
-        )
+        features.append(nn.Sequential(nn.Conv2d(in_channels, 1280, 1, bias=False), nn.BatchNorm2d(1280), Swish()))
         self.features = nn.Sequential(*features)
         self.classifier = nn.Linear(1280, num_classes)
 

@@ -9,6 +9,12 @@ container and the function (`layer1.0.relu`, `layer1.0.add`, a second `layer1.0.
 layer only between two tensors (`x * 0.5` passes its input on, as a view does); a tensor times its own sigmoid
 (`x * torch.sigmoid(x)`) is a swish.
 
+A leaf module of a class the probe cannot tell and with no parameters or buffers of its own (a user's `Swish`
+whose forward is `x * torch.sigmoid(x)`, a channel shuffle written with `view` and `transpose`) is opened: its
+forward's calls are its layers, named under it, as a container's are, provided it calls nothing but layer
+functions and the plumbing of `PLUMBING`; one that calls anything else (`torch.matmul`, a division) stays one
+layer of the unknown kind, so that its cost is never taken for zero.
+
 `trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
 order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
 calls, so that the three passes number the layers alike.
@@ -24,6 +30,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
+
+from paperverify import kinds
 
 _T = torch.Tensor
 
@@ -59,6 +67,12 @@ FUNCTIONS: dict[Any, tuple[str, str]] = {
 _MEANS = frozenset({torch.mean, _T.mean})
 #: Kinds that are layers only between two tensors or more: `x * 0.5` and `torch.cat([x])` pass the value on.
 _BINARY = frozenset(("add", "multiply", "concat"))
+#: Functions (by name) that only read a tensor's shape or move its values: an opened module may call them.
+PLUMBING = frozenset((
+    "__get__", "__getitem__", "size", "dim", "numel", "contiguous", "view", "view_as", "reshape", "reshape_as",
+    "flatten", "transpose", "permute", "movedim", "swapaxes", "unsqueeze", "squeeze", "expand", "expand_as", "chunk",
+    "split", "unbind", "narrow", "stack", "cat", "clone", "detach",
+))  # fmt: skip
 
 
 class Call(NamedTuple):
@@ -108,7 +122,13 @@ class _Tracer(TorchFunctionMode):
     ) -> None:
         super().__init__()
         self.leaves = {id(m): name for name, m in modules if name and not m._modules}
-        self.containers = {id(m): name for name, m in modules if m._modules}
+        #: Leaves opened as containers (see the module docstring), and the calls each made so far; a None
+        #: entry marks one that called a function neither a layer nor plumbing.
+        self.opened = {id(m): name for name, m in modules if id(m) in self.leaves and _openable(m, kind_of(name, m))}
+        for key in self.opened:
+            del self.leaves[key]
+        self.pending: dict[int, list[Call] | None] = {}
+        self.containers = {id(m): name for name, m in modules if m._modules} | self.opened
         self.taken = {name for name, _ in modules}
         self.on_call, self.on_other, self.kind_of = on_call, on_other, kind_of
         self.running: list[nn.Module] = []
@@ -120,12 +140,23 @@ class _Tracer(TorchFunctionMode):
 
     def before(self, module: nn.Module, _inputs: Any) -> None:
         self.running.append(module)
+        if id(module) in self.opened:
+            self.pending[id(module)] = []
         if id(module) in self.leaves and self.active:  # inside a layer the mode only costs: step out of it
             self.active = False
             self.__exit__(None, None, None)
 
     def after(self, module: nn.Module, inputs: Any, output: Any) -> None:
         self.running.pop()
+        if id(module) in self.opened:
+            calls = self.pending.pop(id(module))
+            if calls is not None:
+                for call in calls:
+                    self._emit(call)
+                return
+            call = Call(self.index, self.opened[id(module)], kinds.UNKNOWN, module, tuple(tensors(inputs)), output)
+            self._emit(call)
+            return
         name = self.leaves.get(id(module))
         if name is None:
             return
@@ -139,8 +170,16 @@ class _Tracer(TorchFunctionMode):
     def _emit(self, call: Call) -> None:
         if call.kind == "sigmoid" and call.inputs and isinstance(call.output, torch.Tensor):
             self.sigmoids[id(call.output)] = call.inputs[0]
-        self.on_call(call)
+        opened = self._inside_opened()
+        if opened is not None:  # held until the opened module ends: it may yet turn out to be one unknown layer
+            if self.pending[opened] is not None:
+                self.pending[opened].append(call)
+            return
+        self.on_call(call._replace(index=self.index))
         self.index += 1
+
+    def _inside_opened(self) -> int | None:
+        return id(self.running[-1]) if self.running and id(self.running[-1]) in self.opened else None
 
     def _swish(self, inputs: tuple[torch.Tensor, ...]) -> bool:
         """Whether a product is a tensor times its own sigmoid (`x * torch.sigmoid(x)`): swish, not a product."""
@@ -171,6 +210,9 @@ class _Tracer(TorchFunctionMode):
         if found is not None and found[0] in _BINARY and len(inputs) < 2:
             found = None  # a tensor times or plus a number, a concatenation of one: the value passes on
         if found is None or not isinstance(output, torch.Tensor):
+            opened = self._inside_opened()
+            if opened is not None and found is None and getattr(func, "__name__", "") not in PLUMBING:
+                self.pending[opened] = None  # it computes what no layer function names: one unknown layer
             if self.on_other is not None:
                 self.on_other(inputs, output)
             return output
@@ -180,6 +222,12 @@ class _Tracer(TorchFunctionMode):
         container = self.containers.get(id(self.running[-1]), "")
         self._emit(Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs)))
         return output
+
+
+def _openable(module: nn.Module, kind: str) -> bool:
+    """A leaf of the unknown kind holding no parameter or buffer of its own."""
+    own = [t for t in (*module._parameters.values(), *module._buffers.values()) if t is not None]
+    return kind == kinds.UNKNOWN and not own
 
 
 def trace(
