@@ -125,7 +125,7 @@ _QUANTITIES = (
     _q("layer_macs", lambda c, t: total_macs(_layers(c, t)), "multiply-adds under a named point", needs_point=True),
     _q("layer_connections", lambda c, t: sum(layer.connections for layer in _layers(c, t)),
        "connections under a named point", needs_point=True),
-    _q("layer_depth", lambda c, t: longest_path(_layers(c, t), WEIGHT_LAYERS),
+    _q("layer_depth", lambda c, t: longest_path(t.layers, WEIGHT_LAYERS, among=_layers(c, t)),
        "weight layers on the longest path under a named point", exact=True, needs_point=True),
     _q("stride", _stride, "how many times a named point divides the side it receives", exact=True,
        needs_point=True),

@@ -12,7 +12,7 @@ of them; layers on a `shortcut` are not counted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -48,6 +48,9 @@ class LayerRecord(NamedTuple):
     bias: bool = False
     #: For a layer of the unknown kind, its class (`mypkg.blocks.Shuffle`), to say what to declare.
     origin: str | None = None
+    #: Where each input comes from: the trace index of the record whose output it is (through any plumbing, a
+    #: view or a slice, in between), or -1 for the model's input; None where a trace was not probed from a graph.
+    sources: tuple[int, ...] | None = None
 
     @property
     def on_shortcut(self) -> bool:
@@ -140,13 +143,29 @@ def total_macs(layers: Iterable[LayerRecord]) -> int:
     return sum(layer.macs for layer in layers)  # type: ignore[misc]
 
 
-def longest_path(layers: Iterable[LayerRecord], kinds: frozenset[str]) -> int:
-    """Layers of `kinds` on the longest path: sequential layers add up, sibling `branch<N>` take the deepest.
+def longest_path(
+    layers: Sequence[LayerRecord], kinds: frozenset[str], among: Iterable[LayerRecord] | None = None
+) -> int:
+    """Layers of `kinds` on the longest path through the graph the records' `sources` draw (parallel branches
+    and shortcuts are where they are, whatever the layers' names); `layers` is a whole trace, whose positions
+    the sources index, and `among` (all of them by default) the layers the path may run through, so that a named
+    point's path starts at its first layer. A layer of the unknown kind that holds weights may be a weight layer:
+    the depth cannot be counted (UnknownKindError).
 
-    Layers on a shortcut are left out (a projection shortcut is never deeper than the path it bypasses). A layer
-    of the unknown kind that holds weights may be a weight layer: the depth cannot be counted (UnknownKindError).
+    A trace without sources (written by hand) is read from its names: sequential layers add up, sibling
+    `branch<N>` take the deepest, and layers on a shortcut are left out.
     """
-    return _longest([layer.name.split(".") for layer in _main_path(layers) if layer.kind in kinds])
+    chosen = tuple(layers) if among is None else tuple(among)
+    if not all(layer.sources is not None for layer in layers):
+        return _longest([layer.name.split(".") for layer in _main_path(chosen) if layer.kind in kinds])
+    _main_path(chosen, shortcuts=True)
+    wanted = {id(layer) for layer in chosen}
+    depths: dict[int, int] = {}
+    for index, layer in enumerate(layers):
+        if id(layer) in wanted:
+            before = max((depths.get(source, 0) for source in layer.sources or ()), default=0)
+            depths[index] = before + (layer.kind in kinds)
+    return max(depths.values(), default=0)
 
 
 def weight_layer_count(layers: Iterable[LayerRecord]) -> int:
@@ -154,10 +173,10 @@ def weight_layer_count(layers: Iterable[LayerRecord]) -> int:
     return sum(1 for layer in _main_path(layers) if layer.kind in WEIGHT_LAYERS)
 
 
-def _main_path(layers: Iterable[LayerRecord]) -> tuple[LayerRecord, ...]:
-    """The layers off the shortcuts; UnknownKindError if one of the unknown kind holds weights (it may be a
-    weight layer, so no depth can be counted)."""
-    layers = tuple(layer for layer in layers if not layer.on_shortcut)
+def _main_path(layers: Iterable[LayerRecord], shortcuts: bool = False) -> tuple[LayerRecord, ...]:
+    """The layers off the shortcuts (with them, if `shortcuts`); UnknownKindError if one of the unknown kind
+    holds weights (it may be a weight layer, so no depth can be counted)."""
+    layers = tuple(layer for layer in layers if shortcuts or not layer.on_shortcut)
     unknown = [layer for layer in layers if layer.kind == UNKNOWN and layer.params]
     if unknown:
         raise UnknownKindError(unknown_kinds(unknown, "depth"))

@@ -201,3 +201,15 @@ def test_a_planted_departure_fails_the_cells_it_changes_and_names_its_layer(
     assert failing == stranger.fails, result.describe()
     assert result.alignment is not None
     assert any(stranger.named in line for line in result.alignment.summary(limit=100)), result.alignment.summary()
+
+
+def test_group_convolutions_written_as_slices_are_one_layer_deep(tf_threads: int) -> None:
+    """A ShuffleNet whose group convolutions are three `Conv2D` on slices of the channels, concatenated, is as deep
+    as Sec. 4.3's 50 layers: the three read one input side by side (the graph says so, not their names), and every
+    other claim holds too."""
+    from tests.strangers.keras_shufflenet import shufflenet_g3_sliced
+
+    result = verify(shufflenet_g3_sliced(), paper="zhang2018_shufflenet", variant="shufflenet_g3")
+    assert result.ok, result.describe()
+    [depth] = [verdict for verdict in result.verdicts if verdict.claim.endswith("text/sec4.3_layers/shufflenet_g3")]
+    assert depth.status == "match" and depth.measured == "50", depth

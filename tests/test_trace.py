@@ -40,7 +40,7 @@ TRACE = Trace("torch", (32, 32, 3), LAYERS)
 def test_sibling_branches_count_as_the_deepest_and_sequences_add_up() -> None:
     assert TRACE.depth == 1 + 3 + 1  # stem, branch4 (a, b, c), fc; the shortcut is not counted
     assert TRACE.depth_with_pooling == 1 + 3 + 1 + 1  # and the pool after the block
-    assert longest_path(TRACE.under(("block.branch3",)), WEIGHT_LAYERS | {"maxpool"}) == 2
+    assert longest_path(TRACE.layers, WEIGHT_LAYERS | {"maxpool"}, among=TRACE.under(("block.branch3",))) == 2
 
 
 def test_nested_branches() -> None:

@@ -24,6 +24,7 @@ from keras.src.ops import numpy as _np
 
 from paperverify import kinds
 from paperverify.counting import count_macs
+from paperverify.probes.numeric import MODEL_INPUT
 from paperverify.trace import LayerRecord, Trace
 
 #: A depthwise convolution is a `conv2d` whose groups are its input channels (as PyTorch writes it).
@@ -265,13 +266,37 @@ def probe_model(model: keras.Model) -> Trace:
             f"model {model.name!r}: cannot probe a model without a fixed input shape (received input {shape}). "
             "Build it with a fixed input shape, e.g. keras.Input((224, 224, 3)) or input_shape=(224, 224, 3)."
         )
-    layers = [record for node in execution_order(model) for record in node_records(node)]
+    layers = _graph_records(model, 0, lambda _: MODEL_INPUT)
     return Trace("keras", _shape(model.inputs[0]), tuple(layers))
 
 
-def node_records(node: Any) -> list[LayerRecord]:
-    """The probe's records of one call node of `execution_order`: a layer's (a SeparableConv2D's two
-    convolutions), then its own activation's; an operation's; for a Lambda, the operations its function applies."""
+def _graph_records(model: keras.Model, start: int, entry: Callable[[Any], int]) -> list[LayerRecord]:
+    """The records of a functional model's nodes in `execution_order`, numbered from `start`, each with the
+    sources of its inputs: an input's is `entry(tensor)`, an operation not recorded passes its first input's on."""
+    records: list[LayerRecord] = []
+    last: dict[int, int] = {}  # a recorded node (by id) -> the index of its output's record
+
+    def source(tensor: Any) -> int:
+        history = tensor._keras_history
+        if history.operation is None or isinstance(history.operation, keras.layers.InputLayer):
+            return entry(tensor)
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) in last:
+            return last[id(node)]
+        return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
+
+    for node in execution_order(model):
+        found = node_records(node, start + len(records), tuple(source(t) for t in node.input_tensors))
+        records.extend(found)
+        if found:
+            last[id(node)] = start + len(records) - 1
+    return records
+
+
+def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> list[LayerRecord]:
+    """The probe's records of one call node of `execution_order`, the first numbered `start` and reading from
+    `sources`: a layer's (a SeparableConv2D's two convolutions), then its own activation's, each reading the one
+    before; an operation's; for a Lambda, the operations its function applies."""
     layer = node.operation
     inputs = tuple(_shape(t) for t in node.input_tensors)
     output = _shape(node.output_tensors[0])
@@ -280,7 +305,7 @@ def node_records(node: Any) -> list[LayerRecord]:
     elif isinstance(layer, keras.layers.Layer):
         kind = kind_of(layer)
         if kind == kinds.UNKNOWN and isinstance(layer, keras.layers.Lambda):
-            expanded = _lambda_records(node)
+            expanded = _lambda_records(node, start, sources)
             if expanded is not None:
                 return expanded
         params, buffers = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
@@ -291,7 +316,9 @@ def node_records(node: Any) -> list[LayerRecord]:
     if activation is not None:
         last = records[-1].output_shape
         records.append(LayerRecord(f"{layer.name}.{activation}", activation, (last,), last, 0, 0, 0))
-    return records
+    return [
+        record._replace(sources=sources if index == 0 else (start + index - 1,)) for index, record in enumerate(records)
+    ]
 
 
 def _record(
@@ -309,12 +336,13 @@ def _record(
     )
 
 
-def _lambda_records(node: Any) -> list[LayerRecord] | None:
+def _lambda_records(node: Any, start: int, sources: tuple[int, ...]) -> list[LayerRecord] | None:
     """The operations a Lambda's function applies, traced on fresh symbolic inputs and named under the Lambda
     (`lambda.add`); None for a function that cannot run on symbolic tensors (one calling TensorFlow directly),
     which stays a layer of the unknown kind."""
     layer = node.operation
     fresh = {id(t): keras.Input(batch_shape=t.shape, dtype=t.dtype) for t in node.input_tensors}
+    outer = {id(inner): source for inner, source in zip(fresh.values(), sources, strict=False)}
     args, kwargs = node.arguments.fill_in(fresh)
     try:
         outputs = layer.call(*args, **kwargs)
@@ -323,11 +351,8 @@ def _lambda_records(node: Any) -> list[LayerRecord] | None:
         inner = keras.Model(list(fresh.values()), outputs)
     except Exception:  # whatever the user's function raises on a symbolic tensor: it cannot be traced
         return None
-    return [
-        record._replace(name=f"{layer.name}.{record.name}")
-        for node in execution_order(inner)
-        for record in node_records(node)
-    ]
+    records = _graph_records(inner, start, lambda tensor: outer.get(id(tensor), MODEL_INPUT))
+    return [record._replace(name=f"{layer.name}.{record.name}") for record in records]
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 from paperverify import kinds
 from paperverify.counting import count_macs
 from paperverify.frameworks.torch import shape_rules
-from paperverify.frameworks.torch.tracer import Call, trace
+from paperverify.frameworks.torch.tracer import Call, Producers, trace
 from paperverify.trace import LayerRecord, Trace
 
 _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
@@ -143,7 +143,8 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     if any(not t.is_meta for t in tensors):
         model = meta_copy(model)
         modules = list(model.named_modules())
-    calls: list[Call] = []
+    calls: list[tuple[Call, tuple[int, ...]]] = []
+    producers = Producers()
     stood_in = []
     for name, module in modules:
         forward = shape_rules.stand_in(module) if name and not module._modules else None
@@ -152,12 +153,13 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
             stood_in.append(module)
     try:
         height, width, channels = input_shape
-        trace(model, torch.empty(1, channels, height, width, device="meta"), calls.append, modules=modules)
+        x = torch.empty(1, channels, height, width, device="meta")
+        trace(model, x, lambda call: calls.append((call, producers.layer(call))), producers.other, modules=modules)
     finally:
         for module in stood_in:
             del module.__dict__["forward"]
     owned = _owned_parameters(modules)
-    records = [_record(call, owned) for call in calls]
+    records = [_record(call, owned)._replace(sources=sources) for call, sources in calls]
     records += _unattributed(owned)
     return Trace("torch", tuple(input_shape), tuple(records))
 

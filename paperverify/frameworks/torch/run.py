@@ -16,10 +16,9 @@ import torch
 from torch import nn
 
 from paperverify.frameworks.torch.probe import meta_copy, probe_model
-from paperverify.frameworks.torch.tracer import Call, tensors, trace
+from paperverify.frameworks.torch.tracer import Call, Producers, trace
 from paperverify.kinds import MERGES
 from paperverify.probes.numeric import (
-    MODEL_INPUT,
     Layout,
     Merge,
     Padding,
@@ -143,29 +142,18 @@ def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink
     trace(model, torch.from_numpy(np.ascontiguousarray(image.transpose(0, 3, 1, 2))).to(device), emit)
 
 
-class _Wiring:
+class _Wiring(Producers):
     """Follows which layer produced each tensor through one pass; records every merge and its sources."""
 
     def __init__(self) -> None:
-        self.producer: dict[int, int] = {}
+        super().__init__()
         self.merges: list[Merge] = []
-        self.keep: list[torch.Tensor] = []  # alive until the pass ends, so that no id is reused
 
-    def source(self, tensor: torch.Tensor) -> int:
-        return self.producer.get(id(tensor), MODEL_INPUT)
-
-    def layer(self, call: Call) -> None:
+    def layer(self, call: Call) -> tuple[int, ...]:
+        sources = super().layer(call)
         if call.kind in MERGES and len(call.inputs) >= 2:
-            self.merges.append(Merge(call.index, call.name, call.kind, tuple(self.source(t) for t in call.inputs)))
-        for output in tensors([call.output]):
-            self.producer[id(output)] = call.index
-            self.keep.append(output)
-
-    def other(self, inputs: tuple[torch.Tensor, ...], output: Any) -> None:
-        """A function that is no layer (a view, a scalar product) passes its first input's producer on."""
-        if inputs and isinstance(output, torch.Tensor) and id(output) not in self.producer:
-            self.producer[id(output)] = self.source(inputs[0])
-            self.keep.append(output)
+            self.merges.append(Merge(call.index, call.name, call.kind, sources))
+        return sources
 
 
 def wiring(model: nn.Module, size: int, channels: int) -> list[Merge]:

@@ -32,6 +32,7 @@ from torch.nn.modules.module import register_module_forward_hook, register_modul
 from torch.overrides import TorchFunctionMode
 
 from paperverify import kinds
+from paperverify.probes.numeric import MODEL_INPUT
 
 _T = torch.Tensor
 
@@ -127,7 +128,7 @@ class _Tracer(TorchFunctionMode):
         self.opened = {id(m): name for name, m in modules if id(m) in self.leaves and _openable(m, kind_of(name, m))}
         for key in self.opened:
             del self.leaves[key]
-        self.pending: dict[int, list[Call] | None] = {}
+        self.pending: dict[int, list[Callable[[], None]] | None] = {}
         self.containers = {id(m): name for name, m in modules if m._modules} | self.opened
         self.taken = {name for name, _ in modules}
         self.on_call, self.on_other, self.kind_of = on_call, on_other, kind_of
@@ -149,10 +150,10 @@ class _Tracer(TorchFunctionMode):
     def after(self, module: nn.Module, inputs: Any, output: Any) -> None:
         self.running.pop()
         if id(module) in self.opened:
-            calls = self.pending.pop(id(module))
-            if calls is not None:
-                for call in calls:
-                    self._emit(call)
+            events = self.pending.pop(id(module))
+            if events is not None:
+                for event in events:
+                    event()
                 return
             call = Call(self.index, self.opened[id(module)], kinds.UNKNOWN, module, tuple(tensors(inputs)), output)
             self._emit(call)
@@ -170,13 +171,20 @@ class _Tracer(TorchFunctionMode):
     def _emit(self, call: Call) -> None:
         if call.kind == "sigmoid" and call.inputs and isinstance(call.output, torch.Tensor):
             self.sigmoids[id(call.output)] = call.inputs[0]
+        if not self._held(lambda: self._emit(call)):
+            self.on_call(call._replace(index=self.index))
+            self.index += 1
+
+    def _held(self, event: Callable[[], None]) -> bool:
+        """Hold `event` (a layer, or another function's call) until the opened module it happens in ends, since
+        that module may yet turn out to be one layer of the unknown kind; False outside an opened module."""
         opened = self._inside_opened()
-        if opened is not None:  # held until the opened module ends: it may yet turn out to be one unknown layer
-            if self.pending[opened] is not None:
-                self.pending[opened].append(call)
-            return
-        self.on_call(call._replace(index=self.index))
-        self.index += 1
+        if opened is None:
+            return False
+        events = self.pending[opened]
+        if events is not None:
+            events.append(event)
+        return True
 
     def _inside_opened(self) -> int | None:
         return id(self.running[-1]) if self.running and id(self.running[-1]) in self.opened else None
@@ -213,7 +221,7 @@ class _Tracer(TorchFunctionMode):
             opened = self._inside_opened()
             if opened is not None and found is None and getattr(func, "__name__", "") not in PLUMBING:
                 self.pending[opened] = None  # it computes what no layer function names: one unknown layer
-            if self.on_other is not None:
+            if self.on_other is not None and not self._held(lambda: self.on_other(inputs, output)):
                 self.on_other(inputs, output)
             return output
         kind, base = found
@@ -222,6 +230,32 @@ class _Tracer(TorchFunctionMode):
         container = self.containers.get(id(self.running[-1]), "")
         self._emit(Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs)))
         return output
+
+
+class Producers:
+    """Which layer produced each tensor of one pass (`trace`'s callbacks `layer` and `other`): the sources of a
+    layer's inputs, as trace indices or -1 for the model's input. A function that is no layer (a view, a slice,
+    a product with a number) passes its first input's producer on."""
+
+    def __init__(self) -> None:
+        self.producer: dict[int, int] = {}
+        self.keep: list[torch.Tensor] = []  # alive until the pass ends, so that no id is reused
+
+    def source(self, tensor: torch.Tensor) -> int:
+        return self.producer.get(id(tensor), MODEL_INPUT)
+
+    def layer(self, call: Call) -> tuple[int, ...]:
+        """The sources of `call`'s inputs; then its outputs are its own."""
+        sources = tuple(self.source(t) for t in call.inputs)
+        for output in tensors([call.output]):
+            self.producer[id(output)] = call.index
+            self.keep.append(output)
+        return sources
+
+    def other(self, inputs: tuple[torch.Tensor, ...], output: Any) -> None:
+        if inputs and isinstance(output, torch.Tensor) and id(output) not in self.producer:
+            self.producer[id(output)] = self.source(inputs[0])
+            self.keep.append(output)
 
 
 def _openable(module: nn.Module, kind: str) -> bool:
