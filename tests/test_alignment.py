@@ -13,7 +13,7 @@ from paperverify.cli import main
 from paperverify.probes import probe
 from paperverify.registry import variants
 from paperverify.tables import Config
-from paperverify.trace import SHORTCUT, Trace
+from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 STRANGERS = Path(__file__).parent / "strangers"
 PAPER = "he2016_resnet"
@@ -22,8 +22,14 @@ PAPER = "he2016_resnet"
 def _opaque(trace: Trace, order: list[int] | None = None) -> Trace:
     """The trace with every name replaced by one that says nothing (`layer17`), optionally reordered."""
     order = list(range(len(trace.layers))) if order is None else order
-    layers = tuple(trace.layers[i]._replace(name=f"layer{i}") for i in order)
+    position = {old: new for new, old in enumerate(order)}
+    layers = tuple(trace.layers[i]._replace(name=f"layer{i}", sources=_moved(trace.layers[i], position)) for i in order)
     return Trace(trace.framework, trace.input_shape, layers)
+
+
+def _moved(layer: LayerRecord, position: dict[int, int]) -> tuple[int, ...] | None:
+    """`layer`'s sources in the reordered trace (the model's input stays where it is)."""
+    return None if layer.sources is None else tuple(position.get(source, source) for source in layer.sources)
 
 
 @pytest.mark.parametrize("variant", sorted(variants()))
@@ -95,15 +101,15 @@ def test_the_alignment_is_written_as_a_map_that_reads_back_and_an_entry_override
         return {item["claim"]: item["measured"] for item in report["records"]}
 
     assert measured("auto") == measured("mapped")
-    # An entry added to the file, or given with --map, wins: the fc layer put on a shortcut leaves the depth
-    # one short.
-    with written.open("a", encoding="utf-8") as file:
-        file.write(f'"{SHORTCUT}" = "fc"\n')
+    # An entry edited in the file, or given with --map, wins: the last block's last convolution lined up with our
+    # fc puts a convolution at the head of Table 1.
+    entry = '"conv5_x.conv5_3.conv3" = "layer4.2.conv3"'
+    written.write_text(written.read_text(encoding="utf-8").replace(entry, '"fc" = "layer4.2.conv3"'), encoding="utf-8")
     assert main(["check", *args, "--map-file", str(written), "--report", str(tmp_path / "edited")]) == 1
-    assert main(["check", *args, "--map", f"{SHORTCUT}=fc", "--report", str(tmp_path / "override")]) == 1
+    assert main(["check", *args, "--map", "fc=layer4.2.conv3", "--report", str(tmp_path / "override")]) == 1
     capsys.readouterr()
-    depth = f"{PAPER}/text/table1_resnet50_depth"
-    assert measured("edited")[depth] == measured("override")[depth] == "49"
+    head = f"{PAPER}/table1/resnet50/head/structure"
+    assert measured("edited")[head] == measured("override")[head] == "4 layers" != measured("auto")[head]
 
 
 @pytest.mark.xdist_group("torch")

@@ -133,7 +133,7 @@ def test_a_declared_kind_names_a_users_class(torch_threads: int) -> None:
 
     class Shuffle(nn.Module):
         def forward(self, x):
-            return x
+            return x.roll(1, 1)  # no layer function: undeclared, the module is one layer of the unknown kind
 
     model = nn.Sequential()
     model.add_module("shuffle", Shuffle())

@@ -21,6 +21,7 @@ Forward = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _empty(*shape: int) -> torch.Tensor:
+    """A new tensor, never a layer's input returned as its output: the probe follows tensors by identity."""
     return torch.empty(shape, device="meta")
 
 
@@ -104,18 +105,18 @@ def _zeropad(module: nn.ZeroPad2d, real: Forward) -> Forward:
 
 def _batchnorm(module: nn.BatchNorm2d, real: Forward) -> Forward:
     def forward(x: torch.Tensor) -> torch.Tensor:
-        return x if x.dim() == 4 and x.shape[1] == module.num_features else real(x)
+        return _empty(*x.shape) if x.dim() == 4 and x.shape[1] == module.num_features else real(x)
 
     return forward
 
 
 def _same(module: nn.Module, real: Forward) -> Forward:
-    return lambda x: x
+    return lambda x: _empty(*x.shape)
 
 
 def _same_4d(module: nn.Module, real: Forward) -> Forward:
     """A shape-preserving layer whose real forward needs a 4-d input (local response normalisation)."""
-    return lambda x: x if x.dim() == 4 else real(x)
+    return lambda x: _empty(*x.shape) if x.dim() == 4 else real(x)
 
 
 _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
@@ -138,7 +139,7 @@ _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
 def _add(module: nn.Module, real: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
     def forward(*inputs: torch.Tensor) -> torch.Tensor:
         first = inputs[0]
-        return first if all(x.shape == first.shape for x in inputs[1:]) else real(*inputs)
+        return _empty(*first.shape) if all(x.shape == first.shape for x in inputs[1:]) else real(*inputs)
 
     return forward
 
@@ -147,7 +148,7 @@ def stand_in(module: nn.Module) -> Callable[..., torch.Tensor] | None:
     """A shape-only forward for `module`, or None when its class has no rule (its real forward runs).
 
     Besides the standard classes, a module that declares `paperverify_kind = "add"` (an element-wise sum
-    of its inputs) returns its first input when all inputs have one shape.
+    of its inputs) returns a tensor of its first input's shape when all inputs have one.
     """
     if getattr(type(module), "paperverify_kind", None) == "add":
         return _add(module, module.forward)

@@ -1,4 +1,4 @@
-"""What runs in a PyTorch forward pass, as the probe, the equivalence run and the wiring pass all see it.
+"""What runs in a PyTorch forward pass, as the probe and the equivalence run both see it.
 
 A model's layers are its leaf modules (but an identity) and the functional calls its containers make: a
 module's `forward` written with `F.relu(x)`, `x + y`, `x * gate`, `torch.flatten(x, 1)`,
@@ -17,7 +17,7 @@ layer of the unknown kind, so that its cost is never taken for zero.
 
 `trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
 order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
-calls, so that the three passes number the layers alike.
+calls (`Producers` follows which layer produced each tensor), so that both passes number the layers alike.
 """
 
 from __future__ import annotations
@@ -167,6 +167,8 @@ class _Tracer(TorchFunctionMode):
         kind = self.kind_of(name, module)
         if kind != "identity":
             self._emit(Call(self.index, name, kind, module, tuple(tensors(inputs)), output))
+        else:  # no layer: its output is its input's
+            self._other(tuple(tensors(inputs)), output)
 
     def _emit(self, call: Call) -> None:
         if call.kind == "sigmoid" and call.inputs and isinstance(call.output, torch.Tensor):
@@ -174,6 +176,12 @@ class _Tracer(TorchFunctionMode):
         if not self._held(lambda: self._emit(call)):
             self.on_call(call._replace(index=self.index))
             self.index += 1
+
+    def _other(self, inputs: tuple[torch.Tensor, ...], output: Any) -> None:
+        """Report a call that is no layer to `on_other`, held like a layer's inside an opened module."""
+        on_other = self.on_other
+        if on_other is not None and not self._held(lambda: on_other(inputs, output)):
+            on_other(inputs, output)
 
     def _held(self, event: Callable[[], None]) -> bool:
         """Hold `event` (a layer, or another function's call) until the opened module it happens in ends, since
@@ -221,8 +229,7 @@ class _Tracer(TorchFunctionMode):
             opened = self._inside_opened()
             if opened is not None and found is None and getattr(func, "__name__", "") not in PLUMBING:
                 self.pending[opened] = None  # it computes what no layer function names: one unknown layer
-            if self.on_other is not None and not self._held(lambda: self.on_other(inputs, output)):
-                self.on_other(inputs, output)
+            self._other(inputs, output)
             return output
         kind, base = found
         if kind == "multiply" and self._swish(inputs):
