@@ -40,7 +40,7 @@ from paperverify.alignment import align as line_up
 from paperverify.check import CheckError, declared_kinds, framework_of, names_give_points, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
-from paperverify.kinds import COPYABLE
+from paperverify.kinds import COPYABLE, MERGES
 from paperverify.probes.numeric import MODEL_INPUT, Merge, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
@@ -244,8 +244,8 @@ def equivalence(
                 f"{', '.join(alignment.partial)}: only the weight layers are compared there"
             )
         result.wiring = compare_wiring(
-            yours_adapter.wiring(model, size, channels),
-            ours_adapter.wiring(reference_model, size, channels),
+            merges(yours),
+            merges(ours),
             yours,
             ours,
             alignment,
@@ -669,6 +669,15 @@ def _compare(
 
 
 # --- wiring ----------------------------------------------------------------------------------------------
+
+
+def merges(trace: Trace) -> list[Merge]:
+    """Every merge (sum, concatenation) of a probed trace and the records that feed it (its `sources`)."""
+    return [
+        Merge(index, layer.name, layer.kind, layer.sources)
+        for index, layer in enumerate(trace.layers)
+        if layer.kind in MERGES and layer.sources is not None and len(layer.sources) >= 2
+    ]
 
 
 def compare_wiring(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperverify.probes.numeric import Layout, Merge, Padding, Sink, Weights
+    from paperverify.probes.numeric import Layout, Padding, Sink, Weights
     from paperverify.trace import LayerRecord, Trace
 
 
@@ -79,9 +79,6 @@ class Framework(Protocol):
     def run(self, model: Any, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
         """Run in inference mode on an N×H×W×C image, handing each wanted trace record's output to `sink`."""
 
-    def wiring(self, model: Any, size: int, channels: int) -> list[Merge]:
-        """Every merge (sum, concatenation) and the trace records that feed it."""
-
     def padding(self, layer: Any, record: LayerRecord) -> Padding | None:
         """The zero padding (top, bottom, left, right) a layer applies to its input, for its record; None for
         a layer that pads nothing of its own."""
@@ -92,7 +89,7 @@ class Framework(Protocol):
 
 #: The equivalence check's operations, which an adapter may take from its framework's `run` module.
 EQUIVALENCE_OPERATIONS = (
-    "has_weights", "build_reference", "materialise", "layers", "layout", "read", "write", "run", "wiring",
+    "has_weights", "build_reference", "materialise", "layers", "layout", "read", "write", "run",
     "padding", "set_padding",
 )  # fmt: skip
 

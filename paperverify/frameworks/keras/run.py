@@ -1,7 +1,6 @@
 """Keras side of the equivalence check: build a reference without initialising it, read and write weights
 in the canonical layout, run a functional model node by node in inference mode handing each layer's output
-to a sink (and freeing each tensor once its last consumer has run), and read the wiring of its merges from
-the graph's inbound nodes.
+to a sink (and freeing each tensor once its last consumer has run).
 
 Trace indices are the positions of the probe's records: one per layer call in `execution_order` (two for a
 `SeparableConv2D`: its depthwise, then its pointwise convolution), and one more right after it for a
@@ -20,14 +19,11 @@ import numpy as np
 from paperverify.frameworks.keras.probe import (
     execution_order,
     fused_activation,
-    kind_of,
     no_weights,
     node_records,
-    operation_kind,
     probe_model,
 )
-from paperverify.kinds import MERGES
-from paperverify.probes.numeric import MODEL_INPUT, Layout, Merge, Padding, Sink, Weights, as_array, same_padding
+from paperverify.probes.numeric import Layout, Padding, Sink, Weights, as_array, same_padding
 from paperverify.registry import builder_options
 from paperverify.trace import LayerRecord, Trace
 
@@ -235,30 +231,6 @@ def _depthwise(layer: keras.layers.SeparableConv2D, x: Any) -> Any:
         data_format=layer.data_format,
         dilation_rate=layer.dilation_rate,
     )
-
-
-def wiring(model: keras.Model, size: int, channels: int) -> list[Merge]:
-    """The Add and Concatenate layers and, for each input, the trace index of the layer that produced it."""
-    indices = _indices(model)
-
-    def source(tensor: Any) -> int | str:
-        history = tensor._keras_history
-        if history.operation is None or isinstance(history.operation, keras.layers.InputLayer):
-            return MODEL_INPUT
-        node = history.operation._inbound_nodes[history.node_index]
-        if id(node) not in indices:  # an operation the probe does not record passes its first input on
-            return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
-        return indices[id(node)] + _records(node) - 1  # its last record: the output
-
-    merges = []
-    for node in execution_order(model):
-        operation = node.operation
-        kind = kind_of(operation) if isinstance(operation, keras.layers.Layer) else operation_kind(node)
-        if kind in MERGES:
-            merges.append(
-                Merge(indices[id(node)], node.operation.name, kind, tuple(source(t) for t in node.input_tensors))
-            )
-    return merges
 
 
 def padding(layer: keras.layers.Layer | None, record: LayerRecord) -> Padding | None:

@@ -1,6 +1,5 @@
 """PyTorch side of the equivalence check: build a reference without initialising it, read and write weights
-in the canonical layout, run a model in inference mode handing each layer's output to a sink, and trace the
-wiring of its merges on meta tensors.
+in the canonical layout, and run a model in inference mode handing each layer's output to a sink.
 
 Trace indices are the positions of the probe's records, numbered by the one tracer all three passes use
 (`tracer.trace`): every leaf module but an identity, and every functional layer a container calls.
@@ -15,12 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from paperverify.frameworks.torch.probe import meta_copy, probe_model
-from paperverify.frameworks.torch.tracer import Call, Producers, trace
-from paperverify.kinds import MERGES
+from paperverify.frameworks.torch.probe import probe_model
+from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.probes.numeric import (
     Layout,
-    Merge,
     Padding,
     Sink,
     Weights,
@@ -140,28 +137,6 @@ def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
     trace(model, torch.from_numpy(np.ascontiguousarray(image.transpose(0, 3, 1, 2))).to(device), emit)
-
-
-class _Wiring(Producers):
-    """Follows which layer produced each tensor through one pass; records every merge and its sources."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.merges: list[Merge] = []
-
-    def layer(self, call: Call) -> tuple[int, ...]:
-        sources = super().layer(call)
-        if call.kind in MERGES and len(call.inputs) >= 2:
-            self.merges.append(Merge(call.index, call.name, call.kind, sources))
-        return sources
-
-
-def wiring(model: nn.Module, size: int, channels: int) -> list[Merge]:
-    """The merges of one forward pass on a meta tensor (through a meta copy when the model holds weights)."""
-    copy = model if not has_weights(model) else meta_copy(model)
-    tracer = _Wiring()
-    trace(copy, torch.empty(1, channels, size, size, device="meta"), tracer.layer, tracer.other)
-    return tracer.merges
 
 
 def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
