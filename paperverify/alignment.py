@@ -75,7 +75,7 @@ class Alignment:
         )
         if self.supplied is not None and renamed:
             end = renamed[-1].output_shape
-            renamed += (self.supplied._replace(input_shapes=(end,), output_shape=end),)
+            renamed += (self.supplied._replace(input_shapes=(end,), output_shape=end, sources=(len(renamed) - 1,)),)
         return Trace(self.yours.framework, self.yours.input_shape, renamed)
 
     @property

@@ -19,8 +19,8 @@ see them. Our implementations, verified against the papers in both frameworks, a
    on the same random input, and every named point and aligned layer is compared by `paperverify.closeness`
    (the largest difference relative to the outputs' magnitude, with an absolute floor). The first diverging
    named point and the first diverging layer pair are named.
-3. Always, the wiring of every merge (element-wise sum, concatenation) is compared: which named point or
-   layer feeds each input, in both graphs. A difference is a structural discrepancy shown with both wirings.
+3. Always, the wiring of every aligned layer is compared: which named point or layer feeds each of its inputs,
+   in both graphs (shortcuts included). A difference is a structural discrepancy shown with both wirings.
 
 Memory is kept low: a batch of one at the smallest input size the user's model accepts; our model is built
 without initialising anything; outputs of the user's model are kept only until compared.
@@ -29,7 +29,7 @@ without initialising anything; outputs of the user's model are kept only until c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ from paperverify.check import CheckError, declared_kinds, framework_of, names_gi
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE, MERGES
-from paperverify.probes.numeric import MODEL_INPUT, Merge, Padding, Weights
+from paperverify.probes.numeric import MODEL_INPUT, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
@@ -107,7 +107,7 @@ class EquivalenceResult:
 
     @property
     def equivalent(self) -> bool:
-        """Weights lined up, every output close to ours (`closeness`), and the merges wired alike."""
+        """Weights lined up, every output close to ours (`closeness`), and every layer wired alike."""
         return self.compared and not self.wiring and self.first_point is None and self.first_layer is None
 
     @property
@@ -147,7 +147,7 @@ class EquivalenceResult:
             lines.append("  weights cannot be lined up, so the outputs were not compared:")
             lines.extend(f"    {problem}" for problem in self.problems)
         if self.wiring:
-            lines.append("  wiring differences (merge inputs, yours vs ours):")
+            lines.append("  wiring differences (what each layer reads, yours vs ours):")
             lines.extend(f"    {difference}" for difference in self.wiring)
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
@@ -243,14 +243,7 @@ def equivalence(
                 "the layer sequences differ beyond the weight layers under "
                 f"{', '.join(alignment.partial)}: only the weight layers are compared there"
             )
-        result.wiring = compare_wiring(
-            merges(yours),
-            merges(ours),
-            yours,
-            ours,
-            alignment,
-            mapping,
-        )
+        result.wiring = compare_wiring(yours, ours, alignment)
         if alignment.problems:
             return result
         result.notes += _match_padding(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment)
@@ -671,83 +664,76 @@ def _compare(
 # --- wiring ----------------------------------------------------------------------------------------------
 
 
-def merges(trace: Trace) -> list[Merge]:
-    """Every merge (sum, concatenation) of a probed trace and the records that feed it (its `sources`)."""
-    return [
-        Merge(index, layer.name, layer.kind, layer.sources)
-        for index, layer in enumerate(trace.layers)
-        if layer.kind in MERGES and layer.sources is not None and len(layer.sources) >= 2
-    ]
-
-
-def compare_wiring(
-    yours_merges: list[Merge],
-    ours_merges: list[Merge],
-    yours: Trace,
-    ours: Trace,
-    alignment: Alignment,
-    mapping: StageMap | None,
-) -> list[str]:
-    """Which named point or layer feeds each input of every merge, ours against the user's, merges paired by
-    named point and kind in order. Inputs that cannot be put in our terms (a layer of the user's that lines up
-    with none of ours and ends no named point) are not compared. A difference shows both wirings."""
-    ends_ours: dict[int, str] = {}
-    ends_yours: dict[int, str] = {}
+def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
+    """For every aligned layer pair, the layers it reads (its `sources`, followed back through layers left
+    unpaired, such as a padding layer one side has and the other does not), in both graphs: a sum or product in
+    any order, a concatenation in order. A source that cannot be put in our terms (a layer of the user's with
+    weights that lines up with none of ours) is not compared; a named point with another number of merges of a
+    kind is a difference. A difference names the layers both sides read."""
+    ends: dict[int, str] = {}
     for point in sorted(alignment.points, key=lambda p: p.name.count(".")):  # the outermost point a layer ends
-        ends_ours.setdefault(point.ours, point.name)
-        ends_yours.setdefault(point.yours, point.name)
+        ends.setdefault(point.ours, point.name)
     ours_of = {y: o for o, y in alignment.pairs}
+    paired_ours = {o for o, _ in alignment.pairs}
 
-    def ours_term(source: int | str) -> str:
-        if source == MODEL_INPUT:
-            return "the input"
-        if isinstance(source, str):
-            return source
-        return ends_ours.get(source, ours.layers[source].name)
+    def term(index: int) -> str:
+        return "the input" if index == MODEL_INPUT else ends.get(index, ours.layers[index].name)
 
-    def yours_term(source: int | str) -> str | None:
-        if source == MODEL_INPUT:
-            return "the input"
-        if isinstance(source, str):
-            return None
-        if source in ours_of:
-            return ours_term(ours_of[source])
-        return ends_yours.get(source)
+    def read(trace: Trace, source: int, paired: Container[int]) -> int | None:
+        while source != MODEL_INPUT and source not in paired:
+            layer = trace.layers[source]
+            if layer.params or layer.sources is None or len(layer.sources) != 1:
+                return None
+            source = layer.sources[0]
+        return source
 
-    names = [p.name for p in alignment.points]
+    differences = _merge_counts(yours, ours, alignment)
+    for o, y in alignment.pairs:
+        mine, theirs = ours.layers[o], yours.layers[y]
+        if mine.sources is None or theirs.sources is None:
+            continue
+        expected = [read(ours, s, paired_ours) for s in mine.sources]
+        found = [read(yours, s, ours_of) for s in theirs.sources]
+        if None in expected or None in found:
+            continue
+        found = [source if source == MODEL_INPUT else ours_of[source] for source in found]
+        ordered = mine.kind not in _COMMUTATIVE
+        if (expected == found) if ordered else (sorted(expected) == sorted(found)):
+            continue
+        label = mine.name if mine.name == theirs.name else f"{mine.name} (yours: {theirs.name})"
+        if mine.kind in MERGES:
+            sign = ", " if ordered else " + "
+            differences.append(
+                f"{label}: yours {mine.kind}s {sign.join(map(term, found))}; ours {sign.join(map(term, expected))}"
+            )
+        else:
+            differences.append(
+                f"{label}: yours reads {', '.join(map(term, found))}; ours reads {', '.join(map(term, expected))}"
+            )
+    return differences
 
-    def merge_name(merge: Merge, trace: Trace, renamed: bool) -> str:
-        if merge.index is not None:
-            return trace.layers[merge.index].name
-        return mapping.rename(merge.name) if renamed and mapping else merge.name
 
-    def grouped(merges: list[Merge], trace: Trace, renamed: bool) -> dict[tuple[str, str], list[tuple[str, Merge]]]:
-        found: dict[tuple[str, str], list[tuple[str, Merge]]] = {}
-        for merge in merges:
-            name = merge_name(merge, trace, renamed)
-            point = max((p for p in names if is_under(name, p)), key=len, default="")
-            found.setdefault((point, merge.kind), []).append((name, merge))
+#: Kinds whose inputs may come in any order.
+_COMMUTATIVE = frozenset(("add", "multiply"))
+
+
+def _merge_counts(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
+    """Named points with another number of merges of a kind in the user's graph than in ours."""
+    names = [point.name for point in alignment.points]
+
+    def grouped(trace: Trace) -> dict[tuple[str, str], list[str]]:
+        found: dict[tuple[str, str], list[str]] = {}
+        for layer in trace.layers:
+            if layer.kind in MERGES:
+                point = max((p for p in names if is_under(layer.name, p)), key=len, default="")
+                found.setdefault((point, layer.kind), []).append(layer.name)
         return found
 
-    mine, theirs = grouped(ours_merges, ours, False), grouped(yours_merges, yours, True)
-    differences = []
-    for key in [*mine, *(k for k in theirs if k not in mine)]:
-        ours_list, yours_list = mine.get(key, []), theirs.get(key, [])
-        if len(ours_list) != len(yours_list):
-            differences.append(
-                f"{key[0] or 'the top level'}: yours has {len(yours_list)} {key[1]} merge(s) "
-                f"({', '.join(n for n, _ in yours_list) or '-'}), ours {len(ours_list)} "
-                f"({', '.join(n for n, _ in ours_list) or '-'})"
-            )
-            continue
-        for (ours_name, ours_merge), (yours_name, yours_merge) in zip(ours_list, yours_list, strict=True):
-            expected = [ours_term(s) for s in ours_merge.inputs]
-            found = [yours_term(s) for s in yours_merge.inputs]
-            if None in found:
-                continue
-            unordered = key[1] == "add"  # a sum does not depend on the order of its terms
-            if (sorted(expected) != sorted(found)) if unordered else (expected != found):
-                label = ours_name if ours_name == yours_name else f"{ours_name} (yours: {yours_name})"
-                sign = " + " if key[1] == "add" else ", "
-                differences.append(f"{label}: yours {key[1]}s {sign.join(found)}; ours {sign.join(expected)}")
-    return differences
+    mine, theirs = grouped(ours), grouped(yours)
+    return [
+        f"{point or 'the top level'}: yours has {len(theirs.get((point, kind), []))} {kind} merge(s) "
+        f"({', '.join(theirs.get((point, kind), [])) or '-'}), ours {len(mine.get((point, kind), []))} "
+        f"({', '.join(mine.get((point, kind), [])) or '-'})"
+        for point, kind in [*mine, *(key for key in theirs if key not in mine)]
+        if len(mine.get((point, kind), [])) != len(theirs.get((point, kind), []))
+    ]

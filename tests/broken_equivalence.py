@@ -1,6 +1,7 @@
-"""Broken ResNets that keep every shape and count right, so that no table cell sees them; only the
-equivalence check with our implementation does (`tests/test_equivalence.py`). Each builder returns a model
-with random weights; `paperverify check tests/broken_equivalence.py:<builder> --equivalence` runs it.
+"""Broken models (ResNets, an AlexNet, a Mixer, an Xception) that keep every shape and count right, so that no
+table cell sees them; only the equivalence check with our implementation does (`tests/test_equivalence.py`).
+Each builder returns a model with random weights; `paperverify check tests/broken_equivalence.py:<builder>
+--equivalence` runs it.
 """
 
 from __future__ import annotations
@@ -151,3 +152,27 @@ def mixer_skip_from_normalised_input() -> nn.Module:
     broken.load_state_dict(good.state_dict())
     model.blocks.block3 = broken
     return model
+
+
+def xception_shortcut_from_previous_shortcut() -> nn.Module:
+    """Xception (Figure 5) whose entry-flow modules after the first read their 1×1 shortcut from the previous
+    module's shortcut branch instead of their own input: both are the previous module's output shape."""
+    from implementations.torch.xception import Xception, XceptionBlock
+
+    class ChainedShortcuts(Xception):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            previous = None
+            for module in self.entry_flow.children():
+                if not isinstance(module, XceptionBlock) or module.shortcut is None or module.add is None:
+                    x = module(x)
+                    continue
+                y = x
+                for name in module.names:
+                    y = getattr(module, name)(y)
+                shortcut = module.shortcut(x if previous is None else previous)  # the bug: always x
+                x, previous = module.add(y, shortcut), shortcut
+            for name in ("middle_flow", "exit_flow", "avgpool", "flatten", "dropout", "fc", "softmax"):
+                x = getattr(self, name)(x)
+            return x
+
+    return ChainedShortcuts(middle_repeats=8, num_classes=1000, dropout=0.5)

@@ -1,9 +1,10 @@
 """Equivalence with our implementation (`paperverify.equivalence`, `paperverify check --equivalence`).
 
 Broken models that keep every shape and count right (`tests/broken_equivalence.py`, and ResNet-50 with the
-stride on the 3×3 from `tests/broken_models.py`; AlexNet with conv4's two groups both reading the first
-tower's channels; Mixer-S/32 whose skip carries the LayerNorm's output) must be reported at the right named
-point, with the right layer pair and, for a miswired shortcut, both wirings. Correct models must pass: our
+stride on the 3×3 from `tests/broken_models.py`; Xception whose entry-flow shortcuts read the previous
+shortcut; AlexNet with conv4's two groups both reading the first tower's channels; Mixer-S/32 whose skip
+carries the LayerNorm's output) must be reported at the right named point, with the right layer pair and, for
+a miswired shortcut or merge, both wirings. Correct models must pass: our
 PyTorch ResNet-50 and AlexNet against our Keras ones, MobileNet both ways, keras.applications' ResNet50
 (convolution biases folded into BatchNorm) and Xception against our PyTorch ones, a SqueezeNet that
 concatenates with a plain `torch.cat`. `check --equivalence` takes `--rtol` and `--atol`. The expected places
@@ -61,6 +62,23 @@ def test_a_keras_shortcut_fed_from_the_previous_blocks_input_is_read_from_the_gr
         "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool; "
         "ours conv2_x.conv2_2.bn2 + conv2_x.conv2_1"
     ]
+
+
+@pytest.mark.xdist_group("torch")
+def test_shortcuts_fed_from_the_previous_shortcut_are_flagged_at_every_block_they_reach(torch_threads: int) -> None:
+    """Xception's entry-flow shortcuts read the previous module's shortcut branch, not its output: no merge's
+    inputs change (each sum still adds its module's main path and shortcut), only what each shortcut reads."""
+    from tests.broken_equivalence import xception_shortcut_from_previous_shortcut
+
+    torch.manual_seed(0)
+    model = randomise_torch_weights(xception_shortcut_from_previous_shortcut())
+    result = equivalence(model, paper="chollet2017_xception", variant="xception")
+    assert result.compared and not result.equivalent
+    assert result.wiring == [
+        "entry_flow.block2.shortcut.conv: yours reads entry_flow.block1.shortcut.bn; ours reads entry_flow.block1",
+        "entry_flow.block3.shortcut.conv: yours reads entry_flow.block2.shortcut.bn; ours reads entry_flow.block2",
+    ]
+    assert result.first_layer is not None and result.first_layer.ours == "entry_flow.block2.shortcut.conv"
 
 
 @pytest.mark.xdist_group("keras")

@@ -3,9 +3,7 @@
 `Weights` holds one weight layer's tensors in a canonical layout: a convolution kernel as
 (kh, kw, cin/groups, cout), a dense kernel as (in, out) with the rows of a flattened feature map in H, W, C
 order, BatchNorm as gamma, beta, moving mean and moving variance with its epsilon, LayerNorm as gamma and
-beta. Each framework's adapter
-(`paperverify/frameworks/<name>/run.py`) reads and writes it. `Merge` is an element-wise sum or a concatenation with the
-layers that produce its inputs, as a wiring pass sees it.
+beta. Each framework's adapter (`paperverify/frameworks/<name>/run.py`) reads and writes it.
 """
 
 from __future__ import annotations
@@ -42,18 +40,6 @@ class Layout:
 
     bias: bool
     epsilon: float | None = None
-
-
-@dataclass(frozen=True)
-class Merge:
-    """An element-wise sum or concatenation: its trace index (a PyTorch functional `x + y` or `torch.cat` is a
-    record of its own, named after the module that runs it), its name, and where each input comes from: a trace
-    index or MODEL_INPUT."""
-
-    index: int | None
-    name: str
-    kind: str
-    inputs: tuple[int | str, ...]
 
 
 def flatten_rows(kernel: np.ndarray, chw_to_hwc: tuple[int, int, int] | None) -> np.ndarray:
