@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,7 @@ from paperverify.alignment import align as line_up
 from paperverify.check import CheckError, declared_kinds, framework_of, names_give_points, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
-from paperverify.kinds import COPYABLE, MERGES
+from paperverify.kinds import COPYABLE, INERT, MERGES
 from paperverify.probes.numeric import MODEL_INPUT, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import default_roots, load_claims
@@ -171,6 +171,15 @@ class Alignment:
     problems: list[str]
     partial: list[str]  # groups where only the weight layers line up
 
+    def without(self, yours: int) -> Alignment:
+        """This alignment less the user's layer `yours` (a layer the user's model does not run)."""
+        return replace(
+            self,
+            points=[p for p in self.points if p.yours != yours],
+            pairs=[pair for pair in self.pairs if pair[1] != yours],
+            weights=[pair for pair in self.weights if pair[1] != yours],
+        )
+
 
 def equivalence(
     model: Any,
@@ -220,24 +229,51 @@ def equivalence(
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)
     declared_kinds(kinds or {})  # a bad declaration is a usage error before anything runs
     with declared_kinds(kinds or {}):  # the user's classes are probed, run and wired alike
+
+        def prepare(size: int, raw: Trace) -> _Prepared:
+            yours = (mapping or StageMap()).apply(raw)
+            try:
+                reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
+            except Exception as err:
+                raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
+            ours = ours_adapter.probe(reference_model, size, channels)
+            lined_up = None
+            if not _names_give_points(paper, variant, ours, yours):  # names of its own: lined up by structure
+                lined_up = line_up(raw, ours)
+                yours = lined_up.apply(mapping)
+            alignment = align(ours, yours)
+            if lined_up is not None and lined_up.supplied is not None:  # our softmax, left to the loss: not run
+                alignment = alignment.without(len(yours.layers) - 1)
+            return _Prepared(size, raw, yours, ours, reference_model, alignment, lined_up)
+
         size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
-        mapping = mapping or StageMap()
-        yours = mapping.apply(raw)
-        try:
-            reference_model = ours_adapter.build_reference(builder, size, channels, dict(options or {}))
-        except Exception as err:
-            raise CheckError(f"our {variant} ({reference}) cannot be built at {size}×{size}: {err}") from err
-        ours = ours_adapter.probe(reference_model, size, channels)
-        lined_up = None
-        if not _names_give_points(paper, variant, ours, yours):  # names of its own: lined up by structure
-            lined_up = line_up(raw, ours)
-            yours, mapping = lined_up.apply(mapping), lined_up.stage_map().merged(mapping)
-        alignment = align(ours, yours)
+        prepared, moved = prepare(size, raw), None
+        if (
+            prepared.alignment.problems
+            and input_size is None
+            and size != paper_size
+            and raw.input_shape[0] != paper_size
+        ):
+            # A classifier behind an adaptive pool (torchvision's VGG) takes the paper's input to line up.
+            try:
+                at_paper = prepare(paper_size, yours_adapter.probe(model, paper_size, channels))
+            except Exception:  # the model or ours cannot run there: keep the first size's account
+                at_paper = None
+            if at_paper is not None and not at_paper.alignment.problems:
+                moved = (
+                    f"compared at the paper's {paper_size}×{paper_size}: at {size}×{size} the weights do not "
+                    f"line up ({prepared.alignment.problems[0]})"
+                )
+                prepared = at_paper
+        size, raw, yours, ours = prepared.size, prepared.raw, prepared.yours, prepared.ours
+        reference_model, alignment, lined_up = prepared.reference_model, prepared.alignment, prepared.lined_up
         result = EquivalenceResult(
             label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
         )
         if lined_up is not None:
             result.notes.extend(lined_up.summary())
+        if moved is not None:
+            result.notes.append(moved)
         if alignment.partial:
             result.notes.append(
                 "the layer sequences differ beyond the weight layers under "
@@ -256,6 +292,19 @@ def equivalence(
             model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded, channels
         )
         return result
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The two models probed at one input side and lined up."""
+
+    size: int
+    raw: Trace  # the user's trace as probed
+    yours: Trace  # renamed to our points
+    ours: Trace
+    reference_model: Any
+    alignment: Alignment
+    lined_up: Any  # the structural alignment (paperverify.alignment.Alignment) or None
 
 
 def _paper_input_size(paper: str, variant: registry.Variant) -> int:
@@ -666,15 +715,17 @@ def _compare(
 
 def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
     """For every aligned layer pair, the layers it reads (its `sources`, followed back through layers left
-    unpaired, such as a padding layer one side has and the other does not), in both graphs: a sum or product in
+    unpaired, such as a padding layer one side has and the other does not, and through inert ones, a flatten
+    before or after a dropout), in both graphs: a sum or product in
     any order, a concatenation in order. A source that cannot be put in our terms (a layer of the user's with
     weights that lines up with none of ours) is not compared; a named point with another number of merges of a
     kind is a difference. A difference names the layers both sides read."""
     ends: dict[int, str] = {}
     for point in sorted(alignment.points, key=lambda p: p.name.count(".")):  # the outermost point a layer ends
         ends.setdefault(point.ours, point.name)
-    ours_of = {y: o for o, y in alignment.pairs}
-    paired_ours = {o for o, _ in alignment.pairs}
+    compared = [(o, y) for o, y in alignment.pairs if ours.layers[o].kind not in INERT]
+    ours_of = {y: o for o, y in compared}
+    paired_ours = {o for o, _ in compared}
 
     def term(index: int) -> str:
         return "the input" if index == MODEL_INPUT else ends.get(index, ours.layers[index].name)
@@ -688,7 +739,7 @@ def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]
         return source
 
     differences = _merge_counts(yours, ours, alignment)
-    for o, y in alignment.pairs:
+    for o, y in compared:
         mine, theirs = ours.layers[o], yours.layers[y]
         if mine.sources is None or theirs.sources is None:
             continue

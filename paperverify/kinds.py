@@ -35,6 +35,9 @@ class Kind:
     merge: bool = False
     #: The equivalence check copies its weights between frameworks (paperverify.probes.numeric.Weights).
     copyable: bool = False
+    #: Passes its values on unchanged in inference, only reshaped (flatten, dropout): where it sits among
+    #: the layers around it changes nothing, so a wiring comparison reads through it.
+    inert: bool = False
     #: What it is, for an error message.
     description: str = ""
 
@@ -68,11 +71,11 @@ _KINDS = (
     Kind("avgpool", _zero, _none, pooling=True, description="average pooling (or a global one)"),
     Kind("add", _zero, _none, merge=True, description="an element-wise sum"),
     Kind("concat", _zero, _none, merge=True, description="a concatenation along the channels"),
-    Kind("flatten", _zero, _none, description="a flatten or reshape"),
+    Kind("flatten", _zero, _none, inert=True, description="a flatten or reshape"),
     Kind("transpose", _zero, _none, description="a transpose"),
     Kind("pad", _zero, _none, description="zero padding"),
     Kind("pad_channels", _zero, _none, description="zero channels appended (ResNet's option A shortcut)"),
-    Kind("dropout", _zero, _none, description="dropout (the identity in inference)"),
+    Kind("dropout", _zero, _none, inert=True, description="dropout (the identity in inference)"),
     Kind("channel_shuffle", _zero, _none,
          description="ShuffleNet's channel shuffle (Sec. 3.1), a permutation: it moves values, computes nothing"),
     Kind("rescaling", _zero, description="input preprocessing (keras.applications' Rescaling)"),
@@ -90,6 +93,8 @@ WEIGHT_LAYERS = frozenset(kind.name for kind in _KINDS if kind.weight_layer)
 POOLING = frozenset(kind.name for kind in _KINDS if kind.pooling)
 #: Kinds that merge several inputs.
 MERGES = frozenset(kind.name for kind in _KINDS if kind.merge)
+#: Kinds that pass their values on unchanged in inference (`Kind.inert`).
+INERT = frozenset(kind.name for kind in _KINDS if kind.inert)
 #: Kinds whose weights the equivalence check copies, in a stable order for messages.
 COPYABLE = tuple(kind.name for kind in _KINDS if kind.copyable)
 

@@ -302,6 +302,31 @@ def test_weights_that_cannot_line_up_fall_back_to_the_wiring(torch_threads: int)
     assert equivalence(ten_classes(), paper=PAPER, variant="resnet50", options={"num_classes": 10}).equivalent
 
 
+@pytest.mark.xdist_group("keras")
+@pytest.mark.parametrize(
+    ("module", "builder", "paper", "variant", "note"),
+    [
+        ("torch_resnet", "resnet50", PAPER, "resnet50", "yours ends in logits"),
+        ("torch_vgg", "vgg16", "simonyan2015_vgg", "vgg16", "compared at the paper's 224×224: at 64×64 the weights"),
+        ("keras_vgg", "vgg16", "simonyan2015_vgg", "vgg16", "lined up by structure"),
+    ],
+)
+def test_strangers_written_as_strangers_write_them_are_equivalent(
+    module: str, builder: str, paper: str, variant: str, note: str, torch_threads: int, tf_threads: int
+) -> None:
+    """A classifier that returns logits (its softmax left to the loss), one behind an adaptive pool that lines up
+    only at the paper's input (torchvision's VGG), a keras.Sequential: each runs and matches ours."""
+    import importlib
+
+    model = getattr(importlib.import_module(f"tests.strangers.{module}"), builder)()
+    if module.startswith("torch"):
+        torch.manual_seed(0)
+        model = randomise_torch_weights(model)
+    result = equivalence(model, paper=paper, variant=variant)
+    assert result.equivalent, result.describe()
+    assert any(note in line for line in result.notes), result.notes
+
+
 @pytest.mark.xdist_group("torch")
 def test_check_equivalence_names_point_layer_pair_and_wiring(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
@@ -400,3 +425,24 @@ def test_a_keras_model_with_same_padding_is_equivalent_once_ours_pads_as_it_does
     broken = randomise_keras_weights(keras_resnet.resnet50_stride_on_3x3(size=64))
     result = equivalence(broken, paper=PAPER, variant="resnet50", reference_framework=reference)
     assert not result.equivalent and result.first_point.point == "conv3_x.conv3_1", result.describe()
+
+
+@pytest.mark.parametrize(
+    ("pool", "expected"),
+    [
+        # Windows of 3 at stride 2 over 32 rows: floor mode covers rows 0..30 with 1 row of padding each side;
+        # ceil mode starts a 16th window at row 30, which reaches one row past the input.
+        (nn.MaxPool2d(3, 2, padding=1), (1, 1, 1, 1)),
+        (nn.MaxPool2d(3, 2, ceil_mode=True), (0, 1, 0, 1)),
+        (nn.MaxPool2d((3, 1), (2, 1), ceil_mode=True), (0, 1, 0, 0)),
+    ],
+)
+def test_a_ceil_mode_max_pool_pads_after_as_far_as_its_last_window(
+    pool: nn.MaxPool2d, expected: tuple[int, int, int, int], torch_threads: int
+) -> None:
+    """torchvision's GoogLeNet pools in ceil_mode: ours, which pads with a layer, is run with that padding."""
+    from paperverify.frameworks.torch.probe import probe_model
+    from paperverify.frameworks.torch.run import padding
+
+    (record,) = probe_model(nn.Sequential(pool), (32, 32, 4)).layers
+    assert padding(pool, record) == expected

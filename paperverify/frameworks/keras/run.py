@@ -178,7 +178,8 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
     trace record to `sink`. A convolution or dense layer with its own activation hands over both its linear
     output and the activation's. Each intermediate tensor is dropped once its last consumer has run."""
     indices = _indices(model)
-    nodes = [node for depth in sorted(model._nodes_by_depth, reverse=True) for node in model._nodes_by_depth[depth]]
+    graph = getattr(model, "_functional", None) or model  # a Sequential runs its functional graph
+    nodes = [node for depth in sorted(graph._nodes_by_depth, reverse=True) for node in graph._nodes_by_depth[depth]]
     uses: dict[int, int] = {}
     for node in nodes:
         for tensor in node.input_tensors:

@@ -92,10 +92,6 @@ def hwc(shape: torch.Size) -> tuple[int, ...]:
     return (*dims[1:], dims[0]) if len(dims) == 3 else dims
 
 
-def _pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
 def _attributes(module: nn.Module) -> dict[str, Any]:
     """Record fields beyond shapes: from a standard class, or a custom class's `paperverify_attributes()`
     (a dict of LayerRecord fields: kernel, stride, channels, groups, links, bias)."""
@@ -104,8 +100,8 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
         return declared(module)
     if isinstance(module, nn.Conv2d):
         return {
-            "kernel": _pair(module.kernel_size),
-            "stride": _pair(module.stride),
+            "kernel": shape_rules.pair(module.kernel_size),
+            "stride": shape_rules.pair(module.stride),
             "channels": module.out_channels,
             "groups": module.groups,
             "bias": module.bias is not None,
@@ -113,7 +109,10 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
     if isinstance(module, nn.Linear):
         return {"channels": module.out_features, "bias": module.bias is not None}
     if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
-        return {"kernel": _pair(module.kernel_size), "stride": _pair(module.stride or module.kernel_size)}
+        return {
+            "kernel": shape_rules.pair(module.kernel_size),
+            "stride": shape_rules.pair(module.stride or module.kernel_size),
+        }
     return {}
 
 
@@ -266,7 +265,7 @@ def _functional_attributes(call: Call) -> dict[str, Any]:
         kernel = tuple(weight.shape[2:])
         return {
             "kernel": kernel,
-            "stride": _pair(stride),
+            "stride": shape_rules.pair(stride),
             "channels": weight.shape[0],
             "groups": groups,
             "bias": bias is not None,
@@ -279,7 +278,7 @@ def _functional_attributes(call: Call) -> dict[str, Any]:
         return {}
     kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else None)
     stride = kwargs.get("stride", args[2] if len(args) > 2 else None)
-    return {"kernel": _pair(kernel), "stride": _pair(stride or kernel)}
+    return {"kernel": shape_rules.pair(kernel), "stride": shape_rules.pair(stride or kernel)}
 
 
 def build_and_probe(

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from paperverify.frameworks.torch.probe import probe_model
+from paperverify.frameworks.torch.shape_rules import pair
 from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.probes.numeric import (
     Layout,
@@ -141,7 +142,8 @@ def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink
 
 def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
     """The zero padding a layer applies to its input (a padding layer, a convolution or max pool padding
-    itself); None for any other layer or padding of another kind than zeros."""
+    itself; a max pool in ceil_mode as far as its last window reaches); None for any other layer or padding of
+    another kind than zeros."""
     if isinstance(module, nn.ZeroPad2d):
         left, right, top, bottom = module.padding
         return (top, bottom, left, right)
@@ -155,7 +157,18 @@ def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
         return (rows, rows, columns, columns)
     if isinstance(module, nn.MaxPool2d):
         rows, columns = (module.padding, module.padding) if isinstance(module.padding, int) else module.padding
-        return (rows, rows, columns, columns)
+        if not module.ceil_mode:
+            return (rows, rows, columns, columns)
+        # ceil_mode's last window runs past the input: padding after it, as far as that window reaches
+        kernel, stride, dilation = (
+            pair(v) for v in (module.kernel_size, module.stride or module.kernel_size, module.dilation)
+        )
+        inside, outside = record.input_shapes[0][:2], record.output_shape[:2]
+        after = [
+            max(pad, (out - 1) * s + d * (k - 1) + 1 - size - pad)
+            for pad, out, s, d, k, size in zip((rows, columns), outside, stride, dilation, kernel, inside, strict=True)
+        ]
+        return (rows, after[0], columns, after[1])
     return None
 
 

@@ -25,7 +25,8 @@ def _empty(*shape: int) -> torch.Tensor:
     return torch.empty(shape, device="meta")
 
 
-def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
+def pair(value: int | tuple[int, ...]) -> tuple[int, int]:
+    """A PyTorch layer's size argument (kernel, stride, padding, dilation) as (rows, columns)."""
     return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
@@ -36,8 +37,8 @@ def _window(size: int, kernel: int, stride: int, padding: int, dilation: int) ->
 def _conv(module: nn.Conv2d, real: Forward) -> Forward:
     if isinstance(module.padding, str):
         return real
-    kh, kw = _pair(module.kernel_size)
-    (sh, sw), (ph, pw), (dh, dw) = _pair(module.stride), _pair(module.padding), _pair(module.dilation)
+    kh, kw = pair(module.kernel_size)
+    (sh, sw), (ph, pw), (dh, dw) = pair(module.stride), pair(module.padding), pair(module.dilation)
 
     def forward(x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != module.in_channels:
@@ -52,11 +53,11 @@ def _conv(module: nn.Conv2d, real: Forward) -> Forward:
 def _maxpool(module: nn.MaxPool2d, real: Forward) -> Forward:
     if module.ceil_mode or module.return_indices:
         return real
-    kh, kw = _pair(module.kernel_size)
+    kh, kw = pair(module.kernel_size)
     (sh, sw), (ph, pw), (dh, dw) = (
-        _pair(module.stride or module.kernel_size),
-        _pair(module.padding),
-        _pair(module.dilation),
+        pair(module.stride or module.kernel_size),
+        pair(module.padding),
+        pair(module.dilation),
     )
 
     def forward(x: torch.Tensor) -> torch.Tensor:
