@@ -133,19 +133,30 @@ def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, kn
     print(f"building {args.target} with weights ...", file=sys.stderr, flush=True)
     model, _, _ = load_target(args.target, kwargs, args.framework, weights=True)
     print(f"comparing it with our {variant} ...", file=sys.stderr, flush=True)
-    result = equivalence(
-        model,
-        paper=args.paper,
-        variant=variant,
-        stage_map=stage_map,
-        options=parse_kwargs(args.option or []),
-        reference_framework=args.reference_framework,
-        input_size=args.input_size,
-        rtol=args.rtol,
-        atol=args.atol,
-        name=args.target,
-        kinds=parse_kinds(args.kind or []),
-    )
+    options, kinds = parse_kwargs(args.option or []), parse_kinds(args.kind or [])
+    try:
+        result = equivalence(
+            model,
+            paper=args.paper,
+            variant=variant,
+            stage_map=stage_map,
+            options=options,
+            reference_framework=args.reference_framework,
+            input_size=args.input_size,
+            rtol=args.rtol,
+            atol=args.atol,
+            name=args.target,
+            kinds=kinds,
+        )
+    except CheckError:
+        raise
+    except Exception as err:  # the model ran into a case the check does not handle: an error, not a verdict
+        print(
+            f"paperverify: the equivalence check of {args.target} failed ({type(err).__name__}: {err}); nothing was "
+            "compared. This is a limit of paperverify, not a verdict on your model: please report it with the model",
+            file=sys.stderr,
+        )
+        return 1
     print(result.describe())
     return 0 if result.equivalent else 1
 

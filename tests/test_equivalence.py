@@ -360,6 +360,26 @@ def test_equivalence_usage_errors_exit_2(
 
 
 @pytest.mark.xdist_group("torch")
+def test_a_failure_inside_the_check_is_one_line_and_no_verdict(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, torch_threads: int
+) -> None:
+    """A case the check does not handle (a model it cannot run node by node, say) is an error with exit 1 and one
+    line on stderr saying nothing was compared, never a traceback or a verdict."""
+    import importlib
+
+    def unhandled(*_: object, **__: object) -> None:
+        raise KeyError(175)
+
+    # (the package's `equivalence` is the function; the module is its home, where the CLI imports it from)
+    monkeypatch.setattr(importlib.import_module("paperverify.equivalence"), "equivalence", unhandled)
+    code = main(["check", "implementations.torch.resnet:resnet18", "--paper", PAPER, "--equivalence"])
+    captured = capsys.readouterr()
+    assert code == 1 and "equivalent" not in captured.out
+    (line,) = [line for line in captured.err.splitlines() if line.startswith("paperverify:")]
+    assert "failed (KeyError: 175); nothing was compared" in line and "Traceback" not in captured.err
+
+
+@pytest.mark.xdist_group("torch")
 def test_a_model_without_weights_is_a_usage_error(torch_threads: int) -> None:
     from implementations.torch.resnet import resnet18
 
