@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--equivalence",
         action="store_true",
         help="build TARGET with weights, copy them into our implementation of the variant, run both and compare "
-        "every named point and layer; compare the wiring of every merge",
+        "every named point and layer; compare what every layer reads (the wiring)",
     )
     check_parser.add_argument(
         "--reference-framework", choices=FRAMEWORKS, help="our implementation's framework (default: TARGET's)"
