@@ -4,14 +4,16 @@ tox, `thorough` on demand): one place for the budget, loaded by conftest.py.
 A property's default is its profile's `max_examples`: examples that cost milliseconds (a PyTorch model on the
 meta device, a printed number, a table round-trip, a counting formula). Properties whose examples build whole
 networks in Keras or run them through the flop counter (about a second each), or probe PyTorch networks at
-several sizes (tenths of a second), take the smaller counts here, per variant.
+several sizes (tenths of a second), take the smaller counts here, per variant. In `ci` those do not shrink a
+failing example: shrinking one that builds networks ran past five minutes, and `ci` draws its examples
+derandomized, so the failing example it prints is the one every machine draws.
 """
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 #: Examples of a cheap property, per profile.
@@ -36,6 +38,13 @@ def load() -> None:
     settings.load_profile(PROFILE)
 
 
+#: Phases of the costly properties: in `ci`, no shrinking (see the module docstring).
+_COSTLY_PHASES = tuple(p for p in Phase if p is not Phase.shrink) if PROFILE == "ci" else tuple(Phase)
+
 #: Decorators for the properties that cost more than milliseconds per example.
-network_examples = settings(parent=settings.get_profile(PROFILE), max_examples=NETWORK.get(PROFILE, NETWORK["dev"]))
-probe_examples = settings(parent=settings.get_profile(PROFILE), max_examples=PROBE.get(PROFILE, PROBE["dev"]))
+network_examples = settings(
+    parent=settings.get_profile(PROFILE), max_examples=NETWORK.get(PROFILE, NETWORK["dev"]), phases=_COSTLY_PHASES
+)
+probe_examples = settings(
+    parent=settings.get_profile(PROFILE), max_examples=PROBE.get(PROFILE, PROBE["dev"]), phases=_COSTLY_PHASES
+)
