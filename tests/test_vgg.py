@@ -138,7 +138,7 @@ def _alexnet_lrn(a: np.ndarray) -> np.ndarray:
 def test_lrn_counts_no_multiply_adds_and_both_probes_know_it(torch_threads: int) -> None:
     from torch import nn
 
-    from implementations.keras.vgg import LocalResponseNorm
+    from implementations.keras.blocks import LocalResponseNorm
     from paperverify.frameworks.keras import probe as probe_keras
     from paperverify.frameworks.torch import probe as probe_torch
 
@@ -156,7 +156,7 @@ def test_both_frameworks_compute_alexnets_lrn(torch_threads: int, tf_threads: in
     import keras
     import torch
 
-    from implementations.keras.vgg import LocalResponseNorm
+    from implementations.keras.blocks import LocalResponseNorm
     from implementations.torch.vgg import vgg11_lrn
 
     a = np.random.default_rng(SEED).uniform(0, 60, (2, 3, 4, 16)).astype(np.float32)  # α·Σa² up to ~1.8

@@ -8,8 +8,9 @@ explicit zero padding: TensorFlow's 'same' pads (2, 3) and (0, 1) there, where P
 from __future__ import annotations
 
 import keras
-from keras import layers, ops
+from keras import layers
 
+from implementations.keras.blocks import LocalResponseNorm
 from implementations.specs.googlenet import (
     AUX,
     DROPOUT,
@@ -23,30 +24,6 @@ from implementations.specs.googlenet import (
     Conv,
     Inception,
 )
-
-
-class LocalResponseNorm(layers.Layer):
-    """Local response normalisation across channels (Figure 3, p. 7), as AlexNet defines it (Sec. 3.3):
-    b_c = a_c / (k + alpha · Σ a_j²)^beta over the `size` channels j centred on c (zeros beyond the ends)."""
-
-    paperverify_kind = "lrn"
-
-    def __init__(self, size: int, alpha: float, beta: float, k: float, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
-
-    def call(self, x):
-        channels = x.shape[-1]
-        before = self.size // 2
-        squares = ops.pad(ops.square(x), [[0, 0], [0, 0], [0, 0], [before, self.size - 1 - before]])
-        total = sum(squares[..., i : i + channels] for i in range(self.size))
-        return x / ops.power(self.k + self.alpha * total, self.beta)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
 
 
 def _conv(x, name: str, filters: int, kernel: int, stride: int, bias: bool):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from implementations.keras.blocks import LocalResponseNorm
 from implementations.specs.vgg import (
     DROPOUT,
     HIDDEN_UNITS,
@@ -20,34 +21,6 @@ from implementations.specs.vgg import (
     classifier_side,
     configuration,
 )
-
-
-class LocalResponseNorm(layers.Layer):
-    """Local response normalisation of Krizhevsky et al. (2012), Sec. 3.3, p. 4, over the channel axis:
-    b_i = a_i / (k + alpha · Σ_j a_j²)^beta, j over the `size` channels centred on i (zero beyond the edges).
-
-    `alpha` multiplies the plain sum, as in AlexNet's formula; PyTorch's nn.LocalResponseNorm takes
-    size · alpha for the same function (it averages the squares).
-    """
-
-    paperverify_kind = "lrn"
-
-    def __init__(self, size: int, alpha: float, beta: float, k: float, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
-
-    def call(self, x):
-        channels = x.shape[-1]
-        before, after = self.size // 2, (self.size - 1) // 2  # the window PyTorch uses
-        squares = keras.ops.pad(keras.ops.square(x), [[0, 0], [0, 0], [0, 0], [before, after]])
-        total = sum(squares[..., i : i + channels] for i in range(self.size))
-        return x / keras.ops.power(self.k + self.alpha * total, self.beta)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
 
 
 def _vgg(variant: str, input_shape: tuple[int, int, int], num_classes: int, input_size: int | None) -> keras.Model:
