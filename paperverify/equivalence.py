@@ -248,12 +248,8 @@ def equivalence(
 
         size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
         prepared, moved = prepare(size, raw), None
-        if (
-            prepared.alignment.problems
-            and input_size is None
-            and size != paper_size
-            and raw.input_shape[0] != paper_size
-        ):
+        own_size = input_size is not None or yours_adapter.fixed_input(model) is not None  # a Keras model's
+        if prepared.alignment.problems and not own_size and size != paper_size:
             # A classifier behind an adaptive pool (torchvision's VGG) takes the paper's input to line up.
             try:
                 at_paper = prepare(paper_size, yours_adapter.probe(model, paper_size, channels))
@@ -716,10 +712,10 @@ def _compare(
 def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
     """For every aligned layer pair, the layers it reads (its `sources`, followed back through layers left
     unpaired, such as a padding layer one side has and the other does not, and through inert ones, a flatten
-    before or after a dropout), in both graphs: a sum or product in
-    any order, a concatenation in order. A source that cannot be put in our terms (a layer of the user's with
-    weights that lines up with none of ours) is not compared; a named point with another number of merges of a
-    kind is a difference. A difference names the layers both sides read."""
+    before or after a dropout), in both graphs: a sum or product in any order, a concatenation in order. A
+    source that cannot be put in our terms (a layer of the user's with weights that lines up with none of ours)
+    is not compared; a named point with another number of merges of a kind is a difference. A difference names
+    the layers both sides read."""
     ends: dict[int, str] = {}
     for point in sorted(alignment.points, key=lambda p: p.name.count(".")):  # the outermost point a layer ends
         ends.setdefault(point.ours, point.name)
@@ -776,8 +772,7 @@ def _merge_counts(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
         found: dict[tuple[str, str], list[str]] = {}
         for layer in trace.layers:
             if layer.kind in MERGES:
-                point = max((p for p in names if is_under(layer.name, p)), key=len, default="")
-                found.setdefault((point, layer.kind), []).append(layer.name)
+                found.setdefault((_group(layer, names)[0], layer.kind), []).append(layer.name)
         return found
 
     mine, theirs = grouped(ours), grouped(yours)

@@ -1,7 +1,7 @@
 """PyTorch side of the equivalence check: build a reference without initialising it, read and write weights
 in the canonical layout, and run a model in inference mode handing each layer's output to a sink.
 
-Trace indices are the positions of the probe's records, numbered by the one tracer all three passes use
+Trace indices are the positions of the probe's records, numbered by the one tracer both passes use
 (`tracer.trace`): every leaf module but an identity, and every functional layer a container calls.
 """
 
