@@ -16,9 +16,11 @@ see them. Our implementations, verified against the papers in both frameworks, a
 2. If all weight layers pair up, the user's weights are copied into our model (layouts converted across
    frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
    mean − bias; a different BatchNorm epsilon folded into the moving variance), both run in inference mode
-   on the same random input, and every named point and aligned layer is compared by `paperverify.closeness`
-   (the largest difference relative to the outputs' magnitude, with an absolute floor). The first diverging
-   named point and the first diverging layer pair are named.
+   on the same random input, and compared by `paperverify.closeness` (the largest difference relative to the
+   outputs' magnitude, with an absolute floor): every named point end to end, and every aligned layer locally,
+   ours run on the input the user's layer received (our layers' outputs replaced by the user's as ours runs),
+   so that one difference upstream hides nothing downstream. The first diverging named point and every
+   diverging layer pair, by block, are named.
 3. Always, the wiring of every aligned layer is compared: which named point or layer feeds each of its inputs,
    in both graphs (shortcuts included). A difference is a structural discrepancy shown with both wirings.
 
@@ -116,9 +118,15 @@ class EquivalenceResult:
         return next((c for c in self.points if c.diverges), None)
 
     @property
+    def diverging(self) -> list[Comparison]:
+        """Every aligned layer pair whose outputs diverge, each run on the input the user's layer received, in
+        our execution order."""
+        return [c for c in self.layers if c.diverges]
+
+    @property
     def first_layer(self) -> Comparison | None:
-        """The first aligned layer pair (in our execution order) whose outputs diverge."""
-        return next((c for c in self.layers if c.diverges), None)
+        """The first of `diverging`: the pair where the models first part."""
+        return next(iter(self.diverging), None)
 
     def describe(self) -> str:
         """A readable account: the verdict, where the models part, what could not be lined up, the wiring."""
@@ -141,8 +149,17 @@ class EquivalenceResult:
             point = self.first_point
             output = point.ours if point.yours == point.ours else f"{point.yours} in yours, {point.ours} in ours"
             lines.append(f"  first diverging point: {point.point} (the output of {output}): {point.finding()}")
-        if self.first_layer is not None:
-            lines.append(f"  responsible layer pair: {self.first_layer}")
+        if self.diverging:
+            blocks: dict[str, list[Comparison]] = {}
+            for comparison in self.diverging:
+                blocks.setdefault(comparison.point, []).append(comparison)
+            lines.append(
+                f"  diverging layers ({len(self.diverging)}), each run on the input yours received, by block in "
+                "network order:"
+            )
+            for block, found in blocks.items():
+                more = f" (and {len(found) - 1} more layers of it)" if len(found) > 1 else ""
+                lines.append(f"    {block}: {found[0]}{more}")
         if self.problems:
             lines.append("  weights cannot be lined up, so the outputs were not compared:")
             lines.extend(f"    {problem}" for problem in self.problems)
@@ -639,6 +656,15 @@ def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray)
     return output.reshape(-1, c, h, w).transpose(0, 2, 3, 1).reshape(output.shape[0], -1)
 
 
+def _native(adapter: Framework, trace: Trace, index: int, canonical: np.ndarray) -> np.ndarray:
+    """`_canonical` undone: a vector in H, W, C order put back in the C, H, W order the adapter's flatten gives."""
+    origin = _output_flattened(trace, index) if adapter.flattens_channels_first and canonical.ndim == 2 else None
+    if origin is None:
+        return canonical
+    h, w, c = origin
+    return canonical.reshape(-1, h, w, c).transpose(0, 3, 1, 2).reshape(canonical.shape[0], -1)
+
+
 def _compare(
     model: Any,
     yours_adapter: Framework,
@@ -652,56 +678,56 @@ def _compare(
     folded: dict[int, np.ndarray],
     channels: int,
 ) -> None:
-    """Run the user's model, keeping the wanted outputs; run ours, comparing each as it comes, then drop it.
-    Outputs are compared in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution
-    whose bias was folded into the BatchNorm after it is compared with that bias added back."""
+    """Run the user's model once, keeping the outputs wanted, and ours twice. The first run of ours compares the
+    named points end to end. The second compares the aligned layer pairs locally: each of our layers' outputs,
+    once compared, is replaced by the user's layer's, so that every layer runs on what the user's received and
+    one difference upstream hides nothing downstream. Outputs are compared in one layout: NHWC, and a flattened
+    map's vector in H, W, C order; our convolution whose bias was folded into the BatchNorm after it is compared
+    with that bias added back (and handed the user's output less it)."""
     size = result.input_size
     image = np.random.default_rng(seed).standard_normal((1, size, size, channels)).astype(np.float32)
-    wanted: dict[int, list[tuple[str, int]]] = {}  # ours index -> (point or "", yours index)
+    at_point: dict[int, list[Point]] = {}
     for point in alignment.points:
-        wanted.setdefault(point.ours, []).append((point.name, point.yours))
-    for o, y in alignment.pairs:
-        wanted.setdefault(o, []).append(("", y))
-    uses: dict[int, int] = {}
-    for items in wanted.values():
-        for _, y in items:
-            uses[y] = uses.get(y, 0) + 1
+        at_point.setdefault(point.ours, []).append(point)
+    at_pair = dict(alignment.pairs)
     kept: dict[int, np.ndarray] = {}
 
     def keep(index: int, output: np.ndarray) -> None:
         kept[index] = _canonical(yours_adapter, yours, index, output)
 
+    def compared(index: int, y: int, output: np.ndarray, where: str) -> Comparison:
+        difference, detail = _difference(kept[y], output, result.closeness)
+        mine, theirs = ours.layers[index], yours.layers[y]
+        if mine.stride is not None and theirs.stride is not None and mine.stride != theirs.stride:
+            stride = f"stride {'×'.join(map(str, theirs.stride))} vs ours {'×'.join(map(str, mine.stride))}"
+            detail = f"{detail}; {stride}" if detail else stride
+        return Comparison(where, mine.name, theirs.name, mine.kind, difference, detail)
+
+    def ours_canonical(index: int, output: np.ndarray) -> np.ndarray:
+        output = _canonical(ours_adapter, ours, index, output)
+        return output + folded[index] if index in folded else output
+
     points: dict[str, Comparison] = {}
     layers: list[Comparison] = []
 
-    def judge(index: int, output: np.ndarray) -> None:
-        output = _canonical(ours_adapter, ours, index, output)
-        if index in folded:
-            output = output + folded[index]
-        for point, y in wanted[index]:
-            difference, detail = _difference(kept[y], output, result.closeness)
-            mine, theirs = ours.layers[index], yours.layers[y]
-            if mine.stride is not None and theirs.stride is not None and mine.stride != theirs.stride:
-                stride = f"stride {'×'.join(map(str, theirs.stride))} vs ours {'×'.join(map(str, mine.stride))}"
-                detail = f"{detail}; {stride}" if detail else stride
-            item = Comparison(
-                point or alignment.groups[index],
-                mine.name,
-                theirs.name,
-                mine.kind,
-                difference,
-                detail,
-            )
-            if point:
-                points[point] = item
-            else:
-                layers.append(item)
-            uses[y] -= 1
-            if not uses[y]:
-                del kept[y]
+    def judge_point(index: int, output: np.ndarray) -> None:
+        output = ours_canonical(index, output)
+        for point in at_point[index]:
+            points[point.name] = compared(index, point.yours, output, point.name)
 
-    yours_adapter.run(model, image, set(uses), keep)
-    ours_adapter.run(reference, image, set(wanted), judge)
+    def judge_layer(index: int, output: np.ndarray) -> np.ndarray | None:
+        y = at_pair[index]
+        canonical = ours_canonical(index, output)
+        layers.append(compared(index, y, canonical, alignment.groups[index]))
+        theirs = kept[y]
+        if theirs.size != canonical.size or np.squeeze(theirs).shape != np.squeeze(canonical).shape:
+            return None  # of another shape: ours runs on its own output
+        theirs = theirs.reshape(canonical.shape)
+        return _native(ours_adapter, ours, index, theirs - folded[index] if index in folded else theirs)
+
+    yours_adapter.run(model, image, {p.yours for p in alignment.points} | set(at_pair.values()), keep)
+    ours_adapter.run(reference, image, set(at_point), judge_point)
+    ours_adapter.run(reference, image, set(at_pair), judge_layer)
     result.points = [points[p.name] for p in alignment.points]
     result.layers = layers
 

@@ -67,15 +67,30 @@ class _TransposedConv2d(nn.Conv2d):
         return self._conv_forward(x, self.weight.transpose(2, 3), self.bias)
 
 
+def _transpose(block: nn.Module, name: str) -> None:
+    """Make the block's convolution `name` use its kernel transposed."""
+    good = getattr(block, name)
+    bad = _TransposedConv2d(good.in_channels, good.out_channels, good.kernel_size, good.stride, good.padding)
+    bad.bias = None
+    with torch.no_grad():
+        bad.weight.copy_(good.weight)
+    setattr(block, name, bad)
+
+
 def transposed_kernel() -> nn.Module:
     """ResNet-18 whose conv3_x.conv3_2.conv1 (3×3, 128) uses its kernel transposed."""
     model = ResNet(spec_for(18), residual=True, shortcut="B", num_classes=1000)
-    block = model.conv3_x.conv3_2
-    good = block.conv1
-    block.conv1 = _TransposedConv2d(good.in_channels, good.out_channels, good.kernel_size, good.stride, good.padding)
-    block.conv1.bias = None
-    with torch.no_grad():
-        block.conv1.weight.copy_(good.weight)
+    _transpose(model.conv3_x.conv3_2, "conv1")
+    return model
+
+
+def three_bugs() -> nn.Module:
+    """ResNet-18 with conv2_x.conv2_2's shortcut fed from conv2_x.conv2_1's input, and the kernels of
+    conv3_x.conv3_2.conv1 and conv5_x.conv5_1.conv2 used transposed: every output after the first bug differs,
+    yet each bug is a block of its own."""
+    model = shortcut_from_previous_input()
+    _transpose(model.conv3_x.conv3_2, "conv1")
+    _transpose(model.conv5_x.conv5_1, "conv2")
     return model
 
 

@@ -95,6 +95,26 @@ def test_a_kernel_used_transposed_diverges_at_that_layer_across_frameworks(torch
     assert result.first_layer.detail == ""  # same shapes, same stride: only the values differ
 
 
+@pytest.mark.xdist_group("torch")
+def test_every_bug_is_reported_at_its_own_block_not_only_the_first(torch_threads: int) -> None:
+    """Each layer is judged on the input the user's layer received: a miswired shortcut early on hides neither
+    of two later transposed kernels, and nothing between them is reported."""
+    from tests.broken_equivalence import three_bugs
+
+    torch.manual_seed(0)
+    result = equivalence(randomise_torch_weights(three_bugs()), paper=PAPER, variant="resnet18")
+    assert result.compared and not result.equivalent
+    assert [(c.point, c.ours) for c in result.diverging] == [
+        ("conv2_x.conv2_2 (main path)", "conv2_x.conv2_2.add"),
+        ("conv3_x.conv3_2 (main path)", "conv3_x.conv3_2.conv1"),
+        ("conv5_x.conv5_1 (main path)", "conv5_x.conv5_1.conv2"),
+    ]
+    assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
+    described = result.describe()
+    assert "diverging layers (3), each run on the input yours received, by block in network order:" in described
+    assert "    conv5_x.conv5_1 (main path): conv5_x.conv5_1.conv2 (conv2d): max abs difference" in described
+
+
 @pytest.mark.xdist_group("keras")
 def test_a_grouped_convolution_whose_groups_read_one_slice_diverges_at_that_layer(
     torch_threads: int, tf_threads: int
@@ -336,7 +356,8 @@ def test_check_equivalence_names_point_layer_pair_and_wiring(capsys: pytest.Capt
     assert code == 1
     assert "NOT equivalent" in out
     assert "first diverging point: conv2_x.conv2_2 (the output of conv2_x.conv2_2.relu)" in out
-    assert "responsible layer pair: conv2_x.conv2_2.add (add)" in out
+    assert "diverging layers (1), each run on the input yours received, by block in network order:" in out
+    assert "    conv2_x.conv2_2 (main path): conv2_x.conv2_2.add (add): max abs difference" in out
     assert "conv2_x.conv2_2.add: yours adds conv2_x.conv2_2.bn2 + conv2_x.maxpool" in out
     code = main(["check", "implementations.torch.resnet:resnet18", "--paper", PAPER, "--equivalence"])
     out = capsys.readouterr().out

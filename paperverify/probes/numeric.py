@@ -17,8 +17,10 @@ import numpy as np
 #: A merge input that is the model's input rather than a layer's output.
 MODEL_INPUT = -1
 
-#: Receives (trace index, output as an NHWC or (N, features) array) during a run.
-Sink = Callable[[int, np.ndarray], None]
+#: Receives (trace index, output as an NHWC or (N, features) array) during a run; what it returns, if not None,
+#: is run on in the output's place (an array of the same shape and layout): the local comparison forces each of
+#: our layers' outputs to the user's.
+Sink = Callable[[int, np.ndarray], "np.ndarray | None"]
 
 
 @dataclass

@@ -175,8 +175,15 @@ def write(layer: keras.layers.Layer, weights: Weights, flattened: tuple[int, int
 
 def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
     """Run `model` in inference mode on `image` (N, H, W, C), node by node, and hand the output of every wanted
-    trace record to `sink`. A convolution or dense layer with its own activation hands over both its linear
-    output and the activation's. Each intermediate tensor is dropped once its last consumer has run."""
+    trace record to `sink`; an array the sink returns is run on in its place. A convolution or dense layer with
+    its own activation hands over both its linear output and the activation's, a SeparableConv2D its depthwise
+    and its pointwise half's. Each intermediate tensor is dropped once its last consumer has run."""
+
+    def hand(index: int, value: Any) -> Any:
+        """`value`, or what the sink puts in its place."""
+        replacement = sink(index, keras.ops.convert_to_numpy(value))
+        return value if replacement is None else keras.ops.convert_to_tensor(replacement, dtype=value.dtype)
+
     indices = _indices(model)
     graph = getattr(model, "_functional", None) or model  # a Sequential runs its functional graph
     nodes = [node for depth in sorted(graph._nodes_by_depth, reverse=True) for node in graph._nodes_by_depth[depth]]
@@ -193,26 +200,28 @@ def run(model: keras.Model, image: np.ndarray, wanted: Collection[int], sink: Si
         layer = node.operation
         count = 0 if index is None else _records(node)
         last = index + count - 1 if count else None  # the record of the node's output (a Lambda may have none)
-        if index is not None and isinstance(layer, keras.layers.SeparableConv2D):
-            if index in wanted:  # the depthwise half's output, which the layer keeps to itself
-                sink(index, keras.ops.convert_to_numpy(_depthwise(layer, args[0])))
+        separable = index is not None and isinstance(layer, keras.layers.SeparableConv2D)
+        if separable and index in wanted:  # the depthwise half's output, which the layer keeps to itself
+            outputs = [_pointwise(layer, hand(index, _depthwise(layer, args[0])))]
             index += 1
-        activation = fused_activation(layer) if index is not None else None
-        if activation is None:
-            outputs = keras.tree.flatten(layer(*args, **kwargs))
         else:
-            own = layer.activation
-            layer.activation = keras.activations.linear
-            try:
-                linear = layer(*args, **kwargs)
-            finally:
-                layer.activation = own
-            if index in wanted:
-                sink(index, keras.ops.convert_to_numpy(linear))
-            index += 1
-            outputs = [own(linear)]
+            index = index + 1 if separable else index
+            activation = fused_activation(layer) if index is not None else None
+            if activation is None:
+                outputs = keras.tree.flatten(layer(*args, **kwargs))
+            else:
+                own = layer.activation
+                layer.activation = keras.activations.linear
+                try:
+                    linear = layer(*args, **kwargs)
+                finally:
+                    layer.activation = own
+                if index in wanted:
+                    linear = hand(index, linear)
+                index += 1
+                outputs = [own(linear)]
         if last is not None and last in wanted:
-            sink(last, keras.ops.convert_to_numpy(outputs[0]))
+            outputs[0] = hand(last, outputs[0])
         for tensor in node.input_tensors:
             uses[id(tensor)] -= 1
             if uses[id(tensor)] == 0:
@@ -232,6 +241,14 @@ def _depthwise(layer: keras.layers.SeparableConv2D, x: Any) -> Any:
         data_format=layer.data_format,
         dilation_rate=layer.dilation_rate,
     )
+
+
+def _pointwise(layer: keras.layers.SeparableConv2D, x: Any) -> Any:
+    """The rest of a SeparableConv2D after its depthwise half: the 1×1 convolution, bias and activation."""
+    y = keras.ops.conv(x, layer.pointwise_kernel, strides=1, padding="valid", data_format=layer.data_format)
+    if layer.use_bias:
+        y = y + layer.bias if layer.data_format == "channels_last" else y + keras.ops.reshape(layer.bias, (-1, 1, 1))
+    return layer.activation(y)
 
 
 def padding(layer: keras.layers.Layer | None, record: LayerRecord) -> Padding | None:

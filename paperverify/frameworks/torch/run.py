@@ -126,14 +126,21 @@ def write(module: nn.Module, weights: Weights, flattened: tuple[int, int, int] |
 
 def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink) -> None:
     """Run `model` in inference mode on `image` (N, H, W, C) and hand the output of every wanted trace record
-    to `sink` as it is computed (NHWC). The records are numbered as the probe numbers them (`tracer.trace`):
-    every leaf module but an identity, and every functional layer a container calls."""
+    to `sink` as it is computed (NHWC); an array the sink returns is run on in its place. The records are
+    numbered as the probe numbers them (`tracer.trace`): every leaf module but an identity, and every
+    functional layer a container calls."""
 
-    def emit(call: Call) -> None:
-        if call.index in wanted and isinstance(call.output, torch.Tensor):
-            # a copy: a later in-place layer (nn.ReLU(inplace=True)) overwrites the tensor it was handed
-            array = call.output.detach().cpu().numpy().copy()
-            sink(call.index, array.transpose(0, 2, 3, 1) if array.ndim == 4 else array)
+    def emit(call: Call) -> torch.Tensor | None:
+        output = call.output
+        if call.index not in wanted or not isinstance(output, torch.Tensor):
+            return None
+        # a copy: a later in-place layer (nn.ReLU(inplace=True)) overwrites the tensor it was handed
+        array = output.detach().cpu().numpy().copy()
+        replacement = sink(call.index, array.transpose(0, 2, 3, 1) if array.ndim == 4 else array)
+        if replacement is None:
+            return None
+        native = replacement.transpose(0, 3, 1, 2) if replacement.ndim == 4 else replacement
+        return torch.tensor(native, dtype=output.dtype, device=output.device)  # its own memory: may be run on in place
 
     parameter = next(model.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")

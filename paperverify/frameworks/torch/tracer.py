@@ -17,7 +17,9 @@ layer of the unknown kind, so that its cost is never taken for zero.
 
 `trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
 order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
-calls (`Producers` follows which layer produced each tensor), so that both passes number the layers alike.
+calls (`Producers` follows which layer produced each tensor), so that both passes number the layers alike. A
+tensor `on_call` returns takes the layer's output's place in the rest of the pass (not for a layer inside an
+opened module, whose calls are reported only once it has ended).
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def _spatial_mean(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 class _Tracer(TorchFunctionMode):
     def __init__(
         self,
-        on_call: Callable[[Call], None],
+        on_call: Callable[[Call], Any],
         on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None,
         kind_of: Callable[[str, nn.Module], str],
         modules: list[tuple[str, nn.Module]],
@@ -147,35 +149,38 @@ class _Tracer(TorchFunctionMode):
             self.active = False
             self.__exit__(None, None, None)
 
-    def after(self, module: nn.Module, inputs: Any, output: Any) -> None:
+    def after(self, module: nn.Module, inputs: Any, output: Any) -> Any:
+        """The module's output's replacement, if `on_call` gives one (a forward hook's return value)."""
         self.running.pop()
         if id(module) in self.opened:
             events = self.pending.pop(id(module))
             if events is not None:
                 for event in events:
                     event()
-                return
+                return None
             call = Call(self.index, self.opened[id(module)], kinds.UNKNOWN, module, tuple(tensors(inputs)), output)
-            self._emit(call)
-            return
+            return self._emit(call)
         name = self.leaves.get(id(module))
         if name is None:
-            return
+            return None
         if not self.active and not (self.running and id(self.running[-1]) in self.leaves):
             self.active = True
             self.__enter__()
         kind = self.kind_of(name, module)
         if kind != "identity":
-            self._emit(Call(self.index, name, kind, module, tuple(tensors(inputs)), output))
-        else:  # no layer: its output is its input's
-            self._other(tuple(tensors(inputs)), output)
+            return self._emit(Call(self.index, name, kind, module, tuple(tensors(inputs)), output))
+        self._other(tuple(tensors(inputs)), output)  # no layer: its output is its input's
+        return None
 
-    def _emit(self, call: Call) -> None:
+    def _emit(self, call: Call) -> Any:
+        """Report a layer (held inside an opened module); what `on_call` returns to take its output's place."""
         if call.kind == "sigmoid" and call.inputs and isinstance(call.output, torch.Tensor):
             self.sigmoids[id(call.output)] = call.inputs[0]
-        if not self._held(lambda: self._emit(call)):
-            self.on_call(call._replace(index=self.index))
-            self.index += 1
+        if self._held(lambda: self._emit(call)):
+            return None
+        replacement = self.on_call(call._replace(index=self.index))
+        self.index += 1
+        return replacement
 
     def _other(self, inputs: tuple[torch.Tensor, ...], output: Any) -> None:
         """Report a call that is no layer to `on_other`, held like a layer's inside an opened module."""
@@ -235,8 +240,9 @@ class _Tracer(TorchFunctionMode):
         if kind == "multiply" and self._swish(inputs):
             kind, base = "swish", "swish"  # x · σ(x): the sigmoid was its layer, the product costs no multiply-add
         container = self.containers.get(id(self.running[-1]), "")
-        self._emit(Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs)))
-        return output
+        call = Call(self.index, self._name(container, base), kind, None, inputs, output, func, (args, kwargs))
+        replacement = self._emit(call)
+        return output if replacement is None else replacement
 
 
 class Producers:
@@ -274,7 +280,7 @@ def _openable(module: nn.Module, kind: str) -> bool:
 def trace(
     model: nn.Module,
     x: torch.Tensor,
-    on_call: Callable[[Call], None],
+    on_call: Callable[[Call], Any],
     on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None = None,
     kind_of: Callable[[str, nn.Module], str] | None = None,
     modules: list[tuple[str, nn.Module]] | None = None,
