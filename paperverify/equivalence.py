@@ -13,19 +13,20 @@ see them. Our implementations, verified against the papers in both frameworks, a
    deepest named point it lies under, main path or shortcut. Within a group the weight layers (conv2d, dense,
    batchnorm, layernorm) pair up in execution order, by kind and weight shape; all layers pair up where the kinds of the
    whole group agree. A count, kind or shape that differs is reported (which point, which layers).
-2. If all weight layers pair up, the user's weights are copied into our model (layouts converted across
+2. Where the weight layers pair up, the user's weights are copied into our model (layouts converted across
    frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
    mean − bias; a different BatchNorm epsilon folded into the moving variance), both run in inference mode
    on the same random input, and compared by `paperverify.closeness` (the largest difference relative to the
-   outputs' magnitude, with an absolute floor): every named point end to end, and every aligned layer locally,
-   ours run on the input the user's layer received (our layers' outputs replaced by the user's as ours runs),
-   so that one difference upstream hides nothing downstream. The first diverging named point and every
+   outputs' magnitude, with an absolute floor): every aligned layer locally, ours run on the input the user's
+   layer received (our layers' outputs, and the outputs of the named points whose weights do not line up,
+   replaced by the user's as ours runs), so that one difference upstream hides nothing downstream; and, if the
+   weights line up everywhere, every named point end to end. The first diverging named point and every
    diverging layer pair, by block, are named.
 3. Always, the wiring of every aligned layer is compared: which named point or layer feeds each of its inputs,
    in both graphs (shortcuts included). A difference is a structural discrepancy shown with both wirings.
 
 Memory is kept low: a batch of one at the smallest input size the user's model accepts; our model is built
-without initialising anything; outputs of the user's model are kept only until compared.
+without initialising anything.
 """
 
 from __future__ import annotations
@@ -104,13 +105,19 @@ class EquivalenceResult:
 
     @property
     def compared(self) -> bool:
-        """Whether the weights lined up and the two models were run and compared."""
-        return not self.problems
+        """Whether the two models were run and compared (where the weights lined up, if not everywhere)."""
+        return bool(self.points or self.layers)
 
     @property
     def equivalent(self) -> bool:
-        """Weights lined up, every output close to ours (`closeness`), and every layer wired alike."""
-        return self.compared and not self.wiring and self.first_point is None and self.first_layer is None
+        """Weights lined up everywhere, every output close to ours (`closeness`), and every layer wired alike."""
+        return (
+            self.compared
+            and not self.problems
+            and not self.wiring
+            and self.first_point is None
+            and self.first_layer is None
+        )
 
     @property
     def first_point(self) -> Comparison | None:
@@ -161,7 +168,12 @@ class EquivalenceResult:
                 more = f" (and {len(found) - 1} more layers of it)" if len(found) > 1 else ""
                 lines.append(f"    {block}: {found[0]}{more}")
         if self.problems:
-            lines.append("  weights cannot be lined up, so the outputs were not compared:")
+            lines.append(
+                "  weights cannot be lined up, so the outputs were not compared:"
+                if not self.compared
+                else "  weights cannot be lined up here, so these layers and the outputs end to end were not compared "
+                "(ours ran on your outputs after them):"
+            )
             lines.extend(f"    {problem}" for problem in self.problems)
         if self.wiring:
             lines.append("  wiring differences (what each layer reads, yours vs ours):")
@@ -281,7 +293,7 @@ def equivalence(
         size, raw, yours, ours = prepared.size, prepared.raw, prepared.yours, prepared.ours
         reference_model, alignment, lined_up = prepared.reference_model, prepared.alignment, prepared.lined_up
         result = EquivalenceResult(
-            label, paper, variant, framework, reference, size, closeness, problems=alignment.problems
+            label, paper, variant, framework, reference, size, closeness, problems=list(alignment.problems)
         )
         if lined_up is not None:
             result.notes.extend(lined_up.summary())
@@ -293,11 +305,12 @@ def equivalence(
                 f"{', '.join(alignment.partial)}: only the weight layers are compared there"
             )
         result.wiring = compare_wiring(yours, ours, alignment)
-        if alignment.problems:
+        if alignment.problems and not alignment.weights:  # nothing lines up: nothing to run
             return result
         result.notes += _match_padding(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment)
-        folds = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
-        if result.problems:
+        folds, unfolded = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
+        if unfolded:
+            result.problems.extend(unfolded)
             return result
         ours_adapter.materialise(reference_model)
         folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
@@ -563,12 +576,13 @@ def _plan_copy(
     ours_adapter: Framework,
     alignment: Alignment,
     result: EquivalenceResult,
-) -> dict[int, int]:
-    """Check that every weight can be copied; the folds of a convolution bias into the BatchNorm after it
-    (ours index of the BatchNorm -> ours index of the convolution). Problems go to `result`."""
+) -> tuple[dict[int, int], list[str]]:
+    """Check that every weight can be copied: the folds of a convolution bias into the BatchNorm after it
+    (ours index of the BatchNorm -> ours index of the convolution), and the biases that cannot be folded.
+    Notes go to `result`."""
     yours_layers, ours_layers = yours_adapter.layers(model, raw), ours_adapter.layers(reference, ours)
     pairs = alignment.weights
-    folds, epsilons = {}, set()
+    folds, epsilons, unfolded = {}, set(), []
     for position, (o, y) in enumerate(pairs):
         theirs, mine = yours_adapter.layout(yours_layers[y]), ours_adapter.layout(ours_layers[o])
         if ours.layers[o].kind == "batchnorm":
@@ -588,7 +602,7 @@ def _plan_copy(
         if following == (o + 1, y + 1) and ours.layers[o + 1].kind == "batchnorm":
             folds[o + 1] = o
         else:
-            result.problems.append(
+            unfolded.append(
                 f"{raw.layers[y].name}: yours has a bias, ours ({ours.layers[o].name}) none, and no BatchNorm "
                 "follows both directly to fold it into"
             )
@@ -601,7 +615,7 @@ def _plan_copy(
         result.notes.append(
             f"BatchNorm epsilon {theirs_eps:g} (yours) vs {mine_eps:g} (ours): folded into the moving variance"
         )
-    return folds
+    return folds, unfolded
 
 
 def _copy(
@@ -679,17 +693,33 @@ def _compare(
     channels: int,
 ) -> None:
     """Run the user's model once, keeping the outputs wanted, and ours twice. The first run of ours compares the
-    named points end to end. The second compares the aligned layer pairs locally: each of our layers' outputs,
-    once compared, is replaced by the user's layer's, so that every layer runs on what the user's received and
-    one difference upstream hides nothing downstream. Outputs are compared in one layout: NHWC, and a flattened
-    map's vector in H, W, C order; our convolution whose bias was folded into the BatchNorm after it is compared
-    with that bias added back (and handed the user's output less it)."""
+    named points end to end (only if the weights lined up everywhere). The second compares the aligned layer
+    pairs locally: each of our layers' outputs, once compared, is replaced by the user's layer's, so that every
+    layer runs on what the user's received and one difference upstream hides nothing downstream; so is the
+    output of a named point whose layers are not paired (where the weights do not line up). Outputs are compared
+    in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution whose bias was folded
+    into the BatchNorm after it is compared with that bias added back (and handed the user's output less it)."""
     size = result.input_size
     image = np.random.default_rng(seed).standard_normal((1, size, size, channels)).astype(np.float32)
     at_point: dict[int, list[Point]] = {}
     for point in alignment.points:
         at_point.setdefault(point.ours, []).append(point)
     at_pair = dict(alignment.pairs)
+    forced = at_pair | {p.ours: p.yours for p in alignment.points if p.ours not in at_pair}
+    end_to_end = not alignment.problems
+    copied = {o for o, _ in alignment.weights}
+    fed: dict[int, bool] = {MODEL_INPUT: True}  # whether a layer of ours ran on the user's values
+
+    def runs_on_yours(index: int) -> bool:
+        """Whether our layer's output derives from the user's values alone: forced to the user's output, or
+        computed with copied weights (if any) from such outputs."""
+        if index not in fed:
+            record = ours.layers[index]
+            fed[index] = (record.kind not in COPYABLE or index in copied) and all(
+                runs_on_yours(source) for source in record.sources or ()
+            )
+        return fed[index]
+
     kept: dict[int, np.ndarray] = {}
 
     def keep(index: int, output: np.ndarray) -> None:
@@ -716,19 +746,23 @@ def _compare(
             points[point.name] = compared(index, point.yours, output, point.name)
 
     def judge_layer(index: int, output: np.ndarray) -> np.ndarray | None:
-        y = at_pair[index]
+        y = forced[index]
         canonical = ours_canonical(index, output)
-        layers.append(compared(index, y, canonical, alignment.groups[index]))
+        if index in at_pair and runs_on_yours(index):
+            layers.append(compared(index, y, canonical, alignment.groups[index]))
         theirs = kept[y]
         if theirs.size != canonical.size or np.squeeze(theirs).shape != np.squeeze(canonical).shape:
-            return None  # of another shape: ours runs on its own output
+            fed[index] = False  # of another shape: ours runs on its own output
+            return None
+        fed[index] = True
         theirs = theirs.reshape(canonical.shape)
         return _native(ours_adapter, ours, index, theirs - folded[index] if index in folded else theirs)
 
-    yours_adapter.run(model, image, {p.yours for p in alignment.points} | set(at_pair.values()), keep)
-    ours_adapter.run(reference, image, set(at_point), judge_point)
-    ours_adapter.run(reference, image, set(at_pair), judge_layer)
-    result.points = [points[p.name] for p in alignment.points]
+    yours_adapter.run(model, image, {p.yours for p in alignment.points} | set(forced.values()), keep)
+    if end_to_end:
+        ours_adapter.run(reference, image, set(at_point), judge_point)
+        result.points = [points[p.name] for p in alignment.points]
+    ours_adapter.run(reference, image, set(forced), judge_layer)
     result.layers = layers
 
 

@@ -30,28 +30,39 @@ class _FedBlock(Block):
 
 
 class _ShortcutFromPreviousInput(ResNet):
-    """ResNet-18 whose conv2_2 adds conv2_1's input (the max pool's output) instead of its own input: both are
-    56×56×64, so every shape stays right."""
+    """A ResNet whose block `fed` (stage, block) adds the previous block's input instead of its own input: both
+    have one shape, so every shape stays right."""
+
+    fed = ("conv2_x", "conv2_2")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv1(x)
-        stage = self.conv2_x
-        previous = stage.maxpool(x)
-        x = stage.conv2_1(previous)
-        x = stage.conv2_2(x, previous)  # the bug: the shortcut should carry x
-        for name in ("conv3_x", "conv4_x", "conv5_x", "avgpool", "flatten", "fc", "softmax"):
+        for stage_name in ("conv2_x", "conv3_x", "conv4_x", "conv5_x"):
+            before = x
+            for name, child in getattr(self, stage_name).named_children():
+                fed = (stage_name, name) == self.fed
+                x, before = (child(x, before) if fed else child(x)), x  # the bug: the shortcut should carry x
+        for name in ("avgpool", "flatten", "fc", "softmax"):
             x = getattr(self, name)(x)
         return x
 
 
-def shortcut_from_previous_input(functional: bool = False) -> nn.Module:
-    """ResNet-18 with conv2_x.conv2_2's identity shortcut fed from conv2_x.conv2_1's input."""
-    spec = spec_for(18)
+def _fed(depth: int, stage: int, number: int, functional: bool = False) -> ResNet:
+    """ResNet-`depth` whose block conv{stage}_{number}'s identity shortcut reads the previous block's input."""
+    spec = spec_for(depth)
     model = _ShortcutFromPreviousInput(spec, residual=True, shortcut="B", num_classes=1000)
-    block = _FedBlock(spec.stages[0].block, 64, 1, residual=True, shortcut="B")
+    model.fed = (f"conv{stage}_x", f"conv{stage}_{number}")
+    channels = spec.stages[stage - 2].out_channels
+    block = _FedBlock(spec.stages[stage - 2].block, channels, 1, residual=True, shortcut="B")
     block.functional = functional
-    model.conv2_x.conv2_2 = block
+    setattr(getattr(model, model.fed[0]), model.fed[1], block)
     return model
+
+
+def shortcut_from_previous_input(functional: bool = False) -> nn.Module:
+    """ResNet-18 with conv2_x.conv2_2's identity shortcut fed from conv2_x.conv2_1's input (the max pool's
+    output)."""
+    return _fed(18, 2, 2, functional)
 
 
 def functional_shortcut_from_previous_input() -> nn.Module:
@@ -91,6 +102,14 @@ def three_bugs() -> nn.Module:
     model = shortcut_from_previous_input()
     _transpose(model.conv3_x.conv3_2, "conv1")
     _transpose(model.conv5_x.conv5_1, "conv2")
+    return model
+
+
+def grouped_pointwise_then_shortcut_from_previous_input() -> nn.Module:
+    """ResNet-50 with two departures: conv2_x.conv2_1's first 1×1 convolution in four groups (as a ShuffleNet
+    unit's is), whose weights cannot take ours, and conv3_x.conv3_3's shortcut fed from conv3_x.conv3_2's input."""
+    model = _fed(50, 3, 3)
+    model.conv2_x.conv2_1.conv1 = nn.Conv2d(64, 64, 1, groups=4, bias=False)
     return model
 
 

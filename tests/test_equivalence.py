@@ -115,6 +115,27 @@ def test_every_bug_is_reported_at_its_own_block_not_only_the_first(torch_threads
     assert "    conv5_x.conv5_1 (main path): conv5_x.conv5_1.conv2 (conv2d): max abs difference" in described
 
 
+@pytest.mark.xdist_group("torch")
+def test_an_early_grouped_pointwise_convolution_hides_no_later_bug(torch_threads: int) -> None:
+    """The grouped 1×1 cannot take our weights: it is reported, and every layer after it is still compared on
+    the input the user's received, so the miswired shortcut two stages later is found by value and by wiring."""
+    from tests.broken_equivalence import grouped_pointwise_then_shortcut_from_previous_input as broken
+
+    torch.manual_seed(0)
+    result = equivalence(randomise_torch_weights(broken()), paper=PAPER, variant="resnet50")
+    assert result.compared and not result.equivalent
+    assert result.problems == [
+        "conv2_x.conv2_1 (main path), weight layer 1: yours conv2_x.conv2_1.conv1 (conv2d 1×1×16×64), "
+        "ours conv2_x.conv2_1.conv1 (conv2d 1×1×64×64)"
+    ]
+    assert [c.ours for c in result.diverging] == ["conv3_x.conv3_3.add"]
+    assert result.wiring == [
+        "conv3_x.conv3_3.add: yours adds conv3_x.conv3_3.bn3 + conv3_x.conv3_1; "
+        "ours conv3_x.conv3_3.bn3 + conv3_x.conv3_2"
+    ]
+    assert "conv2_x.conv2_2.conv1" in [c.ours for c in result.layers]  # right after the departure
+
+
 @pytest.mark.xdist_group("keras")
 def test_a_grouped_convolution_whose_groups_read_one_slice_diverges_at_that_layer(
     torch_threads: int, tf_threads: int
@@ -311,14 +332,19 @@ def test_vgg_dense_rows_are_permuted_across_frameworks(torch_threads: int, tf_th
 
 
 @pytest.mark.xdist_group("torch")
-def test_weights_that_cannot_line_up_fall_back_to_the_wiring(torch_threads: int) -> None:
+def test_weights_that_cannot_line_up_leave_the_rest_compared(torch_threads: int) -> None:
+    """A ResNet-50 with ten classes: the classifier cannot take our weights, everything before it is compared
+    layer by layer and agrees; nothing is compared end to end."""
     from tests.broken_models import ten_classes
 
     result = equivalence(ten_classes(), paper=PAPER, variant="resnet50")
-    assert not result.compared and not result.equivalent
+    assert result.compared and not result.equivalent
     assert result.problems == ["fc (main path), weight layer 1: yours fc (dense 2048×10), ours fc (dense 2048×1000)"]
-    assert result.wiring == [] and result.points == []
-    assert "weights cannot be lined up" in result.describe()
+    assert result.wiring == [] and result.points == [] and result.diverging == []
+    assert "fc" not in [c.ours for c in result.layers] and "conv5_x.conv5_3.add" in [c.ours for c in result.layers]
+    assert "weights cannot be lined up here, so these layers and the outputs end to end were not compared" in (
+        result.describe()
+    )
     assert equivalence(ten_classes(), paper=PAPER, variant="resnet50", options={"num_classes": 10}).equivalent
 
 
