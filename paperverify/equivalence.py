@@ -653,30 +653,26 @@ def _shape(array: np.ndarray) -> str:
     return "×".join(map(str, array.shape[1:]))
 
 
+def _alike(yours: np.ndarray, ours: np.ndarray) -> bool:
+    """Whether two outputs hold the same values' places (one shape, up to axes of length one)."""
+    return yours.size == ours.size and np.squeeze(yours).shape == np.squeeze(ours).shape
+
+
 def _difference(yours: np.ndarray, ours: np.ndarray, closeness: Closeness) -> tuple[Difference, str]:
-    if yours.shape != ours.shape:
-        if yours.size != ours.size or np.squeeze(yours).shape != np.squeeze(ours).shape:
-            return Difference(math.inf, math.inf, False), f"output {_shape(yours)} vs ours {_shape(ours)}"
-        yours = yours.reshape(ours.shape)
-    return closeness.compare(yours, ours), ""
+    if not _alike(yours, ours):
+        return Difference(math.inf, math.inf, False), f"output {_shape(yours)} vs ours {_shape(ours)}"
+    return closeness.compare(yours.reshape(ours.shape), ours), ""
 
 
-def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray) -> np.ndarray:
-    """A vector flattened from a C, H, W map (PyTorch's order), reordered to H, W, C (Keras' and ours)."""
+def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray, back: bool = False) -> np.ndarray:
+    """A vector flattened from a C, H, W map (PyTorch's order) reordered to H, W, C (Keras' and ours); with
+    `back`, an H, W, C vector put back in the adapter's order."""
     origin = _output_flattened(trace, index) if adapter.flattens_channels_first and output.ndim == 2 else None
     if origin is None:
         return output
     h, w, c = origin
-    return output.reshape(-1, c, h, w).transpose(0, 2, 3, 1).reshape(output.shape[0], -1)
-
-
-def _native(adapter: Framework, trace: Trace, index: int, canonical: np.ndarray) -> np.ndarray:
-    """`_canonical` undone: a vector in H, W, C order put back in the C, H, W order the adapter's flatten gives."""
-    origin = _output_flattened(trace, index) if adapter.flattens_channels_first and canonical.ndim == 2 else None
-    if origin is None:
-        return canonical
-    h, w, c = origin
-    return canonical.reshape(-1, h, w, c).transpose(0, 3, 1, 2).reshape(canonical.shape[0], -1)
+    shape, order = ((h, w, c), (0, 3, 1, 2)) if back else ((c, h, w), (0, 2, 3, 1))
+    return output.reshape(-1, *shape).transpose(order).reshape(output.shape[0], -1)
 
 
 def _compare(
@@ -751,12 +747,11 @@ def _compare(
         if index in at_pair and runs_on_yours(index):
             layers.append(compared(index, y, canonical, alignment.groups[index]))
         theirs = kept[y]
-        if theirs.size != canonical.size or np.squeeze(theirs).shape != np.squeeze(canonical).shape:
-            fed[index] = False  # of another shape: ours runs on its own output
+        fed[index] = _alike(theirs, canonical)  # if not, ours runs on its own output
+        if not fed[index]:
             return None
-        fed[index] = True
         theirs = theirs.reshape(canonical.shape)
-        return _native(ours_adapter, ours, index, theirs - folded[index] if index in folded else theirs)
+        return _canonical(ours_adapter, ours, index, theirs - folded[index] if index in folded else theirs, back=True)
 
     yours_adapter.run(model, image, {p.yours for p in alignment.points} | set(forced.values()), keep)
     if end_to_end:
