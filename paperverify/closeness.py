@@ -68,7 +68,11 @@ class Closeness:
             return Difference(math.nan, math.nan, False)
         absolute = float(np.abs(a - b).max(initial=0.0))
         magnitude = float(max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0)))
-        return Difference(absolute, magnitude, absolute <= self.atol + self.rtol * magnitude)
+        return Difference(absolute, magnitude, absolute <= self.bound(magnitude))
+
+    def bound(self, magnitude: float) -> float:
+        """The largest absolute difference allowed between tensors of that magnitude."""
+        return self.atol + self.rtol * magnitude
 
     def __str__(self) -> str:
         return f"rtol {self.rtol:g}, atol {self.atol:g}"

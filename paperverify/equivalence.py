@@ -24,6 +24,8 @@ see them. Our implementations, verified against the papers in both frameworks, a
    diverging layer pair, by block, are named.
 3. Always, the wiring of every aligned layer is compared: which named point or layer feeds each of its inputs,
    in both graphs (shortcuts included). A difference is a structural discrepancy shown with both wirings.
+4. Where a group's weights do not line up (a grouped convolution written as one convolution per slice), which
+   input channels each of its output channels depends on is measured in both models (`depends`) and compared.
 
 Memory is kept low: a batch of one at the smallest input size the user's model accepts; our model is built
 without initialising anything.
@@ -31,9 +33,11 @@ without initialising anything.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -99,6 +103,8 @@ class EquivalenceResult:
     closeness: Closeness
     problems: list[str] = field(default_factory=list)
     wiring: list[str] = field(default_factory=list)
+    #: Where the weights cannot be lined up: groups whose output channels depend on other input channels.
+    dependencies: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     points: list[Comparison] = field(default_factory=list)
     layers: list[Comparison] = field(default_factory=list)
@@ -115,6 +121,7 @@ class EquivalenceResult:
             self.compared
             and not self.problems
             and not self.wiring
+            and not self.dependencies
             and self.first_point is None
             and self.first_layer is None
         )
@@ -178,6 +185,9 @@ class EquivalenceResult:
         if self.wiring:
             lines.append("  wiring differences (what each layer reads, yours vs ours):")
             lines.extend(f"    {difference}" for difference in self.wiring)
+        if self.dependencies:
+            lines.append("  dependency differences (which input channels each output channel depends on):")
+            lines.extend(f"    {difference}" for difference in self.dependencies)
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -199,6 +209,8 @@ class Alignment:
     groups: dict[int, str]  # ours index -> where it lies (point, main path or shortcut)
     problems: list[str]
     partial: list[str]  # groups where only the weight layers line up
+    #: The groups whose weights do not line up: ((point, on a shortcut), ours indices, yours indices).
+    failed: list[tuple[tuple[str, bool], list[int], list[int]]] = field(default_factory=list)
 
     def without(self, yours: int) -> Alignment:
         """This alignment less the user's layer `yours` (a layer the user's model does not run)."""
@@ -273,7 +285,9 @@ def equivalence(
             alignment = align(ours, yours)
             if lined_up is not None and lined_up.supplied is not None:  # our softmax, left to the loss: not run
                 alignment = alignment.without(len(yours.layers) - 1)
-            return _Prepared(size, raw, yours, ours, reference_model, alignment, lined_up)
+            return _Prepared(
+                model, yours_adapter, ours_adapter, size, raw, yours, ours, reference_model, alignment, lined_up
+            )
 
         size, raw = _probe_at_input_size(model, yours_adapter, input_size, paper_size, channels)
         prepared, moved = prepare(size, raw), None
@@ -290,8 +304,9 @@ def equivalence(
                     f"line up ({prepared.alignment.problems[0]})"
                 )
                 prepared = at_paper
-        size, raw, yours, ours = prepared.size, prepared.raw, prepared.yours, prepared.ours
-        reference_model, alignment, lined_up = prepared.reference_model, prepared.alignment, prepared.lined_up
+        size, yours, ours, alignment, lined_up = (
+            prepared.size, prepared.yours, prepared.ours, prepared.alignment, prepared.lined_up
+        )  # fmt: skip
         result = EquivalenceResult(
             label, paper, variant, framework, reference, size, closeness, problems=list(alignment.problems)
         )
@@ -304,33 +319,67 @@ def equivalence(
                 "the layer sequences differ beyond the weight layers under "
                 f"{', '.join(alignment.partial)}: only the weight layers are compared there"
             )
-        result.wiring = compare_wiring(yours, ours, alignment)
-        if alignment.problems and not alignment.weights:  # nothing lines up: nothing to run
-            return result
-        result.notes += _match_padding(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment)
-        folds, unfolded = _plan_copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, result)
-        if unfolded:
-            result.problems.extend(unfolded)
-            return result
-        ours_adapter.materialise(reference_model)
-        folded = _copy(model, raw, yours_adapter, reference_model, ours, ours_adapter, alignment, folds)
-        _compare(
-            model, yours_adapter, yours, reference_model, ours_adapter, ours, alignment, result, seed, folded, channels
-        )
+        probed: set[str] = set()
+        if alignment.weights or not alignment.problems:  # something lines up: run and compare
+            probed = _run_and_compare(prepared, result, seed)
+        result.wiring = compare_wiring(yours, ours, alignment, probed)
         return result
+
+
+def _run_and_compare(p: _Prepared, result: EquivalenceResult, seed: int) -> set[str]:
+    """Steps 2 and 4 of the module docstring, into `result`: copy the weights, run both models and compare them;
+    where the weights do not line up, probe the dependency structure. The named points whose dependency
+    structure was probed."""
+    result.notes += _match_padding(p)
+    folds, unfolded = _plan_copy(p, result)
+    if unfolded:
+        result.problems.extend(unfolded)
+        return set()
+    p.ours_adapter.materialise(p.reference)
+    folded = _copy(p, folds)
+    image = np.random.default_rng(seed).standard_normal((1, p.size, p.size, p.ours.input_shape[-1]))
+    _compare(p, result, image.astype(np.float32), folded)
+    if not p.alignment.failed:
+        return set()
+    _randomise(p, seed)
+    found, unprobed = _dependencies(p, image.astype(np.float32), result.closeness)
+    result.dependencies = found
+    if unprobed:
+        result.notes.append(
+            f"the dependency structure of {', '.join(map(_where, unprobed))} was not probed: it reads more than one "
+            "tensor or no feature map, or the two read different named points"
+        )
+    elif not found:
+        result.notes.append(
+            "where the weights cannot be lined up, each output channel depends on the same input channels as ours"
+        )
+    return {key[0] for key, _, _ in p.alignment.failed if key not in unprobed}
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """The two models probed at one input side and lined up."""
+    """The two models probed at one input side and lined up: what every later step works on."""
 
+    model: Any
+    yours_adapter: Framework
+    ours_adapter: Framework
     size: int
     raw: Trace  # the user's trace as probed
     yours: Trace  # renamed to our points
     ours: Trace
-    reference_model: Any
+    reference: Any  # our model
     alignment: Alignment
     lined_up: Any  # the structural alignment (paperverify.alignment.Alignment) or None
+
+    @cached_property
+    def yours_layers(self) -> list[Any]:
+        """The layer object behind each record of the user's trace."""
+        return self.yours_adapter.layers(self.model, self.raw)
+
+    @cached_property
+    def ours_layers(self) -> list[Any]:
+        """The layer object behind each record of our trace."""
+        return self.ours_adapter.layers(self.reference, self.ours)
 
 
 def _paper_input_size(paper: str, variant: registry.Variant) -> int:
@@ -448,7 +497,7 @@ def align(ours: Trace, yours: Trace) -> Alignment:
         for r in yours.layers
         if r.kind not in COPYABLE and (r.params or r.buffers)
     ]
-    pairs, weights, partial, where = [], [], [], {}
+    pairs, weights, partial, where, failed = [], [], [], {}, []
     for key, (mine, theirs) in groups.items():
         for index in mine:
             where[index] = _where(key)
@@ -457,6 +506,7 @@ def align(ours: Trace, yours: Trace) -> Alignment:
         problem = _weight_mismatch(key, [ours.layers[i] for i in my_weights], [yours.layers[i] for i in their_weights])
         if problem:
             problems.append(problem)
+            failed.append((key, mine, theirs))
             continue
         weights += zip(my_weights, their_weights, strict=True)
         if [ours.layers[i].kind for i in mine] != [yours.layers[i].kind for i in theirs]:
@@ -469,7 +519,7 @@ def align(ours: Trace, yours: Trace) -> Alignment:
             pairs += zip(my_weights, their_weights, strict=True)
             if my_weights:
                 partial.append(_where(key))
-    return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial)
+    return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial, failed)
 
 
 def _padding_of(
@@ -491,25 +541,17 @@ def _padding_of(
     return total, own, index - 1  # type: ignore[return-value]
 
 
-def _match_padding(
-    model: Any,
-    raw: Trace,
-    yours_adapter: Framework,
-    reference: Any,
-    ours: Trace,
-    ours_adapter: Framework,
-    alignment: Alignment,
-) -> list[str]:
+def _match_padding(p: _Prepared) -> list[str]:
     """Where a convolution or max pool of the model pads otherwise than ours (TensorFlow's 'same' pads a stride-2
     layer on an even input by 0 above and 1 below, ours by 1 and 1), ours is run with the model's padding, which
     no paper prints, and a note says so; where ours cannot be (it pads inside the layer), a note says that."""
-    ours_layers, yours_layers = ours_adapter.layers(reference, ours), yours_adapter.layers(model, raw)
+    ours, raw, ours_adapter, ours_layers, yours_layers = p.ours, p.raw, p.ours_adapter, p.ours_layers, p.yours_layers
     notes = []
-    for o, y in alignment.pairs:
+    for o, y in p.alignment.pairs:
         if ours.layers[o].kind not in ("conv2d", "maxpool"):
             continue
         mine = _padding_of(ours, o, ours_layers, ours_adapter)
-        theirs = _padding_of(raw, y, yours_layers, yours_adapter)
+        theirs = _padding_of(raw, y, yours_layers, p.yours_adapter)
         if mine is None or theirs is None or mine[0] == theirs[0]:
             continue
         (padded, own, pad), wanted = mine, theirs[0]
@@ -567,24 +609,15 @@ def _output_flattened(trace: Trace, index: int) -> tuple[int, int, int] | None:
 # --- copying the weights ------------------------------------------------------------------------------
 
 
-def _plan_copy(
-    model: Any,
-    raw: Trace,
-    yours_adapter: Framework,
-    reference: Any,
-    ours: Trace,
-    ours_adapter: Framework,
-    alignment: Alignment,
-    result: EquivalenceResult,
-) -> tuple[dict[int, int], list[str]]:
+def _plan_copy(p: _Prepared, result: EquivalenceResult) -> tuple[dict[int, int], list[str]]:
     """Check that every weight can be copied: the folds of a convolution bias into the BatchNorm after it
     (ours index of the BatchNorm -> ours index of the convolution), and the biases that cannot be folded.
     Notes go to `result`."""
-    yours_layers, ours_layers = yours_adapter.layers(model, raw), ours_adapter.layers(reference, ours)
-    pairs = alignment.weights
+    raw, ours, yours_layers, ours_layers = p.raw, p.ours, p.yours_layers, p.ours_layers
+    pairs = p.alignment.weights
     folds, epsilons, unfolded = {}, set(), []
     for position, (o, y) in enumerate(pairs):
-        theirs, mine = yours_adapter.layout(yours_layers[y]), ours_adapter.layout(ours_layers[o])
+        theirs, mine = p.yours_adapter.layout(yours_layers[y]), p.ours_adapter.layout(ours_layers[o])
         if ours.layers[o].kind == "batchnorm":
             if theirs.epsilon != mine.epsilon:
                 epsilons.add((theirs.epsilon, mine.epsilon))
@@ -618,31 +651,22 @@ def _plan_copy(
     return folds, unfolded
 
 
-def _copy(
-    model: Any,
-    raw: Trace,
-    yours_adapter: Framework,
-    reference: Any,
-    ours: Trace,
-    ours_adapter: Framework,
-    alignment: Alignment,
-    folds: dict[int, int],
-) -> dict[int, np.ndarray]:
+def _copy(p: _Prepared, folds: dict[int, int]) -> dict[int, np.ndarray]:
     """Copy the user's weights into our model, one layer at a time; the biases folded away, by our
     convolution's index (its output lacks them; the BatchNorm's after it agrees again)."""
-    yours_layers, ours_layers = yours_adapter.layers(model, raw), ours_adapter.layers(reference, ours)
+    raw, ours, yours_adapter, ours_adapter = p.raw, p.ours, p.yours_adapter, p.ours_adapter
     pending: dict[int, np.ndarray] = {}
-    for o, y in alignment.weights:
-        weights: Weights = yours_adapter.read(yours_layers[y], _flattened(raw, y))
+    for o, y in p.alignment.weights:
+        weights: Weights = yours_adapter.read(p.yours_layers[y], _flattened(raw, y))
         if o in folds.values():
             pending[o] = weights.bias
             weights.bias = None
         if o in folds:
             weights.mean = weights.mean - pending[folds[o]]
         if weights.epsilon is not None:
-            mine = ours_adapter.layout(ours_layers[o]).epsilon
+            mine = ours_adapter.layout(p.ours_layers[o]).epsilon
             weights.var = weights.var + np.float32(weights.epsilon - mine)
-        ours_adapter.write(ours_layers[o], weights, _flattened(ours, o))
+        ours_adapter.write(p.ours_layers[o], weights, _flattened(ours, o))
     return pending
 
 
@@ -675,19 +699,7 @@ def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray,
     return output.reshape(-1, *shape).transpose(order).reshape(output.shape[0], -1)
 
 
-def _compare(
-    model: Any,
-    yours_adapter: Framework,
-    yours: Trace,
-    reference: Any,
-    ours_adapter: Framework,
-    ours: Trace,
-    alignment: Alignment,
-    result: EquivalenceResult,
-    seed: int,
-    folded: dict[int, np.ndarray],
-    channels: int,
-) -> None:
+def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded: dict[int, np.ndarray]) -> None:
     """Run the user's model once, keeping the outputs wanted, and ours twice. The first run of ours compares the
     named points end to end (only if the weights lined up everywhere). The second compares the aligned layer
     pairs locally: each of our layers' outputs, once compared, is replaced by the user's layer's, so that every
@@ -695,8 +707,9 @@ def _compare(
     output of a named point whose layers are not paired (where the weights do not line up). Outputs are compared
     in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution whose bias was folded
     into the BatchNorm after it is compared with that bias added back (and handed the user's output less it)."""
-    size = result.input_size
-    image = np.random.default_rng(seed).standard_normal((1, size, size, channels)).astype(np.float32)
+    model, yours, yours_adapter, reference, ours, ours_adapter, alignment = (
+        p.model, p.yours, p.yours_adapter, p.reference, p.ours, p.ours_adapter, p.alignment
+    )  # fmt: skip
     at_point: dict[int, list[Point]] = {}
     for point in alignment.points:
         at_point.setdefault(point.ours, []).append(point)
@@ -761,16 +774,183 @@ def _compare(
     result.layers = layers
 
 
+# --- dependency structure --------------------------------------------------------------------------------
+
+#: Values of the perturbed tensor a run of the dependency probe holds at most (2^25 float32: 128 MB): as many
+#: channels are perturbed per run as fit, each both ways (the batch is twice as many samples, and one).
+_BATCH_VALUES = 2**25
+#: How much larger than the values the probe's noise is.
+_LOUD = 100.0
+#: How much larger than that noise, times the square root of the channels, the noise on a perturbed channel is:
+#: as large as the whole sum a unit computes, so that a unit the base leaves off is turned on.
+_LOUDER = 4.0
+
+
+class _Enough(Exception):
+    """Raised by a sink to end a run once the output it waits for has come."""
+
+
+def _randomise(p: _Prepared, seed: int) -> None:
+    """Random weights (scaled by fan-in) for our weight layers that took none of the user's, so that their
+    outputs depend on every input they read."""
+    adapter, ours, alignment, layers = p.ours_adapter, p.ours, p.alignment, p.ours_layers
+    copied = {o for o, _ in alignment.weights}
+    rng = np.random.default_rng(seed + 1)
+
+    def normal(*shape: int, scale: float = 1.0) -> np.ndarray:
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    for _, mine, _ in alignment.failed:
+        for o in mine:
+            record = ours.layers[o]
+            if record.kind not in COPYABLE or o in copied:
+                continue
+            shape = weight_shape(record)
+            if record.kind in ("conv2d", "dense"):
+                weights = Weights(kernel=normal(*shape, scale=1 / math.sqrt(math.prod(shape[:-1]))))
+            else:
+                weights = Weights(gamma=normal(*shape) + 1, beta=normal(*shape), mean=normal(*shape))
+                weights.var = np.abs(normal(*shape)) + 1
+                weights.epsilon = adapter.layout(layers[o]).epsilon
+            adapter.write(layers[o], weights, _flattened(ours, o))
+
+
+def _entry(trace: Trace, group: list[int]) -> int | None:
+    """The one tensor a group of layers reads from outside it (a layer's index, or MODEL_INPUT); None if it
+    reads several or none."""
+    inside = set(group)
+    outside = {s for i in group for s in trace.layers[i].sources or () if s not in inside}
+    return next(iter(outside)) if len(outside) == 1 else None
+
+
+def _is_map(trace: Trace, index: int) -> bool:
+    return index == MODEL_INPUT or len(trace.layers[index].output_shape) == 3
+
+
+def depends(
+    adapter: Framework, model: Any, source: int, target: int, image: np.ndarray, closeness: Closeness
+) -> np.ndarray:
+    """Which channels of `source`'s output (MODEL_INPUT: the image) each channel of `target`'s output depends on,
+    as a (target channels × source channels) boolean array. Measured, not read: `source`'s output, with random
+    noise `_LOUD` times its largest value added everywhere (so that units are on, and a product or normalisation
+    shows what it reads), is the first sample of a batch; each further pair adds to one channel of it two
+    independent draws of far louder noise (`_LOUDER`: so that a unit the first sample leaves off is turned on,
+    and a ReLU or max pool that hides one draw's change hides not the other's), as many channels a run as
+    `_BATCH_VALUES` allows. An output channel depends on a source channel where either
+    sample's output differs from the first's beyond the closeness bound."""
+    rng = np.random.default_rng(2)
+    found: list[np.ndarray] = []
+    start, channels = 0, 1
+    while start < channels:
+        output, channels = _perturbed_run(adapter, model, source, target, image, start, rng)
+        change = np.abs(output[1:] - output[:1]).max(axis=tuple(range(1, output.ndim - 1)))
+        change = np.maximum(change[0::2], change[1::2])
+        found.append(change > closeness.bound(float(np.abs(output[0]).max())))
+        start += len(change)
+    return np.concatenate(found).T
+
+
+def _perturbed_run(
+    adapter: Framework, model: Any, source: int, target: int, image: np.ndarray, start: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """`target`'s output for a batch: `source`'s output made loud, then with each of its channels from `start`
+    on (as many as `_BATCH_VALUES` allows) perturbed one way and the other (`depends`); and how many channels
+    `source`'s output has."""
+    channels: list[int] = []
+    outputs: list[np.ndarray] = []
+
+    def perturbed(x: np.ndarray) -> np.ndarray:
+        channels.append(x.shape[-1])
+        count = min(max(1, _BATCH_VALUES // (2 * x[:1].size)), x.shape[-1] - start)
+        scale = _LOUD * max(float(np.abs(x).max()), 1.0)
+        loud = x[:1] + np.random.default_rng(3).standard_normal(x[:1].shape).astype(x.dtype) * scale
+        batch = np.repeat(loud, 1 + 2 * count, axis=0)
+        louder = scale * _LOUDER * math.sqrt(x.shape[-1])
+        for row in range(1, len(batch)):
+            batch[row, ..., start + (row - 1) // 2] += rng.standard_normal(x.shape[1:-1]).astype(x.dtype) * louder
+        return batch
+
+    def sink(index: int, output: np.ndarray) -> np.ndarray | None:
+        if index == target:
+            outputs.append(output)
+            raise _Enough
+        return perturbed(output) if index == source else None
+
+    wanted = {target} if source == MODEL_INPUT else {source, target}
+    with contextlib.suppress(_Enough):
+        adapter.run(model, perturbed(image) if source == MODEL_INPUT else image, wanted, sink)
+    return outputs[0], channels[0]
+
+
+def _ranges(indices: np.ndarray) -> str:
+    """Channel indices as runs: `0–47, 96–143` (`none` for none)."""
+    runs: list[list[int]] = []
+    for i in map(int, indices):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs) or "none"
+
+
+def describe_dependencies(yours: np.ndarray, ours: np.ndarray, shown: int = 3) -> str:
+    """Where two dependency arrays (`depends`) differ, by runs of output channels: what each run reads in
+    yours and in ours; the first `shown` runs, then how many more."""
+    runs: list[tuple[int, int, str, str]] = []
+    for j in range(ours.shape[0]):
+        theirs, mine = _ranges(np.flatnonzero(yours[j])), _ranges(np.flatnonzero(ours[j]))
+        if runs and runs[-1][1] == j - 1 and runs[-1][2:] == (theirs, mine):
+            runs[-1] = (runs[-1][0], j, theirs, mine)
+        elif theirs != mine:
+            runs.append((j, j, theirs, mine))
+    parts = [
+        f"output channels {_ranges(np.arange(a, b + 1))} read input channels {theirs} in yours, {mine} in ours"
+        for a, b, theirs, mine in runs[:shown]
+    ]
+    more = f"; and {len(runs) - shown} more runs of output channels" if len(runs) > shown else ""
+    return "; ".join(parts) + more
+
+
+def _dependencies(p: _Prepared, image: np.ndarray, closeness: Closeness) -> tuple[list[str], list[str]]:
+    """For each group whose weights cannot be lined up, whether its output channels depend on the same input
+    channels in both models (`depends`, from the one tensor the group reads to its last layer's output): the
+    differences, and the groups (point, on a shortcut) that cannot be probed so."""
+    yours, ours, alignment = p.yours, p.ours, p.alignment
+    ours_of = {y: o for o, y in alignment.pairs} | {point.yours: point.ours for point in alignment.points}
+    ours_of[MODEL_INPUT] = MODEL_INPUT
+    found, unprobed = [], []
+    for key, mine, theirs in alignment.failed:
+        source, entry = _entry(ours, mine), _entry(yours, theirs)
+        ends = (mine[-1], theirs[-1]) if mine and theirs else None
+        if (
+            source is None
+            or entry is None
+            or ends is None
+            or ours_of.get(entry) != source
+            or not all(_is_map(trace, i) for trace, i in ((ours, source), (ours, ends[0]), (yours, ends[1])))
+        ):
+            unprobed.append(key)
+            continue
+        mine_depends = depends(p.ours_adapter, p.reference, source, ends[0], image, closeness)
+        theirs_depends = depends(p.yours_adapter, p.model, entry, ends[1], image, closeness)
+        if mine_depends.shape != theirs_depends.shape:
+            continue  # other channel counts: the weights' mismatch says so already
+        if (mine_depends != theirs_depends).any():
+            found.append(f"{_where(key)}: {describe_dependencies(theirs_depends, mine_depends)}")
+    return found, unprobed
+
+
 # --- wiring ----------------------------------------------------------------------------------------------
 
 
-def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
+def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment, probed: Container[str] = ()) -> list[str]:
     """For every aligned layer pair, the layers it reads (its `sources`, followed back through layers left
     unpaired, such as a padding layer one side has and the other does not, and through inert ones, a flatten
     before or after a dropout), in both graphs: a sum or product in any order, a concatenation in order. A
     source that cannot be put in our terms (a layer of the user's with weights that lines up with none of ours)
-    is not compared; a named point with another number of merges of a kind is a difference. A difference names
-    the layers both sides read."""
+    is not compared; a named point with another number of merges of a kind is a difference, unless it is among
+    `probed` (its weights do not line up and its dependency structure was compared instead: a grouped
+    convolution written as slices and a concatenation). A difference names the layers both sides read."""
     ends: dict[int, str] = {}
     for point in sorted(alignment.points, key=lambda p: p.name.count(".")):  # the outermost point a layer ends
         ends.setdefault(point.ours, point.name)
@@ -789,7 +969,7 @@ def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]
             source = layer.sources[0]
         return source
 
-    differences = _merge_counts(yours, ours, alignment)
+    differences = _merge_counts(yours, ours, alignment, probed)
     for o, y in compared:
         mine, theirs = ours.layers[o], yours.layers[y]
         if mine.sources is None or theirs.sources is None:
@@ -819,8 +999,9 @@ def compare_wiring(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]
 _COMMUTATIVE = frozenset(("add", "multiply"))
 
 
-def _merge_counts(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
-    """Named points with another number of merges of a kind in the user's graph than in ours."""
+def _merge_counts(yours: Trace, ours: Trace, alignment: Alignment, probed: Container[str]) -> list[str]:
+    """Named points (but those `probed`) with another number of merges of a kind in the user's graph than in
+    ours."""
     names = [point.name for point in alignment.points]
 
     def grouped(trace: Trace) -> dict[tuple[str, str], list[str]]:
@@ -836,5 +1017,5 @@ def _merge_counts(yours: Trace, ours: Trace, alignment: Alignment) -> list[str]:
         f"({', '.join(theirs.get((point, kind), [])) or '-'}), ours {len(mine.get((point, kind), []))} "
         f"({', '.join(mine.get((point, kind), [])) or '-'})"
         for point, kind in [*mine, *(key for key in theirs if key not in mine)]
-        if len(mine.get((point, kind), [])) != len(theirs.get((point, kind), []))
+        if len(mine.get((point, kind), [])) != len(theirs.get((point, kind), [])) and point not in probed
     ]

@@ -164,6 +164,47 @@ def grouped_conv_reading_one_slice() -> nn.Module:
     return model
 
 
+class _Towers(nn.Module):
+    """A grouped convolution written as one convolution per GPU tower, as a port of the two-GPU network might:
+    each tower reads its slice of the input maps through a function made in a loop. With `late`, the functions
+    close over the loop variable itself (Python binds it late), so every tower reads the last slice."""
+
+    def __init__(self, conv: nn.Conv2d, late: bool) -> None:
+        super().__init__()
+        groups = conv.groups
+        self.towers = nn.ModuleList(
+            nn.Conv2d(conv.in_channels // groups, conv.out_channels // groups, conv.kernel_size, conv.stride,
+                      conv.padding)
+            for _ in range(groups)
+        )  # fmt: skip
+        self.late = late
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        width = x.shape[1] // len(self.towers)
+        if self.late:  # the bug this model carries
+            parts = [lambda: x[:, i * width : (i + 1) * width] for i in range(len(self.towers))]  # noqa: B023
+        else:
+            parts = [lambda i=i: x[:, i * width : (i + 1) * width] for i in range(len(self.towers))]
+        return torch.cat([tower(part()) for tower, part in zip(self.towers, parts, strict=True)], dim=1)
+
+
+def alexnet_in_towers(late: bool = False, input_size: int = 224) -> nn.Module:
+    """AlexNet whose grouped conv2, conv4 and conv5 (Sec. 3.5: kernels connected only to the maps on their own
+    GPU) are written as two tower convolutions each, reading their halves of the maps through slices."""
+    from implementations.torch.alexnet import alexnet
+
+    model = alexnet(input_size=input_size)
+    for name in ("conv2", "conv4", "conv5"):
+        stage = getattr(model, name)
+        stage.conv = _Towers(stage.conv, late)
+    return model
+
+
+def alexnet_in_towers_bound_late(input_size: int = 224) -> nn.Module:
+    """The towers' slices taken by functions that bind the loop variable late: both towers read the second half."""
+    return alexnet_in_towers(late=True, input_size=input_size)
+
+
 def mixer_skip_from_normalised_input() -> nn.Module:
     """Mixer-S/32 whose third block adds the LayerNorm's output, not the block's input, around its token-mixing
     MLP (Tolstikhin et al., Eq. 1: U = X + W2 σ(W1 LayerNorm(X)ᵀ)ᵀ): every shape stays right."""

@@ -157,6 +157,38 @@ def test_a_grouped_convolution_whose_groups_read_one_slice_diverges_at_that_laye
     assert result.first_layer.detail == ""  # same shapes and groups: only the values differ
 
 
+@pytest.mark.xdist_group("torch")
+def test_tower_slices_bound_late_are_flagged_at_every_grouped_convolution(torch_threads: int) -> None:
+    """Convolutions written per tower cannot take our grouped weights, so the dependency structure is probed:
+    written right, each output channel depends on the input channels ours does; with the loop variable bound
+    late, every tower reads the last half of the maps, and conv2, conv4 and conv5 are each named. (At 67×67, the
+    smallest input the network takes, so that the probe's batches stay small: conv5's maps are 3×3.)"""
+    from tests.broken_equivalence import alexnet_in_towers, alexnet_in_towers_bound_late
+
+    paper, size = "krizhevsky2012_alexnet", 67
+    torch.manual_seed(0)
+    right = equivalence(alexnet_in_towers(input_size=size), paper=paper, variant="alexnet", input_size=size)
+    assert [problem.split(",")[0] for problem in right.problems] == [
+        "conv2 (main path)",
+        "conv4 (main path)",
+        "conv5 (main path)",
+    ]
+    assert right.dependencies == [] and right.diverging == [] and right.wiring == []
+    assert any("each output channel depends on the same input channels as ours" in note for note in right.notes)
+    torch.manual_seed(0)
+    wrong = equivalence(alexnet_in_towers_bound_late(size), paper=paper, variant="alexnet", input_size=size)
+    assert [finding.split(":")[0] for finding in wrong.dependencies] == [
+        "conv2 (main path)",
+        "conv4 (main path)",
+        "conv5 (main path)",
+    ]
+    # conv4 is a convolution and a ReLU: its first 192 maps read conv3's second half instead of its first
+    assert wrong.dependencies[1] == (
+        "conv4 (main path): output channels 0–191 read input channels 192–383 in yours, 0–191 in ours"
+    )
+    assert "dependency differences (which input channels each output channel depends on):" in wrong.describe()
+
+
 @pytest.mark.xdist_group("keras")
 def test_a_mixer_skip_fed_from_the_normalised_input_diverges_at_that_sum(torch_threads: int, tf_threads: int) -> None:
     from tests.broken_equivalence import mixer_skip_from_normalised_input
