@@ -50,8 +50,7 @@ def flatten_rows(kernel: np.ndarray, chw_to_hwc: tuple[int, int, int] | None) ->
     if chw_to_hwc is None:
         return kernel
     h, w, c = chw_to_hwc
-    out = kernel.shape[1]
-    return kernel.reshape(c, h, w, out).transpose(1, 2, 0, 3).reshape(h * w * c, out)
+    return _rows(kernel, (c, h, w), (0, 2, 3, 1))
 
 
 def unflatten_rows(kernel: np.ndarray, hwc_to_chw: tuple[int, int, int] | None) -> np.ndarray:
@@ -59,8 +58,15 @@ def unflatten_rows(kernel: np.ndarray, hwc_to_chw: tuple[int, int, int] | None) 
     if hwc_to_chw is None:
         return kernel
     h, w, c = hwc_to_chw
-    out = kernel.shape[1]
-    return kernel.reshape(h, w, c, out).transpose(2, 0, 1, 3).reshape(c * h * w, out)
+    return _rows(kernel, (h, w, c), (0, 3, 1, 2))
+
+
+def _rows(kernel: np.ndarray, shape: tuple[int, int, int], order: tuple[int, int, int, int]) -> np.ndarray:
+    """The rows of an (in, out) kernel, seen as `shape`, permuted by `order` (its axes after the output's). Done
+    on the (out, in) transpose, PyTorch's own layout, whose rows each hold one output's inputs together, so that
+    the copy reads memory in order (for VGG's fc6, 25088 × 4096, several times faster than along the columns)."""
+    columns = kernel.T
+    return columns.reshape(columns.shape[0], *shape).transpose(order).reshape(columns.shape).T
 
 
 def as_array(value: Any) -> np.ndarray:
