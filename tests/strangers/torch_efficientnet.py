@@ -35,6 +35,17 @@ class Swish(nn.Module):
         return x * torch.sigmoid(x)
 
 
+class SigmoidSwish(nn.Module):
+    """Swish as other ports write it: a module holding an `nn.Sigmoid`, `x * self.sigmoid(x)`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.sigmoid(x)
+
+
 class SqueezeExcitation(nn.Module):
     def __init__(self, in_channels: int, reduced_dim: int) -> None:
         super().__init__()
@@ -58,6 +69,7 @@ class MBConv(nn.Module):
         expand_ratio: int,
         drop_rate: float,
         se_ratio: float = 0.25,
+        swish: type[nn.Module] = Swish,
     ) -> None:
         super().__init__()
         hidden_dim = in_channels * expand_ratio
@@ -66,13 +78,13 @@ class MBConv(nn.Module):
         layers: list[nn.Module] = []
         if expand_ratio != 1:
             layers.append(
-                nn.Sequential(nn.Conv2d(in_channels, hidden_dim, 1, bias=False), nn.BatchNorm2d(hidden_dim), Swish())
+                nn.Sequential(nn.Conv2d(in_channels, hidden_dim, 1, bias=False), nn.BatchNorm2d(hidden_dim), swish())
             )
         layers += [
             nn.Sequential(
                 nn.Conv2d(hidden_dim, hidden_dim, kernel_size, stride, kernel_size // 2, groups=hidden_dim, bias=False),
                 nn.BatchNorm2d(hidden_dim),
-                Swish(),
+                swish(),
             ),
             SqueezeExcitation(hidden_dim, max(1, int(in_channels * se_ratio))),
             nn.Sequential(nn.Conv2d(hidden_dim, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels)),
@@ -100,20 +112,22 @@ class EfficientNet(nn.Module):
         num_classes: int = 1000,
         dropout: float = 0.2,
         drop_connect_rate: float = 0.2,
+        swish: type[nn.Module] = Swish,
     ) -> None:
         super().__init__()
         self.dropout = dropout
-        features: list[nn.Module] = [nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), Swish())]
+        features: list[nn.Module] = [nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), swish())]
         total = sum(n for _, _, n, _, _ in config)
         in_channels, index = 32, 0
         for expand_ratio, channels, n, stride, kernel_size in config:
             stage: list[nn.Module] = []
             for i in range(n):
                 rate = drop_connect_rate * index / total
-                stage.append(MBConv(in_channels, channels, kernel_size, stride if i == 0 else 1, expand_ratio, rate))
+                stride_i = stride if i == 0 else 1
+                stage.append(MBConv(in_channels, channels, kernel_size, stride_i, expand_ratio, rate, swish=swish))
                 in_channels, index = channels, index + 1
             features.append(nn.Sequential(*stage))
-        features.append(nn.Sequential(nn.Conv2d(in_channels, 1280, 1, bias=False), nn.BatchNorm2d(1280), Swish()))
+        features.append(nn.Sequential(nn.Conv2d(in_channels, 1280, 1, bias=False), nn.BatchNorm2d(1280), swish()))
         self.features = nn.Sequential(*features)
         self.classifier = nn.Linear(1280, num_classes)
 
@@ -131,6 +145,11 @@ def efficientnet_b0() -> nn.Module:
     Conv1x1 of 1280, pooling and FC: 5,288,548 parameters and 0.39 billion multiply-adds (Table 2's 5.3M and
     0.39B), dropout 0.2 before the FC and stochastic depth up to 0.2 (Sec. 5.2)."""
     return EfficientNet(B0_CONFIG)
+
+
+def efficientnet_b0_sigmoid_module() -> nn.Module:
+    """The same network with swish written as a module holding an `nn.Sigmoid` (`SigmoidSwish`)."""
+    return EfficientNet(B0_CONFIG, swish=SigmoidSwish)
 
 
 def efficientnet_b0_k3_stage6() -> nn.Module:

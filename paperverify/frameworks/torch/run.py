@@ -7,6 +7,7 @@ Trace indices are the positions of the probe's records, numbered by the one trac
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -150,10 +151,13 @@ def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink
 def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
     """The zero padding a layer applies to its input (a padding layer, a convolution or max pool padding
     itself; a max pool in ceil_mode as far as its last window reaches); None for any other layer or padding of
-    another kind than zeros."""
+    another kind than zeros. A padding module of another class than ZeroPad2d (one that works out TensorFlow's
+    'same' padding from its input) is measured: run on ones, its zero rows and columns are counted."""
     if isinstance(module, nn.ZeroPad2d):
         left, right, top, bottom = module.padding
         return (top, bottom, left, right)
+    if module is not None and record.kind == "pad":
+        return _measured_padding(module, record)
     if isinstance(module, nn.Conv2d) and module.padding_mode == "zeros":
         if module.padding == "same":
             side = record.input_shapes[0][:2]
@@ -179,10 +183,32 @@ def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
     return None
 
 
+def _measured_padding(module: nn.Module, record: LayerRecord) -> Padding | None:
+    """The zero padding a padding module applies to an input of the record's shape, read from its output on
+    ones; None unless that output is the ones with rows and columns of zeros around them."""
+    height, width, channels = record.input_shapes[0]
+    with torch.no_grad():
+        output = module(torch.ones(1, channels, height, width))
+    rows, columns = (output[0] != 0).any(0).any(1), (output[0] != 0).any(0).any(0)
+    if not rows.any():
+        return None
+    top, left = int(rows.int().argmax()), int(columns.int().argmax())
+    bottom, right = output.shape[2] - top - height, output.shape[3] - left - width
+    if min(bottom, right) < 0 or not bool((output[0, :, top : top + height, left : left + width] == 1).all()):
+        return None
+    if int(rows.sum()) != height or int(columns.sum()) != width:
+        return None
+    return (top, bottom, left, right)
+
+
 def set_padding(module: nn.Module | None, pads: Padding) -> bool:
-    """Make a padding layer pad by `pads`; False for a layer that is none."""
-    if not isinstance(module, nn.ZeroPad2d):
-        return False
+    """Make a padding layer pad by `pads` (a ZeroPad2d set, another padding module's forward replaced, inside
+    the module, where the tracer sees no call of its own); False for a layer that is none."""
     top, bottom, left, right = pads
-    module.padding = (left, right, top, bottom)
+    if isinstance(module, nn.ZeroPad2d):
+        module.padding = (left, right, top, bottom)
+        return True
+    if module is None:
+        return False
+    module.forward = functools.partial(nn.functional.pad, pad=(left, right, top, bottom))
     return True
