@@ -48,9 +48,9 @@ from paperverify.check import CheckError, declared_kinds, framework_of, names_gi
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import COPYABLE, INERT, MERGES
-from paperverify.probes.numeric import MODEL_INPUT, Padding, Weights
+from paperverify.probes.numeric import MODEL_INPUT, Normalisation, Padding, Weights
 from paperverify.stagemap import StageMap
-from paperverify.tables import default_roots, load_claims
+from paperverify.tables import LRN_CONSTANTS, Claim, default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).
@@ -258,7 +258,8 @@ def equivalence(
         builder = registered.builder(reference)
     except registry.RegistryError as err:
         raise CheckError(str(err)) from err
-    paper_size = _paper_input_size(paper, registered)
+    claim = _paper_claim(paper, registered)
+    paper_size, leaves_open = claim.config.input_size, claim.source.leaves_open
     channels = registered.input_channels
     yours_adapter, ours_adapter = frameworks.get(framework), frameworks.get(reference)
     label = name or type(model).__qualname__
@@ -321,16 +322,16 @@ def equivalence(
             )
         probed: set[str] = set()
         if alignment.weights or not alignment.problems:  # something lines up: run and compare
-            probed = _run_and_compare(prepared, result, seed)
+            probed = _run_and_compare(prepared, result, seed, leaves_open)
         result.wiring = compare_wiring(yours, ours, alignment, probed)
         return result
 
 
-def _run_and_compare(p: _Prepared, result: EquivalenceResult, seed: int) -> set[str]:
+def _run_and_compare(p: _Prepared, result: EquivalenceResult, seed: int, leaves_open: Container[str]) -> set[str]:
     """Steps 2 and 4 of the module docstring, into `result`: copy the weights, run both models and compare them;
     where the weights do not line up, probe the dependency structure. The named points whose dependency
     structure was probed."""
-    result.notes += _match_padding(p)
+    result.notes += _match_padding(p) + _match_normalisation(p, leaves_open)
     folds, unfolded = _plan_copy(p, result)
     if unfolded:
         result.problems.extend(unfolded)
@@ -382,16 +383,16 @@ class _Prepared:
         return self.ours_adapter.layers(self.reference, self.ours)
 
 
-def _paper_input_size(paper: str, variant: registry.Variant) -> int:
-    """The input side the paper's claims about `variant` are checked at; for a registered variant of the paper's
-    architecture that no table describes (ResNet's plain-18), the side its other claims are checked at."""
+def _paper_claim(paper: str, variant: registry.Variant) -> Claim:
+    """One of the paper's claims about `variant` (its input side, what the paper leaves open); for a registered
+    variant of the paper's architecture that no table describes (ResNet's plain-18), one of its other claims."""
     try:
-        return select_claims(paper, variant.name)[0].config.input_size
+        return select_claims(paper, variant.name)[0]
     except CheckError:
         others = [claim for claim in load_claims(default_roots()) if claim.source.paper == paper]
         if variant.architecture not in {claim.source.architecture for claim in others}:
             raise
-        return others[0].config.input_size
+        return others[0]
 
 
 def _probe_at_input_size(
@@ -565,6 +566,29 @@ def _match_padding(p: _Prepared) -> list[str]:
         else:
             notes.append(f"{name}: yours pads {wanted}, ours {padded}, and ours cannot be run with yours")
     return notes
+
+
+def _match_normalisation(p: _Prepared, leaves_open: Container[str]) -> list[str]:
+    """Where a local response normalisation of the model uses other constants than ours: if the paper leaves them
+    open (`[paper] leaves_open`, GoogLeNet's LocalRespNorm), ours is run with the model's and a note says so;
+    if the paper prints them (AlexNet's), a note names both, and the outputs will differ there."""
+    notes = []
+    for o, y in p.alignment.pairs:
+        mine = p.ours_adapter.normalisation(p.ours_layers[o])
+        theirs = p.yours_adapter.normalisation(p.yours_layers[y])
+        if mine is None or theirs is None or np.allclose(mine, theirs, rtol=1e-6, atol=0):
+            continue
+        name, both = p.ours.layers[o].name, f"yours {_constants(theirs)}, ours {_constants(mine)}"
+        if LRN_CONSTANTS in leaves_open and p.ours_adapter.set_normalisation(p.ours_layers[o], theirs):
+            notes.append(f"{name}: {both}; the paper prints no constants, so ours was run with yours")
+        else:
+            notes.append(f"{name}: {both}; the paper fixes them")
+    return notes
+
+
+def _constants(constants: Normalisation) -> str:
+    size, alpha, beta, k = constants
+    return f"n = {size}, α = {alpha:g}, β = {beta:g}, k = {k:g}"
 
 
 def _weight_mismatch(key: tuple[str, bool], mine: list[LayerRecord], theirs: list[LayerRecord]) -> str | None:

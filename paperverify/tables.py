@@ -51,6 +51,15 @@ _PAPER_KEYS = {
     "macs_convention",
     "input_size",
     "input_size_source",
+    "leaves_open",
+    "leaves_open_source",
+}
+#: What a paper may leave open (`[paper] leaves_open`, with the words or figure that show it in
+#: `leaves_open_source`): our implementation's choice there is not the paper's, and the equivalence check runs
+#: ours with the user's. Name -> what it is.
+LRN_CONSTANTS = "lrn_constants"
+CONVENTIONS = {
+    LRN_CONSTANTS: "the size, α, β and k of local response normalisation",
 }
 _PAPER_REQUIRED = ("id", "title", "authors", "year", "architecture", "input_size")
 _TABLE_KEYS = {
@@ -87,7 +96,7 @@ _Schema = dict[str, Any]
 _PAPER_TYPES: _Schema = {
     "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
     "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
-    "pages": str, "unpaginated": str,
+    "pages": str, "unpaginated": str, "leaves_open": ("list", str), "leaves_open_source": str,
 }  # fmt: skip
 _TABLE_TYPES: _Schema = {
     "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
@@ -186,6 +195,8 @@ class Source:
     column: str
     quote: str | None = None
     venue: str = ""
+    #: What the paper leaves open (`CONVENTIONS`).
+    leaves_open: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         page = f", p. {self.page}" if self.page is not None else ""
@@ -404,6 +415,17 @@ class _Loader:
             )
         if "year" in meta and not 1 <= meta["year"] <= 9999:
             self.problem(sidecar, f"[paper] year is a year of publication. Received: year = {meta['year']!r}")
+        for convention in meta.get("leaves_open", []):
+            if convention not in CONVENTIONS:
+                self.problem(
+                    sidecar,
+                    f"[paper] leaves_open names what a paper may leave open, one of {sorted(CONVENTIONS)}. "
+                    f"Received: {convention!r}",
+                )
+        if meta.get("leaves_open") and not meta.get("leaves_open_source", "").strip():
+            self.problem(
+                sidecar, "[paper] leaves_open needs leaves_open_source: where the paper shows it (quote and page)"
+            )
         meta.setdefault("input_size", 0)  # reported missing above; the tables are still checked
         tables = data.get("tables", [])
         if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
@@ -968,6 +990,7 @@ class _Loader:
                 architecture=str(paper.meta.get("architecture", "?")),
                 arxiv=f"{paper.meta['arxiv']}{paper.meta.get('arxiv_version', '')}" if "arxiv" in paper.meta else "",
                 venue=str(paper.meta.get("venue", "")),
+                leaves_open=tuple(paper.meta.get("leaves_open", ())),
                 table=table_id,
                 label=table["label"] if location is None else location,
                 page=table.get("page") if page is None else page,

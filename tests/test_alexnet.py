@@ -184,3 +184,6 @@ def test_pytorch_lrn_given_the_papers_alpha_undivided_breaks_parity(torch_thread
     assert not wrong.equivalent, wrong.describe()
     assert wrong.first_layer is not None and wrong.first_layer.ours == "conv1.lrn", wrong.describe()
     assert wrong.first_point is not None and wrong.first_point.point == "conv1", wrong.describe()
+    # Sec. 3.3 prints the constants, so ours keeps them and says how the model's differ.
+    fixed = "conv1.lrn: yours n = 5, α = 2e-05, β = 0.75, k = 2, ours n = 5, α = 0.0001, β = 0.75, k = 2"
+    assert f"{fixed}; the paper fixes them" in wrong.notes, wrong.notes

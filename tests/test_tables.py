@@ -734,6 +734,24 @@ def test_two_tables_on_one_csv_and_a_nonsense_page_or_year_are_errors(paper: Pat
     assert any("year is a year of publication. Received: year = -2016" in p for p in problems(paper))
 
 
+def test_what_a_paper_leaves_open_is_a_known_convention_with_its_source(paper: Path) -> None:
+    """`leaves_open` names conventions the equivalence check knows, each shown by a quote; the claims carry it."""
+    sidecar = SIDECAR.replace(
+        "input_size = 224\n",
+        'input_size = 224\nleaves_open = ["lrn_constants"]\nleaves_open_source = "Figure 3, p. 7: no constants"\n',
+    )
+    write(paper, sidecar=sidecar)
+    assert problems(paper) == []
+    assert {claim.source.leaves_open for claim in load_claims([paper.parent])} == {("lrn_constants",)}
+    write(paper, sidecar=sidecar.replace('["lrn_constants"]', '["lrn_constant"]'))
+    assert any(
+        "leaves_open names what a paper may leave open, one of ['lrn_constants']. Received: 'lrn_constant'" in p
+        for p in problems(paper)
+    ), problems(paper)
+    write(paper, sidecar=sidecar.replace('leaves_open_source = "Figure 3, p. 7: no constants"\n', ""))
+    assert any("leaves_open needs leaves_open_source" in p for p in problems(paper)), problems(paper)
+
+
 def test_cr_only_line_ends_are_named_as_such_in_a_csv_and_read_in_paper_toml(paper: Path) -> None:
     write(paper, table=CSV.replace("\n", "\r"))
     assert problems(paper) == [f"{paper / 'table1.csv'}: {tables._CR_ONLY}"]

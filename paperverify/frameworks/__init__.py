@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from paperverify.probes.numeric import Layout, Padding, Sink, Weights
+    from paperverify.probes.numeric import Layout, Normalisation, Padding, Sink, Weights
     from paperverify.trace import LayerRecord, Trace
 
 
@@ -86,11 +86,17 @@ class Framework(Protocol):
     def set_padding(self, layer: Any, pads: Padding) -> bool:
         """Make a padding layer of ours pad by `pads`; False if the layer is none."""
 
+    def normalisation(self, layer: Any) -> Normalisation | None:
+        """A local response normalisation layer's constants; None for another layer or one it cannot read."""
+
+    def set_normalisation(self, layer: Any, constants: Normalisation) -> bool:
+        """Make a local response normalisation layer of ours use `constants`; False if it cannot."""
+
 
 #: The equivalence check's operations, which an adapter may take from its framework's `run` module.
 EQUIVALENCE_OPERATIONS = (
     "has_weights", "build_reference", "materialise", "layers", "layout", "read", "write", "run",
-    "padding", "set_padding",
+    "padding", "set_padding", "normalisation", "set_normalisation",
 )  # fmt: skip
 
 

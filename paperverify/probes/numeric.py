@@ -75,6 +75,9 @@ def as_array(value: Any) -> np.ndarray:
 
 #: The zero padding a layer applies to its input: rows above and below, columns left and right.
 Padding = tuple[int, int, int, int]
+#: Local response normalisation's constants (n, α, β, k) in Krizhevsky et al.'s form (Sec. 3.3):
+#: b = a / (k + α Σ a²)^β over n adjacent channels, α not divided by n.
+Normalisation = tuple[int, float, float, float]
 
 
 def same_padding(

@@ -23,7 +23,7 @@ from paperverify.frameworks.keras.probe import (
     node_records,
     probe_model,
 )
-from paperverify.probes.numeric import Layout, Padding, Sink, Weights, as_array, same_padding
+from paperverify.probes.numeric import Layout, Normalisation, Padding, Sink, Weights, as_array, same_padding
 from paperverify.registry import builder_options
 from paperverify.trace import LayerRecord, Trace
 
@@ -273,4 +273,31 @@ def set_padding(layer: keras.layers.Layer | None, pads: Padding) -> bool:
         return False
     top, bottom, left, right = pads
     layer.padding = ((top, bottom), (left, right))
+    return True
+
+
+#: The attributes a Keras local response normalisation layer holds its constants in, in `Normalisation`'s order
+#: (ours, `implementations/keras/blocks.py`; its alpha is the paper's α).
+_NORMALISATION = ("size", "alpha", "beta", "k")
+
+
+def _normalises(layer: Any) -> bool:
+    return getattr(layer, "paperverify_kind", None) == "lrn" and all(hasattr(layer, a) for a in _NORMALISATION)
+
+
+def normalisation(layer: keras.layers.Layer | None) -> Normalisation | None:
+    """The constants of a local response normalisation layer declared as one (`paperverify_kind = "lrn"`) that
+    holds them as `size`, `alpha` (the paper's α), `beta` and `k`; None for any other layer."""
+    if not _normalises(layer):
+        return None
+    size, alpha, beta, k = (getattr(layer, name) for name in _NORMALISATION)
+    return (int(size), float(alpha), float(beta), float(k))
+
+
+def set_normalisation(layer: keras.layers.Layer | None, constants: Normalisation) -> bool:
+    """Give such a layer the constants (n, α, β, k); False for another layer."""
+    if not _normalises(layer):
+        return False
+    for name, value in zip(_NORMALISATION, constants, strict=True):
+        setattr(layer, name, value)
     return True

@@ -20,6 +20,7 @@ from paperverify.frameworks.torch.shape_rules import pair
 from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.probes.numeric import (
     Layout,
+    Normalisation,
     Padding,
     Sink,
     Weights,
@@ -211,4 +212,20 @@ def set_padding(module: nn.Module | None, pads: Padding) -> bool:
     if module is None:
         return False
     module.forward = functools.partial(nn.functional.pad, pad=(left, right, top, bottom))
+    return True
+
+
+def normalisation(module: nn.Module | None) -> Normalisation | None:
+    """An `nn.LocalResponseNorm`'s constants, its alpha (which PyTorch divides by the size) as the paper's α."""
+    if not isinstance(module, nn.LocalResponseNorm):
+        return None
+    return (module.size, module.alpha / module.size, module.beta, module.k)
+
+
+def set_normalisation(module: nn.Module | None, constants: Normalisation) -> bool:
+    """Give an `nn.LocalResponseNorm` the constants (n, α, β, k); False for another module."""
+    if not isinstance(module, nn.LocalResponseNorm):
+        return False
+    size, alpha, beta, k = constants
+    module.size, module.alpha, module.beta, module.k = size, alpha * size, beta, k
     return True
