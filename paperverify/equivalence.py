@@ -17,11 +17,12 @@ see them. Our implementations, verified against the papers in both frameworks, a
    frameworks; a convolution bias followed by BatchNorm, which ours lacks, folded into its moving mean as
    mean − bias; a different BatchNorm epsilon folded into the moving variance), both run in inference mode
    on the same random input, and compared by `paperverify.closeness` (the largest difference relative to the
-   outputs' magnitude, with an absolute floor): every aligned layer locally, ours run on the input the user's
-   layer received (our layers' outputs, and the outputs of the named points whose weights do not line up,
-   replaced by the user's as ours runs), so that one difference upstream hides nothing downstream; and, if the
-   weights line up everywhere, every named point end to end. The first diverging named point and every
-   diverging layer pair, by block, are named.
+   outputs' magnitude, with an absolute floor). If the weights line up everywhere, every named point and
+   aligned layer end to end; if anything differs there, or the weights do not line up everywhere, every
+   aligned layer locally: ours run on the input the user's layer received (our layers' outputs, and the
+   outputs of the named points whose weights do not line up, replaced by the user's as ours runs), so that one
+   difference upstream hides nothing downstream. The first diverging named point and every diverging layer
+   pair, by block, are named.
 3. Always, the wiring of every aligned layer is compared: which named point or layer feeds each of its inputs,
    in both graphs (shortcuts included). A difference is a structural discrepancy shown with both wirings.
 4. Where a group's weights do not line up (a grouped convolution written as one convolution per slice), which
@@ -134,7 +135,7 @@ class EquivalenceResult:
     @property
     def diverging(self) -> list[Comparison]:
         """Every aligned layer pair whose outputs diverge, each run on the input the user's layer received, in
-        our execution order."""
+        our execution order (`layers` are compared so whenever anything differs end to end)."""
         return [c for c in self.layers if c.diverges]
 
     @property
@@ -724,13 +725,14 @@ def _canonical(adapter: Framework, trace: Trace, index: int, output: np.ndarray,
 
 
 def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded: dict[int, np.ndarray]) -> None:
-    """Run the user's model once, keeping the outputs wanted, and ours twice. The first run of ours compares the
-    named points end to end (only if the weights lined up everywhere). The second compares the aligned layer
-    pairs locally: each of our layers' outputs, once compared, is replaced by the user's layer's, so that every
-    layer runs on what the user's received and one difference upstream hides nothing downstream; so is the
-    output of a named point whose layers are not paired (where the weights do not line up). Outputs are compared
-    in one layout: NHWC, and a flattened map's vector in H, W, C order; our convolution whose bias was folded
-    into the BatchNorm after it is compared with that bias added back (and handed the user's output less it)."""
+    """Run the user's model once, keeping the outputs wanted, and ours once or twice. If the weights lined up
+    everywhere, ours runs on its own and every named point and aligned layer is compared end to end; if all
+    agree, that is all. Otherwise ours runs again and the aligned layers are compared locally: each of our
+    layers' outputs, once compared, is replaced by the user's layer's, so that every layer runs on what the
+    user's received and one difference upstream hides nothing downstream; so is the output of a named point
+    whose layers are not paired (where the weights do not line up). Outputs are compared in one layout: NHWC,
+    and a flattened map's vector in H, W, C order; our convolution whose bias was folded into the BatchNorm
+    after it is compared with that bias added back (and handed the user's output less it)."""
     model, yours, yours_adapter, reference, ours, ours_adapter, alignment = (
         p.model, p.yours, p.yours_adapter, p.reference, p.ours, p.ours_adapter, p.alignment
     )  # fmt: skip
@@ -738,7 +740,7 @@ def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded:
     for point in alignment.points:
         at_point.setdefault(point.ours, []).append(point)
     at_pair = dict(alignment.pairs)
-    forced = at_pair | {p.ours: p.yours for p in alignment.points if p.ours not in at_pair}
+    forced = at_pair | {point.ours: point.yours for point in alignment.points if point.ours not in at_pair}
     end_to_end = not alignment.problems
     copied = {o for o, _ in alignment.weights}
     fed: dict[int, bool] = {MODEL_INPUT: True}  # whether a layer of ours ran on the user's values
@@ -773,10 +775,12 @@ def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded:
     points: dict[str, Comparison] = {}
     layers: list[Comparison] = []
 
-    def judge_point(index: int, output: np.ndarray) -> None:
+    def judge_end_to_end(index: int, output: np.ndarray) -> None:
         output = ours_canonical(index, output)
-        for point in at_point[index]:
+        for point in at_point.get(index, ()):
             points[point.name] = compared(index, point.yours, output, point.name)
+        if index in at_pair:
+            layers.append(compared(index, at_pair[index], output, alignment.groups[index]))
 
     def judge_layer(index: int, output: np.ndarray) -> np.ndarray | None:
         y = forced[index]
@@ -790,10 +794,14 @@ def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded:
         theirs = theirs.reshape(canonical.shape)
         return _canonical(ours_adapter, ours, index, theirs - folded[index] if index in folded else theirs, back=True)
 
-    yours_adapter.run(model, image, {p.yours for p in alignment.points} | set(forced.values()), keep)
+    yours_adapter.run(model, image, {point.yours for point in alignment.points} | set(forced.values()), keep)
     if end_to_end:
-        ours_adapter.run(reference, image, set(at_point), judge_point)
-        result.points = [points[p.name] for p in alignment.points]
+        ours_adapter.run(reference, image, set(at_point) | set(at_pair), judge_end_to_end)
+        result.points = [points[point.name] for point in alignment.points]
+        if not any(c.diverges for c in [*result.points, *layers]):
+            result.layers = layers
+            return
+        layers.clear()
     ours_adapter.run(reference, image, set(forced), judge_layer)
     result.layers = layers
 
