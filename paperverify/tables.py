@@ -7,10 +7,14 @@ received. Tables are data only: TOML and CSV, read with the standard library, ne
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -274,10 +278,48 @@ def paper_folders(roots: Iterable[Path] | None = None) -> list[Path]:
 
 
 def check_paper(folder: Path, known_variants: Iterable[str] | None = None) -> tuple[Paper | None, list[TableError]]:
-    """Load one paper folder, returning it (None if unreadable) and every problem found."""
-    loader = _Loader(Path(folder), set(registry.variants() if known_variants is None else known_variants))
+    """Load one paper folder, returning it (None if unreadable) and every problem found. A folder whose files
+    hold the same bytes as at an earlier call (in this process) is not parsed again."""
+    folder = Path(folder)
+    known = frozenset(registry.variants() if known_variants is None else known_variants)
+    where = "" if folder.is_absolute() else str(Path.cwd())  # a relative folder's claims name relative files
+    paper, problems = _parsed(str(folder), where, known, _contents(folder))
+    if paper is not None:
+        paper = replace(paper, claims=list(paper.claims), tables=list(paper.tables))
+    return paper, list(problems)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(
+    folder: str, cwd: str, known: frozenset[str], contents: bytes
+) -> tuple[Paper | None, tuple[TableError, ...]]:
+    """`check_paper`'s work, for one folder as given, the working directory a relative one is read from, the
+    variants known and the digest of its files (`_contents`), which is what makes the result the same."""
+    loader = _Loader(Path(folder), set(known))
     paper = loader.load()
-    return paper, _once(loader.problems)
+    return paper, tuple(_once(loader.problems))
+
+
+def _contents(folder: Path) -> bytes:
+    """A digest of every file under `folder`: its path, then its bytes or, if it is no regular file or cannot be
+    read, what it is or why (a FIFO, a link loop, no permission: what the loader will report)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for directory, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                mode = os.stat(path).st_mode
+                if stat.S_ISREG(mode):
+                    with open(path, "rb") as handle:
+                        digest.update(handle.read())
+                else:  # a FIFO would block the read
+                    digest.update(f"not a file: {stat.S_IFMT(mode)}".encode())
+            except OSError as err:
+                digest.update(f"unreadable: {type(err).__name__}".encode())
+            digest.update(b"\0")
+    return digest.digest()
 
 
 def _once(problems: list[TableError]) -> list[TableError]:
