@@ -559,7 +559,10 @@ def _match_padding(p: _Prepared) -> list[str]:
         (padded, own, pad), wanted = mine, theirs[0]
         rest = tuple(w - a for w, a in zip(wanted, own, strict=True))
         name = ours.layers[o].name
-        if pad is not None and min(rest) >= 0 and ours_adapter.set_padding(ours_layers[pad], rest):  # type: ignore[arg-type]
+        settable = (pad is not None and min(rest) >= 0 and ours_adapter.set_padding(ours_layers[pad], rest)) or (
+            pad is None and ours_adapter.set_padding(ours_layers[o], wanted)  # a layer padding itself
+        )
+        if settable:
             notes.append(
                 f"{name}: yours pads (top, bottom, left, right) {wanted}, ours {padded}; the paper fixes no padding, "
                 "so ours was run with yours"

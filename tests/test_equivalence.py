@@ -389,6 +389,7 @@ def test_weights_that_cannot_line_up_leave_the_rest_compared(torch_threads: int)
         ("keras_vgg", "vgg16", "simonyan2015_vgg", "vgg16", "lined up by structure"),
         ("torch_efficientnet", "efficientnet_b0", "tan2019_efficientnet", "efficientnet_b0", "ours was run with yours"),
         ("torch_googlenet", "googlenet", "szegedy2015_googlenet", "googlenet", "the paper prints no constants"),
+        ("torch_xception", "xception", "chollet2017_xception", "xception", "ours was run with yours"),
         (
             "torch_efficientnet",
             "efficientnet_b0_sigmoid_module",
@@ -406,7 +407,8 @@ def test_strangers_written_as_strangers_write_them_are_equivalent(
     depthwise convolutions k // 2 on both sides where ours pads as TensorFlow's 'same' does (a convention the
     paper leaves open, so ours is run with the user's), its swish a module computing `x * torch.sigmoid(x)` or
     one holding an `nn.Sigmoid`, a GoogLeNet with PyTorch's default LocalResponseNorm constants (k = 1, where ours
-    takes AlexNet's; the GoogLeNet paper prints none): each runs and matches ours."""
+    takes AlexNet's; the GoogLeNet paper prints none), an Xception whose max pools pad 1 on each side where ours
+    pads as 'same' inside its own pool: each runs and matches ours."""
     import importlib
 
     model = getattr(importlib.import_module(f"tests.strangers.{module}"), builder)()

@@ -117,6 +117,16 @@ STRANGERS = [
         "ours has middle_flow.block5.sepconv1.depthwise",
     ),
     Stranger(
+        "torch_xception", "chollet2017_xception", "xception", "xception", "xception_short_middle",
+        frozenset({
+            *(f"figure5/xception/middle_flow.sepconv{n}/structure" for n in (1, 2, 3)),
+            "table3/xception/xception/params", "text/fig5_repeated_8_times", "text/sec3_conv_layers",
+            "text/sec3_modules",
+        }),
+        "ours has middle_flow.block8.sepconv1.depthwise (conv2d, 3×3/1×1, 728 channels, output 19×19×728), "
+        "which yours lacks",
+    ),
+    Stranger(
         "torch_alexnet", "krizhevsky2012_alexnet", "alexnet", "alexnet", "alexnet_ungrouped_conv4",
         frozenset({"text/abstract_params", "text/sec3.5_conv4", "text/sec4_params"}),
         "yours features.10 -> conv4.conv: groups 1, ours 2",

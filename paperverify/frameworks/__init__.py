@@ -84,7 +84,8 @@ class Framework(Protocol):
         a layer that pads nothing of its own."""
 
     def set_padding(self, layer: Any, pads: Padding) -> bool:
-        """Make a padding layer of ours pad by `pads`; False if the layer is none."""
+        """Make a padding layer of ours pad by `pads`, or a layer of ours that pads itself pad by `pads` in
+        all; False if it cannot."""
 
     def normalisation(self, layer: Any) -> Normalisation | None:
         """A local response normalisation layer's constants; None for another layer or one it cannot read."""

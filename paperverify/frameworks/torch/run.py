@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from paperverify.frameworks.torch.probe import probe_model
+from paperverify.frameworks.torch.probe import kind_of, probe_model
 from paperverify.frameworks.torch.shape_rules import pair
 from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.probes.numeric import (
@@ -152,8 +152,10 @@ def run(model: nn.Module, image: np.ndarray, wanted: Collection[int], sink: Sink
 def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
     """The zero padding a layer applies to its input (a padding layer, a convolution or max pool padding
     itself; a max pool in ceil_mode as far as its last window reaches); None for any other layer or padding of
-    another kind than zeros. A padding module of another class than ZeroPad2d (one that works out TensorFlow's
-    'same' padding from its input) is measured: run on ones, its zero rows and columns are counted."""
+    another kind than zeros (a max pool's padding is the positions it adds, whatever their value). A padding
+    module of another class than ZeroPad2d (one that works out TensorFlow's 'same' padding from its input) is
+    measured: run on ones, its zero rows and columns are counted; so is a max pool whose own forward pads
+    (`_measured_pool_padding`)."""
     if isinstance(module, nn.ZeroPad2d):
         left, right, top, bottom = module.padding
         return (top, bottom, left, right)
@@ -167,6 +169,8 @@ def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
             return (0, 0, 0, 0)
         rows, columns = module.padding  # type: ignore[misc]
         return (rows, rows, columns, columns)
+    if isinstance(module, nn.MaxPool2d) and type(module).forward is not nn.MaxPool2d.forward:
+        return _measured_pool_padding(module, record)
     if isinstance(module, nn.MaxPool2d):
         rows, columns = (module.padding, module.padding) if isinstance(module.padding, int) else module.padding
         if not module.ceil_mode:
@@ -182,6 +186,30 @@ def padding(module: nn.Module | None, record: LayerRecord) -> Padding | None:
         ]
         return (rows, after[0], columns, after[1])
     return None
+
+
+def _measured_pool_padding(module: nn.MaxPool2d, record: LayerRecord) -> Padding | None:
+    """The padding of a max pool that pads in a forward of its own (TensorFlow's 'same' worked out from its
+    input): run on each position's row index, its first output is the last row its first window reaches, which
+    gives the rows padded above; the output's size gives those below (columns alike). None for a dilated pool."""
+    if pair(module.dilation) != (1, 1):
+        return None
+    height, width, _ = record.input_shapes[0]
+    kernel, stride = pair(module.kernel_size), pair(module.stride or module.kernel_size)
+    rows = torch.arange(height, dtype=torch.float32).view(1, 1, height, 1).expand(1, 1, height, width)
+    columns = torch.arange(width, dtype=torch.float32).view(1, 1, 1, width).expand(1, 1, height, width)
+    with torch.no_grad():
+        down, across = module(rows.contiguous()), module(columns.contiguous())
+    top, left = kernel[0] - 1 - int(down[0, 0, 0, 0]), kernel[1] - 1 - int(across[0, 0, 0, 0])
+    bottom = (down.shape[2] - 1) * stride[0] + kernel[0] - height - top
+    right = (down.shape[3] - 1) * stride[1] + kernel[1] - width - left
+    return (top, bottom, left, right) if min(top, bottom, left, right) >= 0 else None
+
+
+def _padded_pool(module: nn.MaxPool2d, pads: tuple[int, int, int, int], x: torch.Tensor) -> torch.Tensor:
+    """`module`'s max pool over `x` padded by `pads` (left, right, top, bottom) with -inf, as its own padding."""
+    padded = nn.functional.pad(x, pads, value=float("-inf"))
+    return nn.functional.max_pool2d(padded, module.kernel_size, module.stride, 0, module.dilation)
 
 
 def _measured_padding(module: nn.Module, record: LayerRecord) -> Padding | None:
@@ -203,13 +231,17 @@ def _measured_padding(module: nn.Module, record: LayerRecord) -> Padding | None:
 
 
 def set_padding(module: nn.Module | None, pads: Padding) -> bool:
-    """Make a padding layer pad by `pads` (a ZeroPad2d set, another padding module's forward replaced, inside
-    the module, where the tracer sees no call of its own); False for a layer that is none."""
+    """Make a padding layer, or a max pool, pad by `pads` (a ZeroPad2d set; another padding module's or a max
+    pool's forward replaced, inside the module, where the tracer sees no call of its own); False for another
+    layer."""
     top, bottom, left, right = pads
+    if isinstance(module, nn.MaxPool2d):
+        module.forward = functools.partial(_padded_pool, module, (left, right, top, bottom))
+        return True
     if isinstance(module, nn.ZeroPad2d):
         module.padding = (left, right, top, bottom)
         return True
-    if module is None:
+    if module is None or kind_of("", module) != "pad":
         return False
     module.forward = functools.partial(nn.functional.pad, pad=(left, right, top, bottom))
     return True
