@@ -54,6 +54,19 @@ def test_max_pool(height: int, width: int, kernel: int, stride: int, data: st.Da
     assert rule == real
 
 
+@given(height=sizes, width=sizes, kernel=st.integers(1, 5), stride=st.integers(1, 3), data=st.data())
+def test_average_pool(height: int, width: int, kernel: int, stride: int, data: st.DataObject) -> None:
+    padding = data.draw(st.integers(0, kernel // 2))
+    with torch.device("meta"):
+        pool, x = nn.AvgPool2d(kernel, stride, padding), torch.empty(1, 3, height, width)
+    if height + 2 * padding < kernel or width + 2 * padding < kernel:
+        with pytest.raises(RuntimeError):
+            stand_in(pool)(x)
+        return
+    rule, real = _both(pool, x)
+    assert rule == real
+
+
 @pytest.mark.parametrize(
     ("module", "shape"),
     [

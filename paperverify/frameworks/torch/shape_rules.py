@@ -70,6 +70,23 @@ def _maxpool(module: nn.MaxPool2d, real: Forward) -> Forward:
     return forward
 
 
+def _avgpool(module: nn.AvgPool2d, real: Forward) -> Forward:
+    """An average pool's windows (its meta kernel is a Python decomposition whose first call imports sympy)."""
+    if module.ceil_mode:
+        return real
+    kh, kw = pair(module.kernel_size)
+    (sh, sw), (ph, pw) = pair(module.stride or module.kernel_size), pair(module.padding)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            return real(x)
+        n, c, h, w = x.shape
+        oh, ow = _window(h, kh, sh, ph, 1), _window(w, kw, sw, pw, 1)
+        return _empty(n, c, oh, ow) if oh > 0 and ow > 0 else real(x)
+
+    return forward
+
+
 def _adaptive_avgpool(module: nn.AdaptiveAvgPool2d, real: Forward) -> Forward:
     size = module.output_size
     oh, ow = (size, size) if isinstance(size, int) else size
@@ -123,6 +140,7 @@ def _same_4d(module: nn.Module, real: Forward) -> Forward:
 _RULES: dict[type[nn.Module], Callable[..., Forward]] = {
     nn.Conv2d: _conv,
     nn.MaxPool2d: _maxpool,
+    nn.AvgPool2d: _avgpool,
     nn.AdaptiveAvgPool2d: _adaptive_avgpool,
     nn.Linear: _linear,
     nn.ZeroPad2d: _zeropad,
