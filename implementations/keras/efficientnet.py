@@ -18,9 +18,9 @@ from implementations.specs.efficientnet import (
     Layer,
     mbconv_layers,
     round_filters,
-    same_padding,
     scaling_for,
 )
+from implementations.specs.padding import same_padding
 
 
 def _conv_unit(x, name: str, filters: int, kernel: int, stride: int = 1, depthwise: bool = False, swish: bool = True):

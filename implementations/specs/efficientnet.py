@@ -170,13 +170,6 @@ def mbconv_layers(width: float, depth: float, drop_connect_rate: float = DROP_CO
     return tuple(layers)
 
 
-def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """TensorFlow's 'same' padding (before, after) of one spatial dimension: the output has ⌈size / stride⌉
-    positions, the extra padding of an odd total goes after."""
-    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
 def scaling_for(variant: str) -> Scaling:
     if variant not in SCALINGS:
         raise ValueError(f"EfficientNet variant must be one of {sorted(SCALINGS)}. Received: {variant!r}")

@@ -109,13 +109,6 @@ def middle_blocks(repeats: int) -> tuple[Block, ...]:
     return tuple(Block(f"block{index}", MIDDLE) for index in range(1, repeats + 1))
 
 
-def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
-    """TensorFlow's 'same' padding (before, after) of one dimension: ⌈size / stride⌉ outputs, the extra
-    padding of an odd total after."""
-    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
-
-
 def feature_sides(input_size: int) -> dict[str, int]:
     """The side of the map after the stem and after each flow: unpadded 3x3 convolutions (stride 2, then 1),
     then one ⌈n/2⌉ per downsampling block. ValueError when the input is too small for the stem."""

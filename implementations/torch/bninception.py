@@ -20,15 +20,7 @@ from implementations.specs.bninception import (
     MaxPool,
     SeparableConv,
 )
-
-
-class Concat(nn.Module):
-    """The filter concatenation of an Inception module, along the channels."""
-
-    paperverify_kind = "concat"
-
-    def forward(self, *branches: torch.Tensor) -> torch.Tensor:
-        return torch.cat(branches, dim=1)
+from implementations.torch.blocks import Concat
 
 
 def _conv(cin: int, filters: int, kernel: int, stride: int = 1) -> nn.Sequential:

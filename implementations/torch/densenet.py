@@ -27,15 +27,7 @@ from implementations.specs.densenet import (
     spec_for,
     transition_channels,
 )
-
-
-class Concat(nn.Module):
-    """The concatenation [x_0, x_1, ..., x_l-1] of Eq. (2) (Sec. 3, p. 3), along the channels."""
-
-    paperverify_kind = "concat"
-
-    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-        return torch.cat(tensors, dim=1)
+from implementations.torch.blocks import Concat
 
 
 def _bn_relu_conv(suffix: str, cin: int, cout: int, kernel: int, stride: int = 1) -> list[tuple[str, nn.Module]]:

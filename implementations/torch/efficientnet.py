@@ -20,9 +20,10 @@ from implementations.specs.efficientnet import (
     Layer,
     mbconv_layers,
     round_filters,
-    same_padding,
     scaling_for,
 )
+from implementations.specs.padding import same_padding
+from implementations.torch.blocks import Add
 
 
 class SamePad(nn.Module):
@@ -47,15 +48,6 @@ class Scale(nn.Module):
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         return x * weights
-
-
-class Add(nn.Module):
-    """The identity shortcut of an MBConv layer."""
-
-    paperverify_kind = "add"
-
-    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
-        return residual + shortcut
 
 
 class DropConnect(nn.Module):

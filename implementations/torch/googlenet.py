@@ -25,15 +25,7 @@ from implementations.specs.googlenet import (
     Inception,
     MaxPool,
 )
-
-
-class Concat(nn.Module):
-    """The filter concatenation of an Inception module (Figure 2(b), p. 5), along the channels."""
-
-    paperverify_kind = "concat"
-
-    def forward(self, *branches: torch.Tensor) -> torch.Tensor:
-        return torch.cat(branches, dim=1)
+from implementations.torch.blocks import Concat
 
 
 def _conv(cin: int, filters: int, kernel: int, stride: int, bias: bool) -> nn.Sequential:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from implementations.specs.mixer import LN_EPSILON, VARIANTS, scale_for, sequence_length
-from implementations.torch.resnet import Add
+from implementations.torch.blocks import Add
 
 
 class Tokens(nn.Module):

@@ -13,15 +13,7 @@ import torch
 from torch import nn
 
 from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection, spec_for
-
-
-class Add(nn.Module):
-    """Element-wise sum of the residual function and the shortcut (Eqn. 1)."""
-
-    paperverify_kind = "add"
-
-    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
-        return residual + shortcut
+from implementations.torch.blocks import Add
 
 
 class ChannelPad(nn.Module):

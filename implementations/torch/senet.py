@@ -23,7 +23,8 @@ from implementations.specs.senet import (
     se_stage_indices,
     se_width,
 )
-from implementations.torch.resnet import Add, ChannelPad, _conv_layers
+from implementations.torch.blocks import Add
+from implementations.torch.resnet import ChannelPad, _conv_layers
 
 
 class Scale(nn.Module):

@@ -29,6 +29,7 @@ from implementations.specs.shufflenet import (
     feature_side,
     units,
 )
+from implementations.torch.blocks import Add, Concat
 
 
 class ChannelShuffle(nn.Module):
@@ -47,24 +48,6 @@ class ChannelShuffle(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, h, w = x.shape
         return x.reshape(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
-
-
-class Add(nn.Module):
-    """The identity shortcut of a stride-1 unit (Fig. 2 b)."""
-
-    paperverify_kind = "add"
-
-    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
-        return residual + shortcut
-
-
-class Concat(nn.Module):
-    """The channel concatenation of a stride-2 unit (Fig. 2 c)."""
-
-    paperverify_kind = "concat"
-
-    def forward(self, *branches: torch.Tensor) -> torch.Tensor:
-        return torch.cat(branches, dim=1)
 
 
 class ShuffleUnit(nn.Module):

@@ -22,24 +22,7 @@ from implementations.specs.squeezenet import (
     bypass_of,
     fire_widths,
 )
-
-
-class Concat(nn.Module):
-    """The expand layer's two convolutions concatenated along the channels (Sec. 3.3.1, p. 5)."""
-
-    paperverify_kind = "concat"
-
-    def forward(self, *branches: torch.Tensor) -> torch.Tensor:
-        return torch.cat(branches, dim=1)
-
-
-class Add(nn.Module):
-    """A bypass connection: the Fire module's output plus its bypass (Sec. 6, p. 9)."""
-
-    paperverify_kind = "add"
-
-    def forward(self, main: torch.Tensor, bypass: torch.Tensor) -> torch.Tensor:
-        return main + bypass
+from implementations.torch.blocks import Add, Concat
 
 
 def _conv(cin: int, filters: int, kernel: int, stride: int = 1, padding: int = 0) -> nn.Sequential:

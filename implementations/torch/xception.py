@@ -13,6 +13,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from implementations.specs.padding import same_padding
 from implementations.specs.xception import (
     BN_EPSILON,
     DROPOUT,
@@ -25,8 +26,8 @@ from implementations.specs.xception import (
     STEM,
     Block,
     middle_blocks,
-    same_padding,
 )
+from implementations.torch.blocks import Add
 
 
 class SamePool(nn.MaxPool2d):
@@ -36,15 +37,6 @@ class SamePool(nn.MaxPool2d):
         top, bottom = same_padding(x.shape[2], POOL, 2)
         left, right = same_padding(x.shape[3], POOL, 2)
         return super().forward(nn.functional.pad(x, (left, right, top, bottom), value=float("-inf")))
-
-
-class Add(nn.Module):
-    """A block's residual sum."""
-
-    paperverify_kind = "add"
-
-    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
-        return residual + shortcut
 
 
 def _separable(cin: int, cout: int, relu: str | None) -> nn.Sequential:

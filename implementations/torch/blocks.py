@@ -1,0 +1,28 @@
+"""Layers several PyTorch implementations share: the element-wise sum of a residual connection and the
+concatenation along the channels that joins parallel branches."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Add(nn.Module):
+    """The element-wise sum of a residual branch and its shortcut (ResNet's Eqn. 1; the identity or projection
+    shortcuts of SENet, Xception, ShuffleNet's stride-1 units, EfficientNet's MBConv, SqueezeNet's bypasses,
+    the Mixer's skips)."""
+
+    paperverify_kind = "add"
+
+    def forward(self, residual: torch.Tensor, shortcut: torch.Tensor) -> torch.Tensor:
+        return residual + shortcut
+
+
+class Concat(nn.Module):
+    """Branches joined along the channels (an Inception module's filter concatenation, DenseNet's
+    [x_0, ..., x_l-1] of Eq. 2, a Fire module's expand layers, ShuffleNet's stride-2 units)."""
+
+    paperverify_kind = "concat"
+
+    def forward(self, *branches: torch.Tensor) -> torch.Tensor:
+        return torch.cat(branches, dim=1)
