@@ -1,5 +1,5 @@
-"""Layers several PyTorch implementations share: the element-wise sum of a residual connection and the
-concatenation along the channels that joins parallel branches."""
+"""Layers several PyTorch implementations share: the element-wise sum of a residual connection, the
+concatenation along the channels that joins parallel branches, and the channel-wise product of a gate."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ class Concat(nn.Module):
 
     def forward(self, *branches: torch.Tensor) -> torch.Tensor:
         return torch.cat(branches, dim=1)
+
+
+class Scale(nn.Module):
+    """Each channel of a map times its gate: SENet's F_scale (Eq. 4, p. 4), the SE blocks of EfficientNet's
+    MBConv layers. The gate is one value per channel, (N, C) or (N, C, 1, 1)."""
+
+    paperverify_kind = "multiply"
+
+    def forward(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        return u * s.reshape(s.shape[0], s.shape[1], 1, 1)

@@ -23,7 +23,7 @@ from implementations.specs.efficientnet import (
     scaling_for,
 )
 from implementations.specs.padding import same_padding
-from implementations.torch.blocks import Add
+from implementations.torch.blocks import Add, Scale
 
 
 class SamePad(nn.Module):
@@ -39,15 +39,6 @@ class SamePad(nn.Module):
         top, bottom = same_padding(x.shape[2], self.kernel, self.stride)
         left, right = same_padding(x.shape[3], self.kernel, self.stride)
         return nn.functional.pad(x, (left, right, top, bottom))
-
-
-class Scale(nn.Module):
-    """SE's excitation: the feature map times its per-channel weights."""
-
-    paperverify_kind = "multiply"
-
-    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        return x * weights
 
 
 class DropConnect(nn.Module):

@@ -23,17 +23,8 @@ from implementations.specs.senet import (
     se_stage_indices,
     se_width,
 )
-from implementations.torch.blocks import Add
+from implementations.torch.blocks import Add, Scale
 from implementations.torch.resnet import ChannelPad, _conv_layers
-
-
-class Scale(nn.Module):
-    """F_scale (Eq. 4, p. 4): each channel of the block's output times its gate s_c."""
-
-    paperverify_kind = "multiply"
-
-    def forward(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        return u * s[:, :, None, None]
 
 
 class SqueezeExcitation(nn.Module):
