@@ -56,7 +56,7 @@ def report(args: argparse.Namespace) -> int:
 
     verdicts = run(claims, frameworks, progress)
     document = reports.build([(claim, f) for claim in claims for f in frameworks], verdicts, frameworks)
-    _print_terminal(document, frameworks)
+    _print_terminal(document, frameworks, every=args.verbose)
     for path in reports.write(document, Path(args.out), formats):
         print(f"wrote {path}")
     return 1 if reports.failed(document) else 0
@@ -172,7 +172,7 @@ def conformance(args: argparse.Namespace) -> int:
         print(f"[{done}/{total}] checking {target}", file=sys.stderr, flush=True)
 
     document = run_conformance(args.source, progress)
-    _print_terminal(document, document["frameworks"])
+    _print_terminal(document, document["frameworks"], every=args.verbose)
     for path in reports.write(document, Path(args.out or f"conformance/{args.source}"), formats):
         print(f"wrote {path}")
     return 1 if reports.failed(document) else 0
@@ -221,14 +221,22 @@ class UsageError(ValueError):
     """A command-line option that cannot be used (exit code 2)."""
 
 
-def _print_terminal(document: dict, frameworks: list[str]) -> None:
-    """Every claim with its printed value, each framework's measured value, and the status."""
+def _print_terminal(document: dict, frameworks: list[str], every: bool = True) -> None:
+    """The claims with their printed value, each framework's measured value, and the status: every claim, or
+    (`every` False, a whole catalogue) the matrix of passing claims per architecture and framework and only the
+    claims that do not pass in some framework; then the summary, first divergences and problems."""
+    from paperverify.compare import PASSING
+
     by_claim: dict[str, dict[str, dict]] = {}
     for item in document["records"]:
         by_claim.setdefault(item["claim"], {})[item["framework"]] = item
+    if not every:
+        _print_matrix(document["matrix"], frameworks)
     rows: list[list[str] | str] = []
     for claim_id, results in by_claim.items():
         statuses = {item["status"] for item in results.values()}
+        if not every and statuses <= set(PASSING):
+            continue
         status = next((s for s in ("error", "mismatch", "skipped", "deviation", "erratum") if s in statuses), "match")
         first = next(iter(results.values()))
         cells = [results[f]["measured"] or results[f]["status"] if f in results else "" for f in frameworks]
@@ -237,7 +245,11 @@ def _print_terminal(document: dict, frameworks: list[str]) -> None:
         for framework, item in results.items():
             if item["status"] in ("mismatch", "error", "deviation") and item["detail"]:
                 rows.append(f"    {framework}: {item['detail']}")
-    _print_table(["claim", "paper", *frameworks, "status"], rows)
+    if rows or every:
+        _print_table(["claim", "paper", *frameworks, "status"], rows)
+    if not every:
+        shown = "only the claims that do not pass are listed" if rows else "every claim passes"
+        print(f"({shown}; -v lists every claim)")
     summary = document["summary"]
     counts = ", ".join(
         f"{summary[s]} {s}"
@@ -252,6 +264,15 @@ def _print_terminal(document: dict, frameworks: list[str]) -> None:
         )
     for problem in document["problems"]:
         print(f"PROBLEM: {problem}")
+
+
+def _print_matrix(matrix: list[dict], frameworks: list[str]) -> None:
+    """Passing claims of the total, per architecture and framework."""
+    cells = {(cell["architecture"], cell["framework"]): f"{cell['matched']}/{cell['total']}" for cell in matrix}
+    architectures = sorted({architecture for architecture, _ in cells})
+    rows = [[name, *(cells.get((name, framework), "-") for framework in frameworks)] for name in architectures]
+    _print_table(["architecture", *frameworks], rows)
+    print()
 
 
 def sanity(args: argparse.Namespace) -> int:
@@ -318,6 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all four)")
     report_parser.add_argument("--paper", action="append", help="only this paper id (repeatable)")
     report_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
+    report_parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every claim, not only those that do not pass"
+    )
     report_parser.set_defaults(func=report)
     check_parser = commands.add_parser(
         "check",
@@ -392,6 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     conformance_parser.add_argument("source", choices=["keras-applications", "torchvision"])
     conformance_parser.add_argument("--out", help="folder for the report files (default: conformance/SOURCE)")
     conformance_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all)")
+    conformance_parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every claim, not only those that do not pass"
+    )
     conformance_parser.set_defaults(func=conformance)
     sanity_parser = commands.add_parser(
         "sanity", help="check the shipped tables and third-party lists as a whole (provenance, units, errata)"

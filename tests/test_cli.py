@@ -51,7 +51,10 @@ def test_report_exits_2_for_an_unknown_paper(capsys) -> None:
 def test_report_exits_0_when_every_claim_matches_and_writes_every_format(tmp_path: Path, capsys) -> None:
     args = ["report", "--framework", "torch", "--paper", "he2016_resnet", "--out", str(tmp_path)]
     assert main([*args, "--format", "json,md,csv"]) == 0
-    assert "103 claims × 1 framework(s): 103 match" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "103 claims × 1 framework(s): 103 match" in out
+    assert "103/103" in out and "(every claim passes; -v lists every claim)" in out  # the matrix, no claim listed
+    assert "he2016_resnet/table1/resnet50/conv1/output_shape" not in out
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
 
 
@@ -93,6 +96,11 @@ def test_report_names_the_first_divergence_and_exits_1(tmp_path: Path, capsys) -
         "first divergence: demo2016_net Table 1, resnet50 [torch]: at conv3_x expected 14×14, found 28×28×512"
         in printed
     )
+    # Only what does not pass is listed, under the matrix; -v lists the matching conv1 claims too.
+    assert "demo2016_net/table1/resnet50/conv3_x/output_shape" in printed and "(only the claims that do not" in printed
+    assert "demo2016_net/table1/resnet50/conv1/output_shape" not in printed
+    assert main([*args, "--paper", "demo2016_net", "-v"]) == 1
+    assert "demo2016_net/table1/resnet50/conv1/output_shape" in capsys.readouterr().out
     document = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [item["point"] for item in document["divergences"]] == ["conv3_x"]
 
