@@ -18,10 +18,11 @@ what ours computes), 1 a mismatch or an error (with --equivalence, not equivalen
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from paperverify.check import CheckError
@@ -51,10 +52,12 @@ def report(args: argparse.Namespace) -> int:
             return 2
         claims = [claim for claim in claims if claim.source.paper in args.paper]
 
-    def progress(done: int, total: int, config: object, framework: str) -> None:
-        print(f"[{done}/{total}] probing {config} with {framework}", file=sys.stderr, flush=True)
+    with _progress("probing") as step:
 
-    verdicts = run(claims, frameworks, progress)
+        def probing(done: int, total: int, config: object, framework: str) -> None:
+            step(done, total, f"{config} [{framework}]")
+
+        verdicts = run(claims, frameworks, probing)
     document = reports.build([(claim, f) for claim in claims for f in frameworks], verdicts, frameworks)
     _print_terminal(document, frameworks, every=args.verbose)
     for path in reports.write(document, Path(args.out), formats):
@@ -168,10 +171,8 @@ def conformance(args: argparse.Namespace) -> int:
     formats = _formats(args.format)
     _writable(Path(args.out or f"conformance/{args.source}"))
 
-    def progress(done: int, total: int, target: str) -> None:
-        print(f"[{done}/{total}] checking {target}", file=sys.stderr, flush=True)
-
-    document = run_conformance(args.source, progress)
+    with _progress("checking") as step:
+        document = run_conformance(args.source, step)
     _print_terminal(document, document["frameworks"], every=args.verbose)
     for path in reports.write(document, Path(args.out or f"conformance/{args.source}"), formats):
         print(f"wrote {path}")
@@ -195,6 +196,27 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a side of at least 1 pixel. Received: {value}")
     return value
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr for long work; `step(done, total, label)` says item `done` of `total` starts."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(done: int, total: int, label: str) -> None:
+            bar.update(task, total=total, completed=done - 1, description=f"{what} {label}")
+
+        try:
+            yield step
+        except BaseException:
+            bar.live.transient = True  # an interrupted or failed run leaves no bar: its one line says what happened
+            raise
+        bar.update(task, completed=bar.tasks[task].total or 0, description=what)
 
 
 def _writable(out: Path) -> None:
