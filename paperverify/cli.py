@@ -28,6 +28,7 @@ from pathlib import Path
 from paperverify.check import CheckError
 from paperverify.closeness import ATOL, RTOL
 from paperverify.registry import FRAMEWORKS
+from paperverify.report import ReportError
 from paperverify.stagemap import StageMap, StageMapError
 from paperverify.tables import TableValidationError, check_paper, load_claims, paper_folders, with_shipped
 from paperverify.thirdparty import ThirdPartyError
@@ -308,6 +309,26 @@ def sanity(args: argparse.Namespace) -> int:
     return 2 if found else 0
 
 
+def diff(args: argparse.Namespace) -> int:
+    """What changed between two report.json files; exit 1 on a regression."""
+    from paperverify import report as reports
+
+    old, new = reports.load(args.old), reports.load(args.new)
+    found = reports.diff(old, new)
+    print(f"{args.old}: {len(old['records'])} checks; {args.new}: {len(new['records'])} checks")
+    for title, changes in (
+        ("regressions (failing now, not before)", found.regressions),
+        ("fixed", found.fixed),
+        ("added", found.added),
+        ("removed", found.removed),
+        ("other status changes", found.changed),
+    ):
+        print(f"{title}: {len(changes)}")
+        for change in changes:
+            print(f"  {change}")
+    return 1 if found.regressions else 0
+
+
 def tables(args: argparse.Namespace) -> int:
     if args.check:
         _, problems = check_paper(Path(args.check))
@@ -447,6 +468,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sanity_parser.add_argument("--tables", action="append", help="check these table folders instead")
     sanity_parser.set_defaults(func=sanity)
+    diff_parser = commands.add_parser(
+        "diff", help="what changed between two report.json files (exit 1 when a check fails that did not before)"
+    )
+    diff_parser.add_argument("old", help="the earlier report.json")
+    diff_parser.add_argument("new", help="the later report.json")
+    diff_parser.set_defaults(func=diff)
     tables_parser = commands.add_parser("tables", help="list papers, tables and claim counts")
     tables_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     tables_parser.add_argument("--check", metavar="DIR", help="validate one paper folder and print every problem")
@@ -454,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (TableValidationError, UsageError, CheckError, StageMapError, ThirdPartyError) as err:
+    except (TableValidationError, UsageError, CheckError, StageMapError, ThirdPartyError, ReportError) as err:
         print(f"paperverify: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

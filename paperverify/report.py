@@ -46,14 +46,17 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperverify import __version__
 from paperverify.compare import PASSING, STATUSES, Verdict
 from paperverify.tables import Claim
+
+if TYPE_CHECKING:
+    import pandas
 
 SCHEMA = 2
 FORMATS = ("json", "md", "csv", "html")
@@ -144,10 +147,91 @@ def build(
     }
 
 
+#: Statuses that fail a run (exit code 1).
+FAILING: tuple[str, ...] = ("mismatch", "error")
+
+
 def failed(report: dict[str, Any]) -> bool:
     """Whether the report holds a mismatch, an error, or a problem (exit code 1)."""
     summary = report["summary"]
-    return bool(summary["mismatch"] or summary["error"] or report["problems"])
+    return bool(any(summary[status] for status in FAILING) or report["problems"])
+
+
+class ReportError(ValueError):
+    """A file that is not a paperverify report.json."""
+
+
+def load(path: Path | str) -> dict[str, Any]:
+    """A report.json, read and checked to hold records of claim, framework and status; ReportError naming the
+    file otherwise."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ReportError(f"{path}: cannot read it ({err.strerror or err})") from err
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ReportError(f"{path}: not a JSON document ({err})") from err
+    records = document.get("records") if isinstance(document, dict) else None
+    if not isinstance(records, list) or not all(
+        isinstance(item, dict) and {"claim", "framework", "status"} <= item.keys() for item in records
+    ):
+        raise ReportError(f"{path}: expected a paperverify report.json, whose records name claim, framework, status")
+    return document
+
+
+def dataframe(report: dict[str, Any]) -> pandas.DataFrame:
+    """A report's records as a pandas DataFrame, one row per claim and framework (pandas must be installed)."""
+    import pandas
+
+    return pandas.DataFrame.from_records(report["records"])
+
+
+@dataclass(frozen=True)
+class Change:
+    """One check (claim, framework) whose status differs between two reports; None where it is absent."""
+
+    claim: str
+    framework: str
+    old: str | None
+    new: str | None
+
+    def __str__(self) -> str:
+        return f"{self.claim} [{self.framework}]: {self.old or 'absent'} -> {self.new or 'absent'}"
+
+
+@dataclass
+class ReportDiff:
+    """What changed between two reports, each check in one list: regressions (failing now, not before: newly
+    mismatching, erroring, or added failing), fixed (failing before, passing now), added and removed (the
+    rest), and the other status changes."""
+
+    regressions: list[Change] = field(default_factory=list)
+    fixed: list[Change] = field(default_factory=list)
+    added: list[Change] = field(default_factory=list)
+    removed: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> ReportDiff:
+    """The checks whose status changed from report `old` to report `new`, in `new`'s order, then `old`'s."""
+    before = {(item["claim"], item["framework"]): item["status"] for item in old["records"]}
+    after = {(item["claim"], item["framework"]): item["status"] for item in new["records"]}
+    found = ReportDiff()
+    for key in [*after, *(key for key in before if key not in after)]:
+        was, now = before.get(key), after.get(key)
+        if was == now:
+            continue
+        change = Change(*key, was, now)
+        if now in FAILING and was not in FAILING:
+            found.regressions.append(change)
+        elif was in FAILING and now in PASSING:
+            found.fixed.append(change)
+        elif was is None:
+            found.added.append(change)
+        elif now is None:
+            found.removed.append(change)
+        else:
+            found.changed.append(change)
+    return found
 
 
 def _summary(records: list[dict[str, Any]]) -> dict[str, int]:

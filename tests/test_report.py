@@ -118,3 +118,54 @@ def test_every_check_appears_exactly_once() -> None:
     keys = [(item["claim"], item["framework"]) for item in document["records"]]
     assert len(keys) == len(set(keys)) == len(checks) and document["problems"] == []
     assert not report.failed(document)
+
+
+def _records(*items: tuple[str, str, str]) -> dict:
+    return {
+        "records": [{"claim": claim, "framework": framework, "status": status} for claim, framework, status in items]
+    }
+
+
+def test_diff_sorts_every_changed_check_into_one_list() -> None:
+    old = _records(
+        ("a", "torch", "match"), ("b", "torch", "mismatch"), ("c", "keras", "match"), ("d", "torch", "match")
+    )
+    new = _records(
+        ("a", "torch", "mismatch"),  # a regression
+        ("b", "torch", "erratum"),  # fixed
+        ("c", "keras", "skipped"),  # another change
+        ("e", "torch", "error"),  # added, failing: a regression too
+        ("f", "torch", "match"),  # added
+    )  # d is removed
+    found = report.diff(old, new)
+    assert [(c.claim, c.old, c.new) for c in found.regressions] == [("a", "match", "mismatch"), ("e", None, "error")]
+    assert [(c.claim, c.old, c.new) for c in found.fixed] == [("b", "mismatch", "erratum")]
+    assert [c.claim for c in found.added] == ["f"] and [(c.claim, c.old) for c in found.removed] == [("d", "match")]
+    assert [str(c) for c in found.changed] == ["c [keras]: match -> skipped"]
+    assert report.diff(new, new) == report.ReportDiff()
+
+
+def test_paperverify_diff_exits_1_on_a_regression_and_2_on_what_is_no_report(tmp_path: Path, capsys) -> None:
+    from paperverify.cli import main
+
+    old, new, other = tmp_path / "old.json", tmp_path / "new.json", tmp_path / "other.json"
+    old.write_text(json.dumps(FIXTURE), encoding="utf-8")
+    worse = copy.deepcopy(FIXTURE)
+    first = next(item for item in worse["records"] if item["status"] == "match")
+    first["status"] = "mismatch"
+    new.write_text(json.dumps(worse), encoding="utf-8")
+    assert main(["diff", str(old), str(new)]) == 1
+    assert f"  {first['claim']} [{first['framework']}]: match -> mismatch" in capsys.readouterr().out
+    assert main(["diff", str(new), str(old)]) == 0
+    assert "fixed: 1" in capsys.readouterr().out
+    other.write_text('{"records": [{"claim": "x"}]}', encoding="utf-8")
+    assert main(["diff", str(old), str(other)]) == 2
+    assert "expected a paperverify report.json" in capsys.readouterr().err
+
+
+def test_a_report_loads_into_a_dataframe(tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(FIXTURE), encoding="utf-8")
+    frame = report.dataframe(report.load(path))
+    assert len(frame) == len(FIXTURE["records"]) and {"claim", "framework", "status"} <= set(frame.columns)
+    assert (frame["status"] == "match").sum() == FIXTURE["summary"]["match"]
