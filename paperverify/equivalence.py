@@ -339,12 +339,13 @@ def _run_and_compare(p: _Prepared, result: EquivalenceResult, seed: int, leaves_
         return set()
     p.ours_adapter.materialise(p.reference)
     folded = _copy(p, folds)
-    image = np.random.default_rng(seed).standard_normal((1, p.size, p.size, p.ours.input_shape[-1]))
-    _compare(p, result, image.astype(np.float32), folded)
+    shape = (1, p.size, p.size, p.ours.input_shape[-1])
+    image = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    _compare(p, result, image, folded)
     if not p.alignment.failed:
         return set()
     _randomise(p, seed)
-    found, unprobed = _dependencies(p, image.astype(np.float32), result.closeness)
+    found, unprobed = _dependencies(p, image, result.closeness)
     result.dependencies = found
     if unprobed:
         result.notes.append(

@@ -19,6 +19,7 @@ import numpy as np
 from paperverify.frameworks.keras.probe import (
     execution_order,
     fused_activation,
+    kind_of,
     no_weights,
     node_records,
     probe_model,
@@ -282,12 +283,16 @@ _NORMALISATION = ("size", "alpha", "beta", "k")
 
 
 def _normalises(layer: Any) -> bool:
-    return getattr(layer, "paperverify_kind", None) == "lrn" and all(hasattr(layer, a) for a in _NORMALISATION)
+    return (
+        isinstance(layer, keras.layers.Layer)
+        and kind_of(layer) == "lrn"
+        and all(hasattr(layer, name) for name in _NORMALISATION)
+    )
 
 
 def normalisation(layer: keras.layers.Layer | None) -> Normalisation | None:
-    """The constants of a local response normalisation layer declared as one (`paperverify_kind = "lrn"`) that
-    holds them as `size`, `alpha` (the paper's α), `beta` and `k`; None for any other layer."""
+    """The constants of a layer of the kind lrn (declared, or `paperverify_kind = "lrn"`) that holds them as
+    `size`, `alpha` (the paper's α), `beta` and `k`; None for any other layer."""
     if not _normalises(layer):
         return None
     size, alpha, beta, k = (getattr(layer, name) for name in _NORMALISATION)
