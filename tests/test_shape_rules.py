@@ -126,3 +126,39 @@ def test_a_functional_concatenation_is_the_output_of_its_module(torch_threads: i
     assert trace.point("block").output_shape == (8, 8, 24)
     assert trace.point("block.cat").kind == "concat" and trace.point("block.cat").macs == 0
     assert torch.cat is torch._C._VariableFunctions.cat  # the probe put torch.cat back
+
+
+@given(
+    shapes=st.lists(st.tuples(st.integers(1, 4), st.integers(0, 5), st.integers(1, 3)), min_size=1, max_size=4),
+    dim=st.integers(-3, 2),
+    keyword=st.booleans(),
+)
+def test_a_meta_concatenation_has_the_real_ones_shape_and_defers_on_what_does_not_join(
+    shapes: list[tuple[int, int, int]], dim: int, keyword: bool
+) -> None:
+    """The probe's concatenation of meta tensors (which spares torch._dynamo's import) gives torch.cat's shape,
+    and leaves shapes that do not join to the real torch.cat, which raises."""
+    from paperverify.frameworks.torch.shape_rules import concatenation
+
+    values = [torch.empty(shape, device="meta") for shape in shapes]
+    args, kwargs = ((values,), {"dim": dim}) if keyword else ((values, dim), {})
+    ours = concatenation(torch.cat, args, kwargs)
+    try:
+        real = torch.cat(values, dim)
+    except (RuntimeError, IndexError):
+        assert ours is None
+        return
+    if ours is not None:  # None is allowed (the real one runs), a wrong shape is not
+        assert ours.shape == real.shape and ours.device.type == "meta"
+    assert concatenation(torch.add, args, kwargs) is None
+    assert concatenation(torch.cat, ([torch.empty(shape) for shape in shapes], dim), {}) is None
+
+
+def test_a_concatenation_module_runs_without_the_real_meta_kernel(torch_threads: int) -> None:
+    from implementations.torch.blocks import Concat
+
+    module = Concat()
+    forward = stand_in(module)
+    assert forward is not None
+    x, y = torch.empty(2, 3, 5, 5, device="meta"), torch.empty(2, 4, 5, 5, device="meta")
+    assert forward(x, y).shape == module(x, y).shape == (2, 7, 5, 5)

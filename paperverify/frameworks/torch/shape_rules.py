@@ -13,9 +13,11 @@ shapes against the real meta kernels (torch.utils.flop_counter runs them).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 Forward = Callable[[torch.Tensor], torch.Tensor]
 
@@ -163,13 +165,65 @@ def _add(module: nn.Module, real: Callable[..., torch.Tensor]) -> Callable[..., 
     return forward
 
 
+_CONCATENATIONS = (torch.cat, torch.concat, torch.concatenate)
+
+
+def concatenation(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor | None:
+    """The result of a concatenation of meta tensors, from their shapes (the real meta kernel imports
+    torch._dynamo on its first call: 1.3 s); None for any other call, or one the real function must judge."""
+    if func not in _CONCATENATIONS or "out" in kwargs:
+        return None
+    values = args[0] if args else kwargs.get("tensors")
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", kwargs.get("axis", 0))
+    if not isinstance(values, list | tuple) or not values or not isinstance(dim, int):
+        return None
+    first = values[0]
+    if not isinstance(first, torch.Tensor) or not -first.dim() <= dim < first.dim():
+        return None
+    dim %= first.dim()
+    same = all(
+        isinstance(value, torch.Tensor)
+        and value.device.type == "meta"
+        and value.dtype == first.dtype
+        and value.shape[:dim] == first.shape[:dim]
+        and value.shape[dim + 1 :] == first.shape[dim + 1 :]
+        for value in values
+    )
+    if not same:
+        return None
+    shape = list(first.shape)
+    shape[dim] = sum(value.shape[dim] for value in values)
+    return torch.empty(shape, device="meta", dtype=first.dtype)
+
+
+class _Concatenating(TorchFunctionMode):
+    """Concatenations of meta tensors from their shapes (`concatenation`), every other call as it is."""
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        kwargs = kwargs or {}
+        output = concatenation(func, args, kwargs)
+        return func(*args, **kwargs) if output is None else output
+
+
+def _concat(module: nn.Module, real: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    def forward(*inputs: torch.Tensor, **options: Any) -> torch.Tensor:
+        with _Concatenating():
+            return real(*inputs, **options)
+
+    return forward
+
+
 def stand_in(module: nn.Module) -> Callable[..., torch.Tensor] | None:
     """A shape-only forward for `module`, or None when its class has no rule (its real forward runs).
 
     Besides the standard classes, a module that declares `paperverify_kind = "add"` (an element-wise sum
-    of its inputs) returns a tensor of its first input's shape when all inputs have one.
+    of its inputs) returns a tensor of its first input's shape when all inputs have one, and one that declares
+    `paperverify_kind = "concat"` runs its own forward with its concatenations computed from the shapes.
     """
-    if getattr(type(module), "paperverify_kind", None) == "add":
+    declared = getattr(type(module), "paperverify_kind", None)
+    if declared == "add":
         return _add(module, module.forward)
+    if declared == "concat":
+        return _concat(module, module.forward)
     rule = _RULES.get(type(module))
     return None if rule is None else rule(module, module.forward)

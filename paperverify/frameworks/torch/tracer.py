@@ -34,6 +34,7 @@ from torch.nn.modules.module import register_module_forward_hook, register_modul
 from torch.overrides import TorchFunctionMode
 
 from paperverify import kinds
+from paperverify.frameworks.torch import shape_rules
 from paperverify.probes.numeric import MODEL_INPUT
 
 _T = torch.Tensor
@@ -221,7 +222,9 @@ class _Tracer(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
         kwargs = kwargs or {}
-        output = func(*args, **kwargs)
+        output = shape_rules.concatenation(func, args, kwargs)
+        if output is None:
+            output = func(*args, **kwargs)
         if not self.running or id(self.running[-1]) in self.leaves:
             return output  # inside a layer (its module hook speaks for it), or outside the model
         found = FUNCTIONS.get(func)
