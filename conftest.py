@@ -1,7 +1,9 @@
 """Test-session set-up: quiet frameworks, threads sized for the machine, hypothesis profiles, no network.
 
-Frameworks are imported lazily (in the xdist workers only), never at collection in the controller. Every
-test runs with the network blocked: a connection to anything but this machine raises NetworkBlocked, so a
+Frameworks are imported lazily (in the xdist workers only), never at collection in the controller. The trace
+cache (paperverify.cache) is a folder of this session's own, shared by its workers: a configuration one worker
+probed, another reads back; the user's cache is never read. Every test runs with the network blocked: a
+connection to anything but this machine raises NetworkBlocked, so a
 model that tried to download weights, or a table that pointed at a URL, fails its test. Set
 PAPERVERIFY_ALLOW_NETWORK=1 to lift the guard.
 """
@@ -9,7 +11,9 @@ PAPERVERIFY_ALLOW_NETWORK=1 to lift the guard.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,6 +97,21 @@ def no_network() -> Iterator[None]:
 
 
 pytest_plugins = ("pytester",)
+
+
+_SESSION_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller makes the session's trace cache folder; xdist workers inherit its environment."""
+    if not hasattr(config, "workerinput"):
+        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="paperverify-cache-"))
+        os.environ["PAPERVERIFY_CACHE_DIR"] = _SESSION_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _SESSION_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,10 +1,10 @@
 """The `paperverify` command.
 
   paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
-                     [--tables DIR ...]
+                     [--tables DIR ...] [--jobs N] [--no-cache] [-v]
   paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
                     [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--kind CLASS=KIND ...] [--report DIR]
-                    [--format ...] [--tables DIR ...]
+                    [--format ...] [--tables DIR ...] [--no-cache]
                     [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--rtol X] [--atol X]]
   paperverify conformance SOURCE [--out DIR] [--format ...]
   paperverify tables [--tables DIR ...] [--check DIR]
@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from paperverify import cache
 from paperverify.check import CheckError
 from paperverify.closeness import ATOL, RTOL
 from paperverify.registry import FRAMEWORKS
@@ -58,7 +59,7 @@ def report(args: argparse.Namespace) -> int:
         def probing(done: int, total: int, config: object, framework: str) -> None:
             step(done, total, f"{config} [{framework}]")
 
-        verdicts = run(claims, frameworks, probing)
+        verdicts = run(claims, frameworks, probing, jobs=args.jobs)
     document = reports.build([(claim, f) for claim in claims for f in frameworks], verdicts, frameworks)
     _print_terminal(document, frameworks, every=args.verbose)
     for path in reports.write(document, Path(args.out), formats):
@@ -189,13 +190,13 @@ def _write_map(path: Path, text: str) -> None:
 
 
 def _positive(text: str) -> int:
-    """An argument that must be a whole number of at least 1 (an input side)."""
+    """An argument that must be a whole number of at least 1 (an input side, a number of workers)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number. Received: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a side of at least 1 pixel. Received: {value}")
+        raise argparse.ArgumentTypeError(f"expected at least 1. Received: {value}")
     return value
 
 
@@ -228,6 +229,14 @@ def _writable(out: Path) -> None:
         reports.writable(out)
     except OSError as err:
         raise UsageError(f"cannot write the report into {out}: {err.strerror or err}") from err
+
+
+def _cache_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help=f"neither read nor write the trace cache ({cache.DIRECTORY_VARIABLE}, default ~/.cache/paperverify)",
+    )
 
 
 def _formats(text: str) -> list[str]:
@@ -385,6 +394,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_parser.add_argument(
         "-v", "--verbose", action="store_true", help="list every claim, not only those that do not pass"
     )
+    report_parser.add_argument(
+        "--jobs",
+        type=_positive,
+        help="worker processes that build and probe (default: one per core, or none when everything is cached)",
+    )
+    _cache_option(report_parser)
     report_parser.set_defaults(func=report)
     check_parser = commands.add_parser(
         "check",
@@ -452,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=ATOL,
         help=f"with --equivalence: absolute floor added to the bound, for outputs near zero (default {ATOL:g})",
     )
+    _cache_option(check_parser)
     check_parser.set_defaults(func=check)
     conformance_parser = commands.add_parser(
         "conformance", help="check the third-party models whose papers have reference tables"
@@ -480,7 +496,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tables_parser.set_defaults(func=tables)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with cache.disabled() if getattr(args, "no_cache", False) else contextlib.nullcontext():
+            return args.func(args)
     except (TableValidationError, UsageError, CheckError, StageMapError, ThirdPartyError, ReportError) as err:
         print(f"paperverify: {err}", file=sys.stderr)
         return 2

@@ -145,6 +145,11 @@ def declared(cls: type) -> str | None:
     )
 
 
+def declared_kinds() -> dict[str, str]:
+    """The kinds declared now (class name -> kind)."""
+    return dict(_declared)
+
+
 def declaring(kinds: Mapping[str, str]) -> AbstractContextManager[None]:
     """While inside, the probes take these classes (qualified or bare names) to be of these kinds;
     UnknownKindError at once for a kind that is not one."""

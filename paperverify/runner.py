@@ -1,43 +1,144 @@
-"""Run claims against the registered implementations: each configuration built and probed once."""
+"""Run claims against the registered implementations: each configuration built and probed once, in worker
+processes when that pays, every trace read from the trace cache (paperverify.cache) where it holds one."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from paperverify import compare
+from paperverify import cache, compare, frameworks
 from paperverify.compare import Verdict
-from paperverify.probes import probe
+from paperverify.probes import fresh, probe
 from paperverify.registry import FRAMEWORKS
 from paperverify.tables import Claim, Config
+from paperverify.trace import Trace
+
+#: The environment variables that size PyTorch's and TensorFlow's thread pools when they are imported.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+#: Progress: (configurations done, configurations in all, the one just done, its framework).
+Progress = Callable[[int, int, Config, str], None]
 
 
 def verdict(claim: Claim, framework: str) -> Verdict:
     """Judge one claim in one framework; a model that fails to build or probe gives an error verdict."""
-    try:
-        trace = probe(claim.config, framework)
-    except Exception as err:  # a broken implementation is reported, never crashes the run
-        return compare.error(claim, framework, f"{claim.config}: {type(err).__name__}: {err}")
-    return compare.safe_judge(claim, trace)
+    return _judge(claim, framework, _probed(claim.config, framework))
+
+
+def cores() -> int:
+    """The processor cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run(
     claims: Iterable[Claim],
     frameworks: Iterable[str] = FRAMEWORKS,
-    progress: Callable[[int, int, Config, str], None] | None = None,
+    progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> list[Verdict]:
-    """Every claim in every framework, grouped so each configuration is probed once."""
+    """Every claim in every framework, each configuration probed once, verdicts in claim order.
+
+    Configurations the trace cache holds are read from it. The others are probed in `jobs` worker processes
+    (a standard process pool; each worker imports the frameworks it needs) or, with `jobs=1`, here; by default
+    (`jobs=None`) in as many workers as there are cores, unless this process has already imported every
+    framework they need (a worker would import it again). Verdicts are the same either way.
+    """
     claims = list(claims)
-    frameworks = list(frameworks)
-    by_config: dict[tuple[str, Config], list[Claim]] = {}
-    for framework in frameworks:
+    names = list(frameworks)
+    groups: dict[tuple[str, Config], list[Claim]] = {}
+    for framework in names:
         for claim in claims:
-            by_config.setdefault((framework, claim.config), []).append(claim)
-    results: dict[tuple[str, str], Verdict] = {}
-    for done, ((framework, config), group) in enumerate(
-        sorted(by_config.items(), key=lambda item: (item[0][0], str(item[0][1]))), 1
-    ):
+            groups.setdefault((framework, claim.config), []).append(claim)
+    order = sorted(groups, key=lambda item: (item[0], str(item[1])))
+    traces = _traces(order, progress, jobs)
+    results = {
+        (claim.id, framework): _judge(claim, framework, traces[(framework, config)])
+        for (framework, config), group in groups.items()
+        for claim in group
+    }
+    return [results[(claim.id, framework)] for claim in claims for framework in names]
+
+
+def _traces(
+    order: list[tuple[str, Config]], progress: Progress | None, jobs: int | None
+) -> dict[tuple[str, Config], Trace | str]:
+    """The trace (or the error text) of each (framework, configuration), from the cache, here or in workers."""
+    done: dict[tuple[str, Config], Trace | str] = {}
+
+    def finished(item: tuple[str, Config], result: Trace | str) -> None:
+        done[item] = result
         if progress is not None:
-            progress(done, len(by_config), config, framework)
-        for claim in group:
-            results[(claim.id, framework)] = verdict(claim, framework)
-    return [results[(claim.id, framework)] for claim in claims for framework in frameworks]
+            progress(len(done), len(order), item[1], item[0])
+
+    if jobs == 1:
+        for item in order:
+            finished(item, _probed(item[1], item[0]))
+        return done
+    entries = {item: cache.key(item[1], item[0]) for item in order}
+    missing = []
+    for item in order:
+        trace = cache.load(entries[item])
+        if trace is None:
+            missing.append(item)
+        else:
+            finished(item, trace)
+    workers = min(_workers(missing, jobs), len(missing))
+    if workers <= 1:
+        for item in missing:
+            finished(item, _probed(item[1], item[0]))
+        return done
+    # Costly first (Keras builds allocate every weight), so the last to finish is a quick one.
+    missing.sort(key=lambda item: frameworks.cheap(item[0]))
+    context = multiprocessing.get_context("spawn")  # a fork would copy a framework's threads mid-flight
+    threads = max(1, cores() // workers)
+    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(threads,)) as pool:
+        pending: dict[Future[Trace | str], tuple[str, Config]] = {
+            pool.submit(_probe_in_worker, item[1], item[0]): item for item in missing
+        }
+        while pending:
+            finishing, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finishing:
+                item = pending.pop(future)
+                result = future.result()
+                if isinstance(result, Trace):
+                    cache.store(entries[item], result)
+                finished(item, result)
+    return done
+
+
+def _workers(missing: list[tuple[str, Config]], jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    needed = {frameworks.package(framework) for framework, _ in missing}
+    return 1 if needed <= set(sys.modules) else cores()
+
+
+def _start_worker(threads: int) -> None:
+    """Size the frameworks' thread pools for one worker's share of the cores, before they are imported (a
+    setting the user made is kept)."""
+    for variable in _THREAD_VARIABLES:
+        os.environ.setdefault(variable, str(threads))
+
+
+def _probed(config: Config, framework: str) -> Trace | str:
+    """The trace of `config` in `framework` (cached in this process and on disk), or what went wrong."""
+    try:
+        return probe(config, framework)
+    except Exception as err:  # a broken implementation is reported, never crashes the run
+        return f"{type(err).__name__}: {err}"
+
+
+def _probe_in_worker(config: Config, framework: str) -> Trace | str:
+    """A worker's job: build and probe afresh (the parent reads and writes the cache), or what went wrong."""
+    try:
+        return fresh(config, framework)
+    except Exception as err:  # as in _probed; an exception need not survive pickling, its text does
+        return f"{type(err).__name__}: {err}"
+
+
+def _judge(claim: Claim, framework: str, trace: Trace | str) -> Verdict:
+    if isinstance(trace, str):
+        return compare.error(claim, framework, f"{claim.config}: {trace}")
+    return compare.safe_judge(claim, trace)

@@ -156,7 +156,7 @@ def test_an_input_size_below_one_is_a_usage_error(capsys) -> None:
             assert exit.code == 2
         else:
             raise AssertionError(f"--input-size {size} was accepted")
-    assert "expected a side of at least 1 pixel" in capsys.readouterr().err
+    assert "expected at least 1. Received: 0" in capsys.readouterr().err
 
 
 def test_sanity_fails_on_a_missing_or_empty_tables_folder(tmp_path: Path, capsys) -> None:

@@ -3,8 +3,10 @@ that dispatches on them.
 
 Each framework is a subpackage `paperverify/frameworks/<name>/` whose `__init__.py` imports nothing heavy and
 names the Python package its models come from (`PACKAGE = "torch"`), their class (`MODEL = "torch.nn.Module"`),
-the suffixes of saved models it reads (`SAVED_SUFFIXES`) and whether building costs no weight memory
-(`CHEAP_BUILDS`), and whose `adapter.py` holds `ADAPTER`, an object with the `Framework` interface below.
+the suffixes of saved models it reads (`SAVED_SUFFIXES`), whether building costs no weight memory
+(`CHEAP_BUILDS`), the environment variables that change what it builds (`SETTINGS`) and the packages it runs
+on that its adapter does not import (`RUNS_ON`), and whose `adapter.py` holds `ADAPTER`, an object with the
+`Framework` interface below.
 Adding a framework is adding a folder: it is found by convention, and nothing else in the engine asks which
 framework it is talking to.
 """
@@ -124,11 +126,36 @@ _PACKAGES: dict[str, str] = {name: module.PACKAGE for name, module in _DECLARED.
 NAMES: tuple[str, ...] = tuple(_PACKAGES)
 
 
-def get(name: str) -> Framework:
-    """The adapter of framework `name`, importing it (and the framework) on first use."""
+def adapter_module(name: str) -> str:
+    """The module holding framework `name`'s adapter (nothing is imported)."""
     if name not in _PACKAGES:
         raise FrameworkError(f"unknown framework; expected one of {list(NAMES)}. Received: {name!r}")
-    return importlib.import_module(f"{__name__}.{name}.adapter").ADAPTER
+    return f"{__name__}.{name}.adapter"
+
+
+def get(name: str) -> Framework:
+    """The adapter of framework `name`, importing it (and the framework) on first use."""
+    return importlib.import_module(adapter_module(name)).ADAPTER
+
+
+def package(name: str) -> str:
+    """The Python package framework `name`'s models come from (its subpackage's PACKAGE)."""
+    return _PACKAGES[name]
+
+
+def cheap(name: str) -> bool:
+    """Whether framework `name` builds our implementations at no cost in weights (its CHEAP_BUILDS)."""
+    return bool(getattr(_DECLARED[name], "CHEAP_BUILDS", False))
+
+
+def settings(name: str) -> tuple[str, ...]:
+    """The environment variables that change what framework `name` builds (its subpackage's SETTINGS)."""
+    return tuple(getattr(_DECLARED[name], "SETTINGS", ()))
+
+
+def runs_on(name: str) -> tuple[str, ...]:
+    """The packages framework `name` runs on that its adapter does not import (its subpackage's RUNS_ON)."""
+    return tuple(getattr(_DECLARED[name], "RUNS_ON", ()))
 
 
 def of(model: Any) -> Framework:
@@ -154,8 +181,7 @@ def for_references(candidates: Collection[str], preferred: str) -> str:
     """The framework to build one of our implementations in when only its trace is needed (to line a model up,
     to tell its configuration): among `candidates` (those with a builder for it), an installed one whose builds
     cost nothing (CHEAP_BUILDS), else `preferred`. Traces do not depend on the framework (tests/test_models.py)."""
-    cheap = [name for name in candidates if getattr(_DECLARED.get(name), "CHEAP_BUILDS", False)]
-    return next((name for name in cheap if name in installed()), preferred)
+    return next((name for name in candidates if name in _DECLARED and cheap(name) and name in installed()), preferred)
 
 
 def reading(path: Path) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from paperverify import cache as disk
 from paperverify import frameworks, registry
 from paperverify.tables import Config
 from paperverify.trace import Trace
@@ -11,7 +12,18 @@ from paperverify.trace import Trace
 
 @cache
 def probe(config: Config, framework: str) -> Trace:
-    """Build `config` with `framework`'s registered builder, without weights, and probe it (cached)."""
+    """Build `config` with `framework`'s registered builder, without weights, and probe it; kept for the process
+    and in the trace cache (paperverify.cache), which a later process reads instead of building again."""
+    entry = disk.key(config, framework)
+    trace = disk.load(entry)
+    if trace is None:
+        trace = fresh(config, framework)
+        disk.store(entry, trace)
+    return trace
+
+
+def fresh(config: Config, framework: str) -> Trace:
+    """Build `config` with `framework`'s registered builder, without weights, and probe it (no cache)."""
     adapter = frameworks.get(framework)
     variant = registry.get(config.variant)
     builder = variant.builder(framework)
