@@ -321,14 +321,24 @@ def erratum_text(erratum: dict[str, str] | None) -> str:
     )
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    """A summary matrix, then mismatches and errors, first divergences, errata, and the matches folded away."""
+#: A pull-request comment's limit on GitHub (characters): the Markdown summary stays within it.
+MARKDOWN_LIMIT = 65_536
+#: Where the checks the summary does not list are, named in its last line.
+_FULL_REPORT = "report.html (every check, with filters), report.json and report.csv beside this file"
+_CHECK_HEADER = ["claim", "framework", "printed", "expected", "measured", "offset", "tolerance", "source"]
+
+
+def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
+    """A summary sized for a pull-request comment or a CI step summary (at most `limit` characters): the counts,
+    the matrix, every mismatch and error, the first divergences, the errata and widened tolerances once per
+    claim with the frameworks they hold for, recorded deviations and skips; matches are counted, not listed.
+    A section that would overflow the limit lists what fits and says how many rows it left to the full report."""
     summary = report["summary"]
     frameworks = report["frameworks"]
     passed = sum(summary[status] for status in PASSING)
     order = ("match", "erratum", "deviation", "mismatch", "error", "skipped")
     counts = ", ".join(f"{summary[status]} {status}" for status in order if summary[status] or status != "deviation")
-    lines = [
+    head = [
         "# paperverify report",
         "",
         f"**{passed} of {report['checks_loaded']} checks match the papers** ({report['claims_loaded']} claims, "
@@ -336,96 +346,136 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     if report["subject"] != "paperverify implementations":
-        lines[1:1] = ["", f"Checked: {_md(report['subject'])}"]
-    if report["problems"]:
-        lines += ["## Problems", "", *(f"- {_md(problem)}" for problem in report["problems"]), ""]
+        head[1:1] = ["", f"Checked: {_md(report['subject'])}"]
     matrix = {(cell["architecture"], cell["framework"]): cell for cell in report["matrix"]}
-    architectures = sorted({architecture for architecture, _ in matrix})
-    lines += ["| architecture | " + " | ".join(frameworks) + " |", "|---|" + "---|" * len(frameworks)]
-    for architecture in architectures:
+    table = ["| architecture | " + " | ".join(frameworks) + " |", "|---|" + "---|" * len(frameworks)]
+    for architecture in sorted({architecture for architecture, _ in matrix}):
         cells = []
         for framework in frameworks:
             cell = matrix.get((architecture, framework))
             mark = "" if cell is None else ("✅ " if cell["matched"] == cell["total"] else "❌ ")
             cells.append("–" if cell is None else f"{mark}{cell['matched']}/{cell['total']}")
-        lines.append(f"| {architecture} | " + " | ".join(cells) + " |")
-    lines.append("")
+        table.append(f"| {architecture} | " + " | ".join(cells) + " |")
+    table.append("")
     records = report["records"]
-    failing = [item for item in records if item["status"] in ("mismatch", "error")]
-    if failing:
-        lines += ["## Mismatches and errors", "", *_record_table(failing, detail=True), ""]
-    if report["divergences"]:
-        lines += [
-            "## First divergence",
-            "",
-            "| table | variant | framework | first point | expected | found | detail |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for item in report["divergences"]:
-            lines.append(
-                f"| {item['paper']} {_md(item['label'])} | {item['variant']} | {item['framework']} | "
-                f"{item['point']} | {_md(item['expected'])} | {_md(item['measured'])} | {_md(item['detail'])} |"
-            )
-        lines.append("")
-    errata = [item for item in records if item["status"] == "erratum"]
-    if errata:
-        lines += ["## Errata (checked against the corrected value)", "", *_record_table(errata, erratum=True), ""]
-    deviations = [item for item in records if item["status"] == "deviation"]
-    if deviations:
-        lines += ["## Recorded deviations of the model from the paper", "", *_record_table(deviations, detail=True), ""]
-    skipped = [item for item in records if item["status"] == "skipped"]
-    if skipped:
-        lines += ["## Skipped", "", *_record_table(skipped, detail=True), ""]
-    widened: dict[str, str] = {}
+    by_status: dict[str, list[dict[str, Any]]] = {}
     for item in records:
-        if item["tolerance_reason"]:
-            widened.setdefault(f"`{item['claim']}` ({item['tolerance']})", item["tolerance_reason"])
-    if widened:
-        lines += ["## Widened tolerances", "", *(f"- {claim}: {_md(reason)}" for claim, reason in widened.items()), ""]
-    if report.get("models"):
-        lines += ["## Models checked", "", "| model | paper | variant | notes |", "|---|---|---|---|"]
-        for model in report["models"]:
-            notes = " ".join(_md(note) for note in model["notes"])
-            lines.append(f"| `{model['target']}` | {model['paper']} | {model['variant']} | {notes} |")
-        lines.append("")
-    matches = [item for item in records if item["status"] == "match"]
-    if matches:
-        lines += [
-            f"<details><summary>{len(matches)} matches</summary>",
-            "",
-            *_record_table(matches),
-            "",
-            "</details>",
-            "",
-        ]
-    return "\n".join(lines)
+        by_status.setdefault(item["status"], []).append(item)
+    widened = _by_claim([item for item in records if item["tolerance_reason"]])
+    sections = [
+        (
+            "Mismatches and errors",
+            [*_CHECK_HEADER, "detail"],
+            [_check_row(item) for item in records if item["status"] in FAILING],
+        ),
+        (
+            "First divergence",
+            ["table", "variant", "framework", "first point", "expected", "found", "detail"],
+            [
+                _row([f"{item['paper']} {item['label']}", item["variant"], item["framework"], item["point"],
+                      item["expected"], item["measured"], item["detail"]])
+                for item in report["divergences"]
+            ],
+        ),
+        (
+            "Errata (checked against the corrected value)",
+            ["claim", "frameworks", "printed", "expected", "measured", "source", "erratum"],
+            [_claim_row(group) for group in _by_claim(by_status.get("erratum", []))],
+        ),
+        (
+            "Recorded deviations of the model from the paper",
+            [*_CHECK_HEADER, "detail"],
+            [_check_row(item) for item in by_status.get("deviation", [])],
+        ),
+        ("Skipped", [*_CHECK_HEADER, "detail"], [_check_row(item) for item in by_status.get("skipped", [])]),
+        (
+            "Widened tolerances",
+            ["claim", "frameworks", "tolerance", "reason"],
+            [
+                _row([f"`{group[0]['claim']}`", _frameworks(group), group[0]["tolerance"],
+                      group[0]["tolerance_reason"]])
+                for group in widened
+            ],
+        ),
+        (
+            "Models checked",
+            ["model", "paper", "variant", "notes"],
+            [
+                _row([f"`{model['target']}`", model["paper"], model["variant"], " ".join(model["notes"])])
+                for model in report.get("models", [])
+            ],
+        ),
+    ]  # fmt: skip
+    matches = len(by_status.get("match", []))
+    tail = [f"{matches} matching checks are counted above, not listed. The full report: {_FULL_REPORT}."]
+    budget = limit - _length(head) - _length(table) - _length(tail)
+    problems = [_row([problem]) for problem in report["problems"]]
+    body = _bounded("Problems", ["problem"], problems, budget) if problems else []
+    body += table
+    for title, header, rows in sections:
+        if rows:
+            body += _bounded(title, header, rows, budget + _length(table) - _length(body))
+    return "\n".join(head + body + tail) + "\n"
 
 
-def _record_table(items: list[dict[str, Any]], detail: bool = False, erratum: bool = False) -> list[str]:
-    header = ["claim", "framework", "printed", "expected", "measured", "offset", "tolerance", "source"]
-    if detail:
-        header.append("detail")
-    if erratum:
-        header.append("erratum")
-    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+def _length(lines: list[str]) -> int:
+    """Characters of `lines` joined by newlines, one each."""
+    return sum(len(line) + 1 for line in lines)
+
+
+def _bounded(title: str, header: list[str], rows: list[str], budget: int) -> list[str]:
+    """A section `## title` with a table of `rows` under `header`: as many rows as fit in `budget` characters,
+    the rest counted with where they are."""
+    lines = [f"## {title}", "", _row(header), "|" + "---|" * len(header)]
+    for index, row in enumerate(rows):
+        rest = f"… and {len(rows) - index} more: see the full report."
+        if _length(lines) + len(row) + 1 + len(rest) + 3 > budget:
+            if index == 0:
+                lines = [f"## {title}", ""]
+                rest = f"{len(rows)}, not listed here: see the full report."
+            return [*lines, "", rest, ""] if _length(lines) + len(rest) + 3 <= budget else []
+        lines.append(row)
+    return [*lines, ""]
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(_md(str(cell)) for cell in cells) + " |"
+
+
+def _by_claim(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Checks grouped by claim, its frameworks in report order, claims in first-seen order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        page = f", p. {item['page']}" if item["page"] is not None else ""
-        cells = [
-            f"`{item['claim']}`",
-            item["framework"],
-            item["printed"],
-            item["expected"],
-            item["measured"],
-            item["offset"],
-            item["tolerance"],
-            f"{item['label']}{page}, row {item['row']}, column {item['column']}",
-        ]
-        if detail:
-            cells.append(item["detail"])
-        if erratum:
-            cells.append(erratum_text(item["erratum"]))
-        rows.append("| " + " | ".join(_md(str(cell)) for cell in cells) + " |")
-    return rows
+        groups.setdefault(item["claim"], []).append(item)
+    return list(groups.values())
+
+
+def _frameworks(group: list[dict[str, Any]]) -> str:
+    return ", ".join(item["framework"] for item in group)
+
+
+def _source(item: dict[str, Any]) -> str:
+    page = f", p. {item['page']}" if item["page"] is not None else ""
+    return f"{item['label']}{page}, row {item['row']}, column {item['column']}"
+
+
+def _check_row(item: dict[str, Any]) -> str:
+    """One check: its claim, framework, values, source and detail."""
+    return _row([
+        f"`{item['claim']}`", item["framework"], item["printed"], item["expected"], item["measured"], item["offset"],
+        item["tolerance"], _source(item), item["detail"],
+    ])  # fmt: skip
+
+
+def _claim_row(group: list[dict[str, Any]]) -> str:
+    """One erratum claim checked in several frameworks: its frameworks, and its measured value once if they agree."""
+    first = group[0]
+    measured = {item["measured"] for item in group}
+    value = first["measured"] if len(measured) == 1 else "; ".join(f"{i['framework']}: {i['measured']}" for i in group)
+    return _row([
+        f"`{first['claim']}`", _frameworks(group), first["printed"], first["expected"], value, _source(first),
+        erratum_text(first["erratum"]),
+    ])  # fmt: skip
 
 
 def _md(text: str) -> str:

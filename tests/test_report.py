@@ -39,13 +39,54 @@ def test_rendering_matches_the_golden_file(name: str, request: pytest.FixtureReq
     assert rendered == golden.read_text(encoding="utf-8"), f"{golden} differs; rerun with --regen-golden if intended"
 
 
-def test_markdown_puts_failures_first_then_divergence_errata_and_matches() -> None:
+def test_markdown_puts_failures_first_then_divergence_errata_and_counts_the_matches() -> None:
     text = report.render_markdown(FIXTURE)
     order = ["## Problems", "| architecture |", "## Mismatches and errors", "## First divergence", "## Errata"]
     positions = [text.index(heading) for heading in order]
     assert positions == sorted(positions)
-    assert text.index("## Skipped") < text.index("matches</summary>")
+    assert text.index("## Skipped") < text.index("4 matching checks are counted above, not listed")
+    assert "he2016_resnet/table1/resnet50/conv3_x/output_shape` | torch" in text
+    assert "conv1/output_shape" not in text  # a match
     assert "\\| &lt;b&gt;&amp;&lt;/b&gt;" in text  # pipes and raw HTML in a cell are escaped
+
+
+def _catalogue(failing: int) -> dict:
+    """The fixture grown to a catalogue's size: 1,300 claims in two frameworks, `failing` of them mismatching,
+    39 errata with a widened tolerance each, the rest matching, every cell as long as the fixture's."""
+    template: dict[str, dict] = {}
+    for item in FIXTURE["records"]:
+        template.setdefault(item["status"], item)
+    records = []
+    for index in range(1300):
+        status = "mismatch" if index < failing else "erratum" if index < failing + 39 else "match"
+        for framework in ("keras", "torch"):
+            item = copy.deepcopy(template[status])
+            item.update(claim=f"{item['claim']}/{index}", framework=framework)
+            if status == "erratum":
+                item.update(tolerance_reason=template["deviation"]["tolerance_reason"])
+            records.append(item)
+    summary = {status: sum(item["status"] == status for item in records) for status in report.STATUSES}
+    totals = {"summary": {**summary, "total": len(records)}, "checks_loaded": len(records), "claims_loaded": 1300}
+    return {**FIXTURE, **totals, "records": records, "problems": []}
+
+
+def test_a_catalogue_summary_fits_a_pull_request_comment_and_lists_errata_once_per_claim() -> None:
+    text = report.render_markdown(_catalogue(failing=3))
+    assert len(text) <= report.MARKDOWN_LIMIT
+    assert "more: see the full report" not in text  # everything that does not match is listed
+    assert text.count("`he2016_resnet/text/table1_caption_conv3_1/resnet50/7` | keras, torch |") == 2  # + tolerance
+    assert text.count("| `he2016_resnet/table1/resnet50/conv3_x/output_shape/1` | ") == 2  # one per framework
+
+
+def test_a_summary_with_more_failures_than_fit_stops_at_the_limit_and_says_how_many_it_left_out() -> None:
+    text = report.render_markdown(_catalogue(failing=1000))
+    assert len(text) <= report.MARKDOWN_LIMIT
+    listed = text.count("/conv3_x/output_shape/")
+    left = int(re.search(r"… and (\d+) more: see the full report", text).group(1))
+    assert listed + left == 2000 and listed > 100
+    assert text.rstrip().endswith("report.json and report.csv beside this file.")
+    small = report.render_markdown(_catalogue(failing=1000), limit=3000)
+    assert len(small) <= 3000 and "| architecture |" in small
 
 
 def test_csv_read_back_by_pandas_equals_the_json() -> None:
