@@ -25,9 +25,11 @@ GROUPS = (
     ("Skipped", ("skipped",)),
     ("Matches", ("match",)),
 )
-COLUMNS = (
-    "claim", "framework", "status", "printed", "expected", "measured", "offset", "tolerance", "source", "detail",
-)  # fmt: skip
+#: The records table's columns and their share of its width in percent (the table never outgrows the page).
+COLUMNS = {
+    "claim": 14, "framework": 8, "status": 8, "printed": 9, "expected": 9, "measured": 9, "offset": 7,
+    "tolerance": 8, "source": 12, "detail": 16,
+}  # fmt: skip
 #: Plot marker colour (at least 3:1 against white) and shape per status, so the plot does not rely on colour alone.
 COLOURS = {
     "match": "#1a7f37",
@@ -52,8 +54,8 @@ POLYGONS = {
 }
 #: Candidate half-ranges of the plot's y axis in percent; deviations beyond the last are drawn on the edge.
 LIMITS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
-#: Plot geometry in SVG user units: width, height, and the left, right, top and bottom margins.
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 1000, 330, 64, 12, 24, 54
+#: A paper's plot in SVG user units: width, height, and the left, right, top and bottom margins.
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 360, 170, 48, 8, 14, 14
 
 STYLE = """
 :root { color-scheme: light; --fg: #1f2328; --muted: #57606a; --line: #d0d7de; --head: #f6f8fa; }
@@ -90,14 +92,19 @@ code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 .toolbar select, .toolbar button { font: inherit; }
 #count { margin: 0; font-weight: 600; }
 figure { margin: 8px 0; }
-#plot { width: 100%; height: auto; display: block; }
-#plot text { font-size: 12px; fill: #1f2328; }
-#plot .axis { stroke: #57606a; } #plot .grid { stroke: #d8dee4; } #plot .zero { stroke: #1f2328; stroke-width: 1.5; }
-#plot .band { fill: #f6f8fa; }
+.facets { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px 20px; }
+.facet { margin: 0; min-width: 0; }
+.facet figcaption { font-weight: 600; overflow-wrap: anywhere; }
+.facet figcaption span { font-weight: 400; color: var(--muted); }
+.facet svg { width: 100%; height: auto; display: block; }
+.facet text { font-size: 11px; fill: #1f2328; }
+.facet .axis { stroke: #57606a; } .facet .grid { stroke: #d8dee4; }
+.facet .zero { stroke: #1f2328; stroke-width: 1.5; }
 .legend { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
 .legend svg { vertical-align: -2px; margin-right: 4px; }
-.records { width: 100%; font-size: 13px; }
-.records td { overflow-wrap: break-word; }
+.records { width: 100%; font-size: 13px; table-layout: fixed; }
+.records th, .records td { overflow-wrap: anywhere; padding: 4px 6px; }
+.records .badge { white-space: normal; }
 .records th.group { background: #eaeef2; font-size: 14px; padding: 6px 8px; }
 .records tr.st-mismatch td { background: #fff5f5; } .records tr.st-error td { background: #fbf5ff; }
 .records tr.st-erratum td { background: #fffbeb; } .records tr.st-skipped td { background: #f6f8fa; }
@@ -121,6 +128,7 @@ SCRIPT = """
   var count = document.getElementById("count");
   var rows = document.querySelectorAll("#records tr[data-status]");
   var points = document.querySelectorAll("#plot .pt");
+  var facets = document.querySelectorAll("#plot .facet");
   var groups = document.querySelectorAll("#records tbody");
   function keep(el) {
     return Array.prototype.every.call(form.elements, function (field) {
@@ -140,6 +148,9 @@ SCRIPT = """
     var records = show(rows), plotted = show(points);
     groups.forEach(function (group) {
       group.classList.toggle("off", !group.querySelector("tr[data-status]:not(.off)"));
+    });
+    facets.forEach(function (facet) {
+      facet.classList.toggle("off", !facet.querySelector(".pt:not(.off)"));
     });
     count.textContent = "Showing " + records + " of " + rows.length + " records and " + plotted + " of " +
       points.length + " plotted points";
@@ -292,6 +303,7 @@ def _records(records: list[dict[str, Any]]) -> str:
     if not records:
         return '<section>\n<h2>Records</h2>\n<p class="note">No records were reported.</p>\n</section>'
     head = "".join(f'<th scope="col">{name}</th>' for name in COLUMNS)
+    widths = "".join(f'<col style="width: {share}%">' for share in COLUMNS.values())
     groups = []
     for title, statuses in GROUPS:
         items = [item for item in records if item["status"] in statuses]
@@ -303,7 +315,9 @@ def _records(records: list[dict[str, Any]]) -> str:
             )
     return (
         '<section>\n<h2>Records</h2>\n<table class="records" id="records">\n'
-        f"<thead><tr>{head}</tr></thead>\n" + "\n".join(groups) + "\n</table>\n</section>"
+        f"<colgroup>{widths}</colgroup>\n<thead><tr>{head}</tr></thead>\n"
+        + "\n".join(groups)
+        + "\n</table>\n</section>"
     )
 
 
@@ -352,88 +366,73 @@ def _limit(percents: list[float]) -> float:
 
 
 def _plot(points: list[dict[str, Any]], total: int, frameworks: list[str]) -> str:
-    """An SVG strip chart of relative deviation (%) per claim, grouped by paper, one point per record."""
+    """Small multiples: one SVG strip chart per paper of relative deviation (%) per claim, one point per record,
+    every facet on the same y scale; titles are HTML, so they wrap rather than run into each other."""
     heading = "<section>\n<h2>Deviation from the papers</h2>\n"
     if not points:
         return heading + '<p class="note">No record has a numeric deviation to plot.</p>\n</section>'
     percents = [100 * item["relative"] for item in points]
     limit = _limit(percents)
+    by_paper: dict[str, list[tuple[dict[str, Any], float]]] = {}
+    for item, percent in zip(points, percents, strict=True):
+        by_paper.setdefault(item["paper"], []).append((item, percent))
+    facets = "\n".join(_facet(paper, marks, limit, frameworks) for paper, marks in by_paper.items())
+    clamped = sum(abs(percent) > limit for percent in percents)
+    caption = (
+        f'<figcaption id="plot-caption">Relative deviation ((measured − printed) / printed, in %) of the '
+        f"{len(points)} of {total} records that have one: one plot per paper, on one scale, one point per claim and "
+        f"framework, claims in id order; within a claim, frameworks from left to right: "
+        f"{_e(', '.join(frameworks))}. Hover a point for its claim. The {total - len(points)} records without a "
+        "numeric deviation (output shapes and structures, which match exactly or not at all) are not plotted."
+        + (f" {clamped} point(s) beyond ±{limit:g}% are drawn on the edge and marked with an arrow." if clamped else "")
+        + "</figcaption>"
+    )
+    body = f'<div class="facets">\n{facets}\n</div>\n{_legend()}\n{caption}'
+    return f'{heading}<figure id="plot">\n{body}\n</figure>\n</section>'
+
+
+def _facet(paper: str, marks: list[tuple[dict[str, Any], float]], limit: float, frameworks: list[str]) -> str:
+    """One paper's chart: its claims across, the shared ±limit scale up."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y_of(percent: float) -> float:
         return TOP + (limit - max(-limit, min(limit, percent))) / (2 * limit) * plot_h
 
-    claims = list(dict.fromkeys((item["paper"], item["claim"]) for item in points))
+    claims = list(dict.fromkeys(item["claim"] for item, _ in marks))
+    column = {claim: index for index, claim in enumerate(claims)}
     slot = plot_w / len(claims)
-    column = {key: index for index, key in enumerate(claims)}
-    spread = min(slot / (len(frameworks) + 1), 12.0)
-    marks = []
-    for item, percent in zip(points, percents, strict=True):
+    spread = min(slot / (len(frameworks) + 1), 8.0)
+    shapes = []
+    for item, percent in marks:
         offset = (frameworks.index(item["framework"]) - (len(frameworks) - 1) / 2) * spread
-        x = LEFT + (column[(item["paper"], item["claim"])] + 0.5) * slot + offset
-        marks.append(_point(item, percent, x, y_of(percent), limit))
-    clamped = sum(abs(percent) > limit for percent in percents)
-    svg = (
-        f'<svg id="plot" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="plot-caption">\n'
-        + _bands(claims, slot, plot_h)
+        x = LEFT + (column[item["claim"]] + 0.5) * slot + offset
+        shapes.append(_point(item, percent, x, y_of(percent), limit))
+    architecture = marks[0][0]["architecture"]
+    title = f"{_e(paper)} <span>({_e(architecture)}: {len(claims)} claims)</span>"
+    return (
+        f'<figure class="facet" data-paper="{_e(paper)}"><figcaption>{title}</figcaption>\n'
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="deviation of {_e(paper)}\'s claims">\n'
         + _y_axis(limit, y_of)
         + f'<line class="zero" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y_of(0):.1f}" y2="{y_of(0):.1f}"/>\n'
-        + "\n".join(marks)
-        + "\n</svg>"
+        + "\n".join(shapes)
+        + "\n</svg></figure>"
     )
-    caption = (
-        f'<figcaption id="plot-caption">Relative deviation ((measured − printed) / printed, in %) of the '
-        f"{len(points)} of {total} records that have one, one point per claim and framework, sorted by paper then "
-        f"claim; within a claim, frameworks from left to right: {_e(', '.join(frameworks))}. Hover a point for its "
-        f"claim. The {total - len(points)} records without a numeric deviation (output shapes and structures, which "
-        "match exactly or not at all) are not plotted."
-        + (f" {clamped} point(s) beyond ±{limit:g}% are drawn on the edge and marked with an arrow." if clamped else "")
-        + "</figcaption>"
-    )
-    return f"{heading}<figure>\n{svg}\n{_legend()}\n{caption}\n</figure>\n</section>"
-
-
-def _bands(claims: list[tuple[str, str]], slot: float, plot_h: float) -> str:
-    """Alternating background bands, one per paper, labelled under the x axis, with the x axis title."""
-    out = []
-    papers = list(dict.fromkeys(paper for paper, _ in claims))
-    for index, paper in enumerate(papers):
-        first = next(i for i, (p, _) in enumerate(claims) if p == paper)
-        count = sum(p == paper for p, _ in claims)
-        x, width = LEFT + first * slot, count * slot
-        if index % 2 == 0:
-            out.append(f'<rect class="band" x="{x:.1f}" y="{TOP}" width="{width:.1f}" height="{plot_h}"/>')
-        out.append(
-            f'<line class="axis" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP + plot_h}" y2="{TOP + plot_h + 6}"/>'
-            f'<text x="{x + width / 2:.1f}" y="{TOP + plot_h + 22}" text-anchor="middle">{_e(paper)} '
-            f"({count} claims)</text>"
-        )
-    out.append(
-        f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle">claims, by paper '
-        "then claim id</text>"
-    )
-    return "\n".join(out) + "\n"
 
 
 def _y_axis(limit: float, y_of: Callable[[float], float]) -> str:
-    """Grid lines and labels at five ticks across ±limit, the axes, and the y axis title."""
+    """Grid lines and labels at five ticks across ±limit and the axes."""
     out = []
     for tick in (-limit, -limit / 2, 0.0, limit / 2, limit):
         y = y_of(tick)
         label = f"{tick:+g}%" if tick else "0%"
         out.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<line class="axis" x1="{LEFT - 5}" x2="{LEFT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
+            f'<line class="axis" x1="{LEFT - 4}" x2="{LEFT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text x="{LEFT - 7}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
         )
     bottom = HEIGHT - BOTTOM
     out.append(f'<line class="axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{bottom}"/>')
     out.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>')
-    middle = TOP + (bottom - TOP) / 2
-    out.append(
-        f'<text x="14" y="{middle:.1f}" text-anchor="middle" transform="rotate(-90 14 {middle:.1f})">'
-        "relative deviation (%)</text>"
-    )
     return "\n".join(out) + "\n"
 
 
@@ -448,9 +447,9 @@ def _point(item: dict[str, Any], percent: float, x: float, y: float, limit: floa
     arrow = ""
     if off:
         sign = 1 if percent > 0 else -1
-        tip, base = y - sign * 18, y - sign * 9
+        tip, base = y - sign * 12, y - sign * 6  # within the margin beyond the edge the point is drawn on
         arrow = (
-            f'<path d="M{x:.1f} {tip:.1f}L{x + 5:.1f} {base:.1f}L{x - 5:.1f} {base:.1f}Z" fill="{COLOURS[status]}"/>'
+            f'<path d="M{x:.1f} {tip:.1f}L{x + 4:.1f} {base:.1f}L{x - 4:.1f} {base:.1f}Z" fill="{COLOURS[status]}"/>'
         )
     return (
         f'<g class="pt" data-paper="{_e(item["paper"])}" data-framework="{_e(item["framework"])}" '

@@ -168,8 +168,13 @@ def _rows(tree: Node) -> list[Node]:
 
 
 def _points(tree: Node) -> list[Node]:
-    (svg,) = tree.find_all("svg", id="plot")
-    return svg.find_all("g", **{"class": "pt"})
+    (figure,) = tree.find_all("figure", id="plot")
+    return figure.find_all("g", **{"class": "pt"})
+
+
+def _facets(tree: Node) -> list[Node]:
+    (figure,) = tree.find_all("figure", id="plot")
+    return figure.find_all("figure", **{"class": "facet"})
 
 
 def _numeric(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -179,7 +184,7 @@ def _numeric(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_the_page_is_one_well_formed_html5_document(page: str, tree: Node) -> None:
     assert page.startswith("<!DOCTYPE html>\n")
     assert [node.tag for node in tree.children if isinstance(node, Node)] == ["html"]
-    assert len(tree.find_all("table")) == 3 and len(tree.find_all("svg", id="plot")) == 1
+    assert len(tree.find_all("table")) == 3 and len(tree.find_all("figure", id="plot")) == 1
 
 
 @pytest.mark.parametrize("make", [fixture_report, empty_report])
@@ -281,13 +286,26 @@ def test_the_plot_has_one_point_per_numeric_deviation(tree: Node) -> None:
 
 
 def test_off_scale_points_are_drawn_inside_the_plot_with_an_arrow(tree: Node) -> None:
-    (svg,) = tree.find_all("svg", id="plot")
-    height = float(svg.attrs["viewbox"].split()[3])
-    for point in _points(tree):
-        shapes = [node for node in point.children if isinstance(node, Node) and node.tag != "title"]
-        ys = [float(y) for node in shapes for y in _ys(node)]
-        assert ys and all(0 <= y <= height for y in ys)
-        assert len(shapes) == (2 if "off scale" in point.text() else 1)
+    for facet in _facets(tree):
+        (svg,) = facet.find_all("svg")
+        height = float(svg.attrs["viewbox"].split()[3])
+        for point in svg.find_all("g", **{"class": "pt"}):
+            shapes = [node for node in point.children if isinstance(node, Node) and node.tag != "title"]
+            ys = [float(y) for node in shapes for y in _ys(node)]
+            assert ys and all(0 <= y <= height for y in ys)
+            assert len(shapes) == (2 if "off scale" in point.text() else 1)
+
+
+def test_each_paper_has_its_own_small_plot_on_one_shared_scale(tree: Node) -> None:
+    numeric = _numeric(fixture_report()["records"])
+    facets = _facets(tree)
+    assert [facet.attrs["data-paper"] for facet in facets] == sorted({item["paper"] for item in numeric})
+    for facet in facets:
+        points = facet.find_all("g", **{"class": "pt"})
+        assert {point.attrs["data-paper"] for point in points} == {facet.attrs["data-paper"]}
+        assert facet.find_all("figcaption")[0].text().startswith(facet.attrs["data-paper"])
+    ticks = {tuple(text.text() for text in facet.find_all("text")) for facet in facets}
+    assert len(ticks) == 1 and len(next(iter(ticks))) == 5
 
 
 def _ys(node: Node) -> list[str]:
