@@ -55,30 +55,35 @@ def run(
         for claim in claims:
             groups.setdefault((framework, claim.config), []).append(claim)
     order = sorted(groups, key=lambda item: (item[0], str(item[1])))
-    traces = _traces(order, progress, jobs)
-    results = {
-        (claim.id, framework): _judge(claim, framework, traces[(framework, config)])
-        for (framework, config), group in groups.items()
-        for claim in group
-    }
+    results: dict[tuple[str, str], Verdict] = {}
+
+    def judge(item: tuple[str, Config], trace: Trace | str) -> None:  # while the workers build the rest
+        results.update(((claim.id, item[0]), _judge(claim, item[0], trace)) for claim in groups[item])
+
+    _traces(order, judge, progress, jobs)
     return [results[(claim.id, framework)] for claim in claims for framework in names]
 
 
 def _traces(
-    order: list[tuple[str, Config]], progress: Progress | None, jobs: int | None
-) -> dict[tuple[str, Config], Trace | str]:
-    """The trace (or the error text) of each (framework, configuration), from the cache, here or in workers."""
-    done: dict[tuple[str, Config], Trace | str] = {}
+    order: list[tuple[str, Config]],
+    judge: Callable[[tuple[str, Config], Trace | str], None],
+    progress: Progress | None,
+    jobs: int | None,
+) -> None:
+    """Hand `judge` the trace (or the error text) of each (framework, configuration) as it comes: from the
+    cache, probed here, or from a worker."""
+    done: set[tuple[str, Config]] = set()
 
     def finished(item: tuple[str, Config], result: Trace | str) -> None:
-        done[item] = result
+        judge(item, result)
+        done.add(item)
         if progress is not None:
             progress(len(done), len(order), item[1], item[0])
 
     if jobs == 1:
         for item in order:
             finished(item, _probed(item[1], item[0]))
-        return done
+        return
     entries = {item: cache.key(item[1], item[0]) for item in order}
     missing = []
     for item in order:
@@ -91,24 +96,30 @@ def _traces(
     if workers <= 1:
         for item in missing:
             finished(item, _probed(item[1], item[0]))
-        return done
-    # Costly first (Keras builds allocate every weight), so the last to finish is a quick one.
-    missing.sort(key=lambda item: frameworks.cheap(item[0]))
+        return
     context = multiprocessing.get_context("spawn")  # a fork would copy a framework's threads mid-flight
     threads = max(1, cores() // workers)
     with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(threads,)) as pool:
-        pending: dict[Future[Trace | str], tuple[str, Config]] = {
-            pool.submit(_probe_in_worker, item[1], item[0]): item for item in missing
+        pending: dict[Future[list[Trace | str]], list[tuple[str, Config]]] = {
+            pool.submit(_probe_in_worker, batch): batch for batch in _batches(missing)
         }
         while pending:
             finishing, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finishing:
-                item = pending.pop(future)
-                result = future.result()
-                if isinstance(result, Trace):
-                    cache.store(entries[item], result)
-                finished(item, result)
-    return done
+                batch = pending.pop(future)
+                for item, result in zip(batch, future.result(), strict=True):
+                    if isinstance(result, Trace):
+                        cache.store(entries[item], result)
+                    finished(item, result)
+
+
+def _batches(missing: list[tuple[str, Config]]) -> list[list[tuple[str, Config]]]:
+    """The workers' jobs: all of a framework that builds at no cost in one job (one worker imports it), then each
+    configuration of the others alone, in the order given; the cheap job first, while the other workers start on
+    the costly builds."""
+    cheap = {framework for framework, _ in missing if frameworks.cheap(framework)}
+    batches = [[item for item in missing if item[0] == framework] for framework in sorted(cheap)]
+    return batches + [[item] for item in missing if item[0] not in cheap]
 
 
 def _workers(missing: list[tuple[str, Config]], jobs: int | None) -> int:
@@ -147,13 +158,17 @@ def _probed(config: Config, framework: str) -> Trace | str:
         return f"{type(err).__name__}: {err}"
 
 
-def _probe_in_worker(config: Config, framework: str) -> Trace | str:
-    """A worker's job: build and probe afresh (the parent reads and writes the cache), or what went wrong."""
-    try:
-        _import(framework)
-        return fresh(config, framework)
-    except Exception as err:  # as in _probed; an exception need not survive pickling, its text does
-        return f"{type(err).__name__}: {err}"
+def _probe_in_worker(batch: list[tuple[str, Config]]) -> list[Trace | str]:
+    """A worker's job: build and probe each (framework, configuration) afresh (the parent reads and writes the
+    cache), or say what went wrong."""
+    results: list[Trace | str] = []
+    for framework, config in batch:
+        try:
+            _import(framework)
+            results.append(fresh(config, framework))
+        except Exception as err:  # as in _probed; an exception need not survive pickling, its text does
+            results.append(f"{type(err).__name__}: {err}")
+    return results
 
 
 def _judge(claim: Claim, framework: str, trace: Trace | str) -> Verdict:
