@@ -7,7 +7,9 @@ convention.
 
 from paperverify.registry import register
 
-register("resnet", ["plain18", "plain34", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"])
+IMAGENET_RESNETS = ["plain18", "plain34", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+CIFAR_RESNETS = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"]  # Sec. 4.2
+register("resnet", [*IMAGENET_RESNETS, *CIFAR_RESNETS])
 
 register("vgg", ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"])
 

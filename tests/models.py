@@ -100,6 +100,7 @@ def _deeper(smallest: str) -> dict[str, Any]:
 
 
 RESNETS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+CIFAR_RESNETS = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"]
 VGGS = ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"]
 DENSENETS = ["densenet121", "densenet169", "densenet201", "densenet264"]
 SQUEEZENETS = ["squeezenet", "squeezenet_simple_bypass", "squeezenet_complex_bypass"]
@@ -130,6 +131,16 @@ CASES: dict[str, Case] = {
                 if v == "resnet34"
                 else {}
             ),
+        ),
+    ),
+    **_each(
+        CIFAR_RESNETS,
+        lambda v: Case(
+            # ResNet-1202 (4,200 layers, 3-10 s a build or a flop count) repeats ResNet-20's blocks: at 32 only.
+            space(v, st.just(32) if v == "resnet1202" else st.integers(8, 96)),
+            paper_size=32,
+            parity_size=32,
+            **(_deeper("resnet20") if v != "resnet20" else {}),
         ),
     ),
     **_each(

@@ -7,10 +7,14 @@ stride 2 pads (0, 1) where PyTorch pads (1, 1).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import keras
 from keras import layers
 
-from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection, spec_for
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, cifar_spec, needs_projection, spec_for
 
 
 class ChannelPad(layers.Layer):
@@ -73,10 +77,10 @@ def _resnet(
     num_classes: int,
 ) -> keras.Model:
     inputs = keras.Input(input_shape, name="image")
-    x = _conv(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, 2)
+    x = _conv(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, spec.stem_stride)
     x = layers.ReLU(name="conv1.relu")(x)
     for stage in spec.stages:
-        if stage.index == 2:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
+        if stage.index == 2 and spec.max_pool:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
             x = layers.ZeroPadding2D(1, name="conv2_x.maxpool.pad")(x)
             x = layers.MaxPooling2D(3, 2, name="conv2_x.maxpool.pool")(x)
         for number in range(1, stage.blocks + 1):
@@ -87,7 +91,22 @@ def _resnet(
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(num_classes, name="fc")(x)
     outputs = layers.Softmax(name="softmax")(x)
-    return keras.Model(inputs, outputs, name=name)
+    # Keras maps a functional graph recursively, a few frames per layer: the 1202-layer CIFAR network's 4,200
+    # layers run past Python's default limit of 1,000 frames, so it is raised while the graph is mapped.
+    layers_in_graph = 20 + 8 * sum(stage.blocks for stage in spec.stages)
+    with _recursion_limit(5 * layers_in_graph):
+        return keras.Model(inputs, outputs, name=name)
+
+
+@contextmanager
+def _recursion_limit(frames: int) -> Iterator[None]:
+    """Python's recursion limit at least `frames` while inside, restored after."""
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(saved, frames))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
 
 
 def resnet18(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
@@ -123,3 +142,39 @@ def plain18(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Mode
 def plain34(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
     """The 34-layer plain network of Fig. 3 (middle): Table 1's 34-layer column without shortcuts."""
     return _resnet(spec_for(34), "plain34", False, "A", input_shape, num_classes)
+
+
+def _cifar(depth: int, input_shape: tuple[int, int, int]) -> keras.Model:
+    """Sec. 4.2 (p. 7): "we use identity shortcuts in all cases (i.e., option A)"; "The network ends with a global
+    average pooling, a 10-way fully-connected layer, and softmax"."""
+    return _resnet(cifar_spec(depth), f"resnet{depth}", True, "A", input_shape, 10)
+
+
+def resnet20(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 20-layer CIFAR-10 ResNet (n = 3), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(20, input_shape)
+
+
+def resnet32(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 32-layer CIFAR-10 ResNet (n = 5), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(32, input_shape)
+
+
+def resnet44(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 44-layer CIFAR-10 ResNet (n = 7), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(44, input_shape)
+
+
+def resnet56(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 56-layer CIFAR-10 ResNet (n = 9), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(56, input_shape)
+
+
+def resnet110(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 110-layer CIFAR-10 ResNet (n = 18), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(110, input_shape)
+
+
+def resnet1202(*, input_shape=(32, 32, 3)) -> keras.Model:
+    """The 1202-layer CIFAR-10 ResNet (n = 200), Sec. 4.2 (p. 8) and Table 6 (p. 7)."""
+    return _cifar(1202, input_shape)

@@ -36,9 +36,14 @@ class Stage:
 
 @dataclass(frozen=True)
 class ResNetSpec:
+    """The stem (one convolution; on ImageNet with stride 2 and a max pool after it) and the stages."""
+
     stem_filters: int
     stem_kernel: int
     stages: tuple[Stage, ...]
+    stem_stride: int = 2
+    #: Table 1's "3×3 max pool, stride 2" at the head of conv2_x (the ImageNet networks only).
+    max_pool: bool = True
 
 
 def _basic(filters: int) -> tuple[Conv, ...]:
@@ -67,6 +72,28 @@ SPECS: dict[int, ResNetSpec] = {
     101: ResNetSpec(64, 7, _stages(_bottleneck, (3, 4, 23, 3))),  # Table 1, 101-layer column
     152: ResNetSpec(64, 7, _stages(_bottleneck, (3, 8, 36, 3))),  # Table 1, 152-layer column
 }
+
+#: The CIFAR-10 networks of Sec. 4.2 (p. 7): depth 6n+2 -> n. "We compare n = {3, 5, 7, 9}, leading to 20, 32,
+#: 44, and 56-layer networks"; "n = 18 that leads to a 110-layer ResNet" (p. 7); "We set n = 200 that leads to
+#: a 1202-layer network" (p. 8).
+CIFAR_BLOCKS: dict[int, int] = {20: 3, 32: 5, 44: 7, 56: 9, 110: 18, 1202: 200}
+
+
+def cifar_spec(depth: int) -> ResNetSpec:
+    """A CIFAR-10 network of Sec. 4.2 (p. 7): "The first layer is 3×3 convolutions. Then we use a stack of 6n
+    layers with 3×3 convolutions on the feature maps of sizes {32, 16, 8} respectively, with 2n layers for each
+    feature map size. The numbers of filters are {16, 32, 64} respectively. The subsampling is performed by
+    convolutions with a stride of 2." Its shortcuts join pairs of 3×3 layers (the basic block). The paper names
+    no stages; they take Table 1's names, conv2_x to conv4_x, after conv1."""
+    if depth not in CIFAR_BLOCKS:
+        raise ValueError(f"CIFAR ResNet depth must be one of {sorted(CIFAR_BLOCKS)}. Received: depth={depth}")
+    n = CIFAR_BLOCKS[depth]
+    stages = tuple(
+        Stage(f"conv{index}_x", index, _basic(width), n, 1 if index == 2 else 2)
+        for index, width in zip(range(2, 5), (16, 32, 64), strict=True)
+    )
+    return ResNetSpec(16, 3, stages, stem_stride=1, max_pool=False)
+
 
 # Where a downsampling block puts its stride: on its first convolution. Table 1 says only that conv3_1,
 # conv4_1 and conv5_1 downsample; Fig. 3 (p. 4) shows "3x3 conv, 128, /2" on the first layer of the 2-layer

@@ -12,7 +12,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection, spec_for
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, cifar_spec, needs_projection, spec_for
 from implementations.torch.blocks import Add
 
 
@@ -83,17 +83,18 @@ class Block(nn.Module):
 
 
 class ResNet(nn.Module):
-    """Table 1's network: conv1, the max pool and conv2_x ... conv5_x, then average pool, fc, softmax."""
+    """Table 1's network: conv1, the max pool and conv2_x ... conv5_x, then average pool, fc, softmax (or a
+    CIFAR-10 network of Sec. 4.2: conv1, conv2_x ... conv4_x, average pool, fc, softmax)."""
 
     def __init__(self, spec: ResNetSpec, *, residual: bool, shortcut: str, num_classes: int) -> None:
         super().__init__()
-        self.conv1 = nn.Sequential(
-            OrderedDict([*_conv_layers("", 3, spec.stem_filters, spec.stem_kernel, 2), ("relu", nn.ReLU())])
-        )
+        stem = _conv_layers("", 3, spec.stem_filters, spec.stem_kernel, spec.stem_stride)
+        self.conv1 = nn.Sequential(OrderedDict([*stem, ("relu", nn.ReLU())]))
         channels = spec.stem_filters
+        self.stages = [stage.name for stage in spec.stages]
         for stage in spec.stages:
             layers: list[tuple[str, nn.Module]] = []
-            if stage.index == 2:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
+            if stage.index == 2 and spec.max_pool:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.
                 layers.append(("maxpool", nn.Sequential(OrderedDict(pad=nn.ZeroPad2d(1), pool=nn.MaxPool2d(3, 2)))))
             for number in range(1, stage.blocks + 1):
                 stride = stage.stride if number == 1 else 1
@@ -106,17 +107,7 @@ class ResNet(nn.Module):
         self.softmax = nn.Softmax(dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for name in (
-            "conv1",
-            "conv2_x",
-            "conv3_x",
-            "conv4_x",
-            "conv5_x",
-            "avgpool",
-            "flatten",
-            "fc",
-            "softmax",
-        ):
+        for name in ("conv1", *self.stages, "avgpool", "flatten", "fc", "softmax"):
             x = getattr(self, name)(x)
         return x
 
@@ -158,3 +149,39 @@ def plain18(*, num_classes: int = 1000) -> ResNet:
 def plain34(*, num_classes: int = 1000) -> ResNet:
     """The 34-layer plain network of Fig. 3 (middle): Table 1's 34-layer column without shortcuts."""
     return _resnet(34, False, "A", num_classes)
+
+
+def _cifar(depth: int) -> ResNet:
+    """Sec. 4.2 (p. 7): "we use identity shortcuts in all cases (i.e., option A)"; "The network ends with a global
+    average pooling, a 10-way fully-connected layer, and softmax"."""
+    return ResNet(cifar_spec(depth), residual=True, shortcut="A", num_classes=10)
+
+
+def resnet20() -> ResNet:
+    """The 20-layer CIFAR-10 ResNet (n = 3), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(20)
+
+
+def resnet32() -> ResNet:
+    """The 32-layer CIFAR-10 ResNet (n = 5), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(32)
+
+
+def resnet44() -> ResNet:
+    """The 44-layer CIFAR-10 ResNet (n = 7), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(44)
+
+
+def resnet56() -> ResNet:
+    """The 56-layer CIFAR-10 ResNet (n = 9), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(56)
+
+
+def resnet110() -> ResNet:
+    """The 110-layer CIFAR-10 ResNet (n = 18), Sec. 4.2 and Table 6, p. 7."""
+    return _cifar(110)
+
+
+def resnet1202() -> ResNet:
+    """The 1202-layer CIFAR-10 ResNet (n = 200), Sec. 4.2 (p. 8) and Table 6 (p. 7)."""
+    return _cifar(1202)
