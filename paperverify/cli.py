@@ -45,7 +45,6 @@ def report(args: argparse.Namespace) -> int:
 
     frameworks = list(FRAMEWORKS) if args.framework == "all" else [args.framework]
     formats = _formats(args.format)
-    _writable(Path(args.out))
     claims = load_claims(_roots(args.tables))
     if args.paper:
         missing = sorted(set(args.paper) - {claim.source.paper for claim in claims})
@@ -53,6 +52,7 @@ def report(args: argparse.Namespace) -> int:
             print(f"paperverify: no claims for paper(s) {missing}", file=sys.stderr)
             return 2
         claims = [claim for claim in claims if claim.source.paper in args.paper]
+    _writable(Path(args.out))
 
     with _progress("probing") as step:
 

@@ -201,7 +201,13 @@ CASES: dict[str, Case] = {
         ),
     ),
     "mobilenet_v1": Case(
-        space("mobilenet_v1", st.sampled_from(range(96, 257, 32)), alpha=st.sampled_from([0.25, 0.5, 0.75, 1.0]))
+        space(
+            "mobilenet_v1",
+            st.sampled_from(range(96, 257, 32)),
+            alpha=st.sampled_from([0.25, 0.5, 0.75, 1.0]),
+            full_convolutions=st.booleans(),
+            shallow=st.booleans(),
+        )
     ),
     **_each(
         SHUFFLENETS,

@@ -44,16 +44,18 @@ def test_report_exits_2_on_bad_table_data(tmp_path: Path, capsys) -> None:
     assert "expected valid TOML" in capsys.readouterr().err
 
 
-def test_report_exits_2_for_an_unknown_paper(capsys) -> None:
-    assert main(["report", "--framework", "torch", "--paper", "nobody2099_net", "--out", "unused"]) == 2
+def test_report_exits_2_for_an_unknown_paper(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report"
+    assert main(["report", "--framework", "torch", "--paper", "nobody2099_net", "--out", str(out)]) == 2
+    assert not out.exists(), "a usage error leaves nothing behind"
 
 
 def test_report_exits_0_when_every_claim_matches_and_writes_every_format(tmp_path: Path, capsys) -> None:
     args = ["report", "--framework", "torch", "--paper", "he2016_resnet", "--out", str(tmp_path)]
     assert main([*args, "--format", "json,md,csv"]) == 0
     out = capsys.readouterr().out
-    assert "103 claims × 1 framework(s): 103 match" in out
-    assert "103/103" in out and "(every claim passes; -v lists every claim)" in out  # the matrix, no claim listed
+    assert "157 claims × 1 framework(s): 157 match" in out
+    assert "157/157" in out and "(every claim passes; -v lists every claim)" in out  # the matrix, no claim listed
     assert "he2016_resnet/table1/resnet50/conv1/output_shape" not in out
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
 

@@ -10,11 +10,15 @@ from tests.strangers import keras_mobilenet, torch_mobilenet, torch_senet
 
 MOBILENET = "howard2017_mobilenet"
 SENET = "hu2018_senet"
-#: MobileNet's rows printed for other widths (Table 6, Table 9) and resolutions (Table 7, Table 9).
+#: MobileNet's rows printed for other widths (Tables 5, 6, 9), other networks (Table 4's Conv MobileNet, Table 5's
+#: shallow one) and other resolutions (Table 7, Table 9).
 OTHER_WIDTHS = {
     *(f"table6/mobilenet_v1/mobilenet_{alpha}_224/{column}" for alpha in ("0.75", "0.5", "0.25")
       for column in ("macs", "params")),
     "table9/mobilenet_v1/mobilenet_0.50_160/macs", "table9/mobilenet_v1/mobilenet_0.50_160/params",
+    "table5/mobilenet_v1/mobilenet_0.75/macs", "table5/mobilenet_v1/mobilenet_0.75/params",
+    *(f"{row}/{column}" for row in ("table4/mobilenet_v1/conv_mobilenet", "table5/mobilenet_v1/shallow_mobilenet")
+      for column in ("macs", "params")),
 }  # fmt: skip
 OTHER_SIZES = {f"table7/mobilenet_v1/mobilenet_1.0_{size}/macs" for size in (192, 160, 128)}
 
@@ -33,13 +37,14 @@ def test_a_mobilenet_is_checked_as_the_width_its_parameters_say(torch_threads: i
     assert result.ok, result.describe()
     params = sum(p.numel() for p in model.parameters())  # PyTorch's own count, not the probe's
     assert result.configuration == (
-        f"checked as mobilenet_v1(alpha=1.0): our mobilenet_v1(alpha=1.0) has its {params:,} parameters"
+        "checked as mobilenet_v1(alpha=1.0, full_convolutions=False, shallow=False): our mobilenet_v1(alpha=1.0, "
+        f"full_convolutions=False, shallow=False) has its {params:,} parameters"
     )
     skipped = _skipped(result)
     assert set(skipped) >= OTHER_WIDTHS | OTHER_SIZES
     assert not [claim for claim in skipped if "1.0_224" in claim or claim.startswith("table1/")]
     assert (
-        "which this model is not: it is mobilenet_v1(alpha=1.0)"
+        "which this model is not: it is mobilenet_v1(alpha=1.0, full_convolutions=False, shallow=False)"
         in skipped["table6/mobilenet_v1/mobilenet_0.5_224/macs"]
     )
     assert (

@@ -48,34 +48,46 @@ CLASSES = 1000  # Table 1: FC / s1, 1024 × 1000
 configs = CASES["mobilenet_v1"].configs
 
 
-def _paper_costs(alpha: float, size: int) -> tuple[int, int, int]:
+def _rows(shallow: bool) -> tuple[tuple[int, int, int], ...]:
+    """Table 1's separable rows; the shallow MobileNet lacks "the 5 layers of separable filters with feature size
+    14 × 14 × 512" (Sec. 4.1, p. 5)."""
+    return tuple(row for row in SEPARABLE if not (shallow and row == (512, 512, 1)))
+
+
+def _paper_costs(alpha: float, size: int, full: bool = False, shallow: bool = False) -> tuple[int, int, int]:
     """(multiply-adds, convolution weights, last feature side) from Sec. 3's formulas over Table 1's layers.
 
     conv1: Eq. 2, D_K·D_K·M·N·D_G·D_G with M = 3 and N = α·32 on the output map D_G = size/2. Each separable
     layer: Eq. 7, D_K·D_K·αM·ρD_F·ρD_F + αM·αN·ρD_F·ρD_F on its output map; its weights D_K·D_K·αM + αM·αN.
+    In Table 4's Conv MobileNet (`full`) each is a full convolution instead: Eq. 2 and D_K·D_K·αM·αN weights.
     """
     side = size // 2
     channels = int(alpha * CONV1)
     macs = D_K * D_K * 3 * channels * side * side
     weights = D_K * D_K * 3 * channels
-    for m, n, stride in SEPARABLE:
+    for m, n, stride in _rows(shallow):
         side //= stride
         am, an = int(alpha * m), int(alpha * n)
         assert am == channels
-        macs += D_K * D_K * am * side * side + am * an * side * side
-        weights += D_K * D_K * am + am * an
+        if full:
+            macs += D_K * D_K * am * an * side * side
+            weights += D_K * D_K * am * an
+        else:
+            macs += D_K * D_K * am * side * side + am * an * side * side
+            weights += D_K * D_K * am + am * an
         channels = an
     return macs, weights, side
 
 
 @given(config=configs)
 def test_costs_are_the_papers_formulas(config: Config, torch_threads: int) -> None:
-    """Multiply-adds and weights as Eqs. 2 and 7 count them over Table 1's layers; the parameters have no term in
-    the resolution (Figure 5 caption, p. 6: "The number of parameters do not vary based on the input
-    resolution")."""
-    alpha = config.kwargs()["alpha"]
+    """Multiply-adds and weights as Eqs. 2 and 7 count them over Table 1's layers (full convolutions in Table 4's
+    Conv MobileNet, five layers fewer in Table 5's shallow one); the parameters have no term in the resolution
+    (Figure 5 caption, p. 6: "The number of parameters do not vary based on the input resolution")."""
+    options = config.kwargs()
+    alpha, full, shallow = options["alpha"], options["full_convolutions"], options["shallow"]
     trace = probe(config, "torch")
-    macs, weights, side = _paper_costs(alpha, config.input_size)
+    macs, weights, side = _paper_costs(alpha, config.input_size, full, shallow)
     features = int(alpha * 1024)
     # The FC layer: 1024·α × 1000 multiply-adds, its weights and a bias per class.
     assert trace.macs == macs + features * CLASSES
@@ -86,22 +98,30 @@ def test_costs_are_the_papers_formulas(config: Config, torch_threads: int) -> No
     channels = sum(layer.output_shape[-1] for layer in convs)
     assert trace.params == weights + 2 * channels + features * CLASSES + CLASSES
     assert trace.buffers == 2 * channels
-    assert trace.point("conv_pw_13").output_shape == (side, side, features)
-    assert trace.depth == 28  # Sec. 3.2: "MobileNet has 28 layers"
+    assert trace.point(f"conv_{'full' if full else 'pw'}_13").output_shape == (side, side, features)
+    # Sec. 3.2: "MobileNet has 28 layers"; a full convolution is one layer where a separable one is two.
+    assert trace.depth == 2 + len(_rows(shallow)) * (1 if full else 2)
 
 
 @given(config=configs)
 def test_every_convolution_is_followed_by_batchnorm_and_relu(config: Config, torch_threads: int) -> None:
+    options = config.kwargs()
     trace = probe(config, "torch")
     kinds = [layer.kind for layer in trace.layers if layer.kind != "pad"]
     convs = [i for i, kind in enumerate(kinds) if kind == "conv2d"]
-    assert len(convs) == 27
+    assert len(convs) == 1 + len(_rows(options["shallow"])) * (1 if options["full_convolutions"] else 2)
     for i in convs:  # Sec. 3.2 and Fig. 3: batchnorm and ReLU after each convolutional layer
         assert kinds[i + 1 : i + 3] == ["batchnorm", "relu"]
     assert kinds[convs[-1] + 3 :] == ["avgpool", "flatten", "dense", "softmax"]  # no nonlinearity after the FC
+    if options["full_convolutions"]:
+        assert not trace.under(("conv_dw_1",)) and all(layer.groups == 1 for layer in trace.layers)
+        return
     for index in range(1, 14):  # a depthwise convolution filters each channel alone: groups = channels
-        layer = next(r for r in trace.under((f"conv_dw_{index}",)) if r.kind == "conv2d")
-        assert layer.groups == layer.input_shapes[0][-1] == layer.output_shape[-1]
+        removed = options["shallow"] and 7 <= index <= 11
+        layers = [r for r in trace.under((f"conv_dw_{index}",)) if r.kind == "conv2d"]
+        assert len(layers) == (0 if removed else 1)
+        for layer in layers:
+            assert layer.groups == layer.input_shapes[0][-1] == layer.output_shape[-1]
 
 
 def test_a_width_that_is_no_whole_number_of_channels_is_refused(torch_threads: int) -> None:

@@ -17,7 +17,7 @@ from implementations.specs.mobilenet import (
     INPUT_SIZE,
     KERNEL,
     NUM_CLASSES,
-    SEPARABLE,
+    blocks,
     feature_side,
     width,
 )
@@ -44,9 +44,12 @@ def mobilenet_v1(
     alpha: float = 1.0,
     input_size: int = INPUT_SIZE,
     num_classes: int = NUM_CLASSES,
+    full_convolutions: bool = False,
+    shallow: bool = False,
 ) -> keras.Model:
     """MobileNet (Table 1, p. 4) with width multiplier `alpha` (Sec. 3.3) for input_size² images (Sec. 3.4):
-    the average pool covers the whole last feature map. `input_shape`, when given, must agree with
+    the average pool covers the whole last feature map. `full_convolutions`: Table 4's Conv MobileNet;
+    `shallow`: Table 5's Shallow MobileNet (Sec. 4.1, p. 5). `input_shape`, when given, must agree with
     `input_size` (the PyTorch builder sizes the pool from `input_size`)."""
     if input_shape is None:
         input_shape = (input_size, input_size, 3)
@@ -54,9 +57,12 @@ def mobilenet_v1(
         raise ValueError(f"input_shape {tuple(input_shape)} disagrees with input_size={input_size}")
     inputs = keras.Input(input_shape, name="image")
     x = _conv(inputs, "conv1", width(CONV1, alpha), KERNEL, 2)
-    for block in SEPARABLE:
-        x = _conv(x, f"conv_dw_{block.index}", None, KERNEL, block.stride)
-        x = _conv(x, f"conv_pw_{block.index}", width(block.filters, alpha), 1, 1)
+    for block in blocks(shallow):
+        if full_convolutions:  # Table 4's Conv MobileNet
+            x = _conv(x, f"conv_full_{block.index}", width(block.filters, alpha), KERNEL, block.stride)
+        else:
+            x = _conv(x, f"conv_dw_{block.index}", None, KERNEL, block.stride)
+            x = _conv(x, f"conv_pw_{block.index}", width(block.filters, alpha), 1, 1)
     side = feature_side(input_size)
     x = layers.AveragePooling2D(side, strides=1, name="avgpool")(x)  # Table 1: Avg Pool / s1, Pool 7 × 7
     x = layers.Flatten(name="flatten")(x)

@@ -11,7 +11,9 @@ Layer names (identical in both frameworks; the paper names no layer, these follo
 usual numbering of the thirteen separable blocks): `conv1` (`conv1.pad`, `conv1.conv`, `conv1.bn`,
 `conv1.relu`), `conv_dw_1` ... `conv_dw_13` (the depthwise convolutions, `.pad` before a strided one,
 `.conv`, `.bn`, `.relu`), `conv_pw_1` ... `conv_pw_13` (the pointwise ones), `avgpool`, `flatten`, `fc`,
-`softmax`.
+`softmax`. Table 4's "Conv MobileNet", "a model built with full convolutions" (Sec. 4.1, p. 5), has a full
+3 × 3 convolution from M to N channels with the depthwise one's stride in place of each separable block:
+`conv_full_1` ... `conv_full_13`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ SEPARABLE: tuple[Separable, ...] = (
     Separable(12, 512, 1024, 2),  # Conv dw / s2, 3 × 3 × 512 dw; Conv / s1, 1 × 1 × 512 × 1024
     Separable(13, 1024, 1024, 1),  # printed Conv dw / s2 (erratum, see above); Conv / s1, 1 × 1 × 1024 × 1024
 )
+#: Sec. 4.1 (p. 5), Table 5's "Shallow MobileNet": "To make MobileNet shallower, the 5 layers of separable filters
+#: with feature size 14 × 14 × 512 in Table 1 are removed."
+SHALLOW_REMOVED = frozenset(block.index for block in SEPARABLE if block.channels == block.filters == 512)
+
+
+def blocks(shallow: bool = False) -> tuple[Separable, ...]:
+    """The separable blocks of Table 1, less the five 14 × 14 × 512 ones in the shallow MobileNet (Table 5)."""
+    return tuple(block for block in SEPARABLE if not (shallow and block.index in SHALLOW_REMOVED))
+
+
 #: The strides of conv1 and the separable blocks: the input size over the last map's size.
 DOWNSAMPLING = 2 ** (1 + sum(block.stride == 2 for block in SEPARABLE))
 

@@ -19,7 +19,7 @@ from implementations.specs.mobilenet import (
     INPUT_SIZE,
     KERNEL,
     NUM_CLASSES,
-    SEPARABLE,
+    blocks,
     feature_side,
     width,
 )
@@ -41,16 +41,22 @@ def _conv(cin: int, cout: int, kernel: int, stride: int, groups: int = 1) -> nn.
 class MobileNet(nn.Module):
     """Table 1's network at width multiplier `alpha` on input_size × input_size images."""
 
-    def __init__(self, *, alpha: float, input_size: int, num_classes: int) -> None:
+    def __init__(
+        self, *, alpha: float, input_size: int, num_classes: int, full_convolutions: bool, shallow: bool
+    ) -> None:
         super().__init__()
         channels = width(CONV1, alpha)
         self.conv1 = _conv(3, channels, KERNEL, 2)
         self.blocks: list[str] = []
-        for block in SEPARABLE:
+        for block in blocks(shallow):
             filters = width(block.filters, alpha)
-            self.add_module(f"conv_dw_{block.index}", _conv(channels, channels, KERNEL, block.stride, channels))
-            self.add_module(f"conv_pw_{block.index}", _conv(channels, filters, 1, 1))
-            self.blocks += [f"conv_dw_{block.index}", f"conv_pw_{block.index}"]
+            if full_convolutions:  # Table 4's Conv MobileNet
+                self.add_module(f"conv_full_{block.index}", _conv(channels, filters, KERNEL, block.stride))
+                self.blocks.append(f"conv_full_{block.index}")
+            else:
+                self.add_module(f"conv_dw_{block.index}", _conv(channels, channels, KERNEL, block.stride, channels))
+                self.add_module(f"conv_pw_{block.index}", _conv(channels, filters, 1, 1))
+                self.blocks += [f"conv_dw_{block.index}", f"conv_pw_{block.index}"]
             channels = filters
         side = feature_side(input_size)
         self.avgpool = nn.AvgPool2d(side, stride=1)  # Table 1: Avg Pool / s1, Pool 7 × 7 (at 224)
@@ -64,7 +70,18 @@ class MobileNet(nn.Module):
         return x
 
 
-def mobilenet_v1(*, alpha: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> MobileNet:
+def mobilenet_v1(
+    *,
+    alpha: float = 1.0,
+    input_size: int = INPUT_SIZE,
+    num_classes: int = NUM_CLASSES,
+    full_convolutions: bool = False,
+    shallow: bool = False,
+) -> MobileNet:
     """MobileNet (Table 1, p. 4) with width multiplier `alpha` (Sec. 3.3) for input_size² images (Sec. 3.4):
-    the average pool covers the whole last feature map."""
-    return MobileNet(alpha=alpha, input_size=input_size, num_classes=num_classes)
+    the average pool covers the whole last feature map. `full_convolutions`: Table 4's Conv MobileNet;
+    `shallow`: Table 5's Shallow MobileNet (Sec. 4.1, p. 5)."""
+    return MobileNet(
+        alpha=alpha, input_size=input_size, num_classes=num_classes, full_convolutions=full_convolutions,
+        shallow=shallow,
+    )  # fmt: skip
