@@ -10,6 +10,7 @@ PAPERVERIFY_ALLOW_NETWORK=1 to lift the guard.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -41,6 +42,7 @@ def torch_threads() -> int:
 
     threads = _threads()
     torch.set_num_threads(threads)
+    gc.freeze()  # the collector no longer walks what the import made (paperverify.runner does the same)
     return threads
 
 
@@ -55,6 +57,7 @@ def tf_threads() -> int:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:  # TensorFlow already ran an op in this process: the counts are fixed
         pass
+    gc.freeze()
     return threads
 
 
@@ -103,7 +106,9 @@ _SESSION_CACHE: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controller makes the session's trace cache folder; xdist workers inherit its environment."""
+    """The controller makes the session's trace cache folder; xdist workers inherit its environment. Garbage is
+    collected less often (model builds make tens of thousands of objects each), as in the report's workers."""
+    gc.set_threshold(50_000, 20, 20)
     if not hasattr(config, "workerinput"):
         _SESSION_CACHE.append(tempfile.mkdtemp(prefix="paperverify-cache-"))
         os.environ["PAPERVERIFY_CACHE_DIR"] = _SESSION_CACHE[0]

@@ -360,6 +360,7 @@ def tables(args: argparse.Namespace) -> int:
         counts = Counter(claim.source.table for claim in paper.claims)
         for table in paper.tables:
             rows.append([paper.id, table.get("id", "?"), table.get("label", "?"), str(counts[table.get("id")])])
+        rows.extend([paper.id, "–", label, f"left out: {reason}"] for label, reason in paper.left_out.items())
     _print_table(["paper", "table", "label", "claims"], rows)
     for problem in problems:
         print(problem, file=sys.stderr)

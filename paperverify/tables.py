@@ -57,6 +57,7 @@ _PAPER_KEYS = {
     "input_size_source",
     "leaves_open",
     "leaves_open_source",
+    "left_out",
 }
 #: What a paper may leave open (`[paper] leaves_open`, with the words or figure that show it in
 #: `leaves_open_source`): our implementation's choice there is not the paper's, and the equivalence check runs
@@ -100,7 +101,7 @@ _Schema = dict[str, Any]
 _PAPER_TYPES: _Schema = {
     "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
     "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
-    "pages": str, "unpaginated": str, "leaves_open": ("list", str), "leaves_open_source": str,
+    "pages": str, "unpaginated": str, "leaves_open": ("list", str), "leaves_open_source": str, "left_out": dict,
 }  # fmt: skip
 _TABLE_TYPES: _Schema = {
     "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
@@ -245,6 +246,11 @@ class Paper:
     meta: dict[str, Any]
     tables: list[dict[str, Any]]
     claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def left_out(self) -> dict[str, str]:
+        """The printed tables not transcribed, each with why (`[paper] left_out`)."""
+        return dict(self.meta.get("left_out", {}))
 
 
 def default_roots() -> list[Path]:
@@ -468,6 +474,14 @@ class _Loader:
             self.problem(
                 sidecar, "[paper] leaves_open needs leaves_open_source: where the paper shows it (quote and page)"
             )
+        left_out = meta.get("left_out", {})
+        for label, reason in left_out.items():
+            if not isinstance(reason, str) or not reason.strip():
+                self.problem(
+                    sidecar,
+                    f"[paper] left_out maps a printed table the tables leave out to the reason why. Received: "
+                    f"{label!r} = {reason!r}",
+                )
         meta.setdefault("input_size", 0)  # reported missing above; the tables are still checked
         tables = data.get("tables", [])
         if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
@@ -476,6 +490,9 @@ class _Loader:
         if not tables:
             self.problem(sidecar, "expected at least one [[tables]] entry. Received: none")
         paper = Paper(id=self.folder.name, folder=self.folder, meta=meta, tables=tables)
+        both = sorted(set(left_out) & {table.get("label") for table in tables})
+        if both:
+            self.problem(sidecar, f"[paper] left_out names tables that are transcribed too: {both}")
         table_ids: set[str] = set()
         for index, table in enumerate(tables):
             where = f"[[tables]] #{index + 1}"

@@ -17,7 +17,8 @@
 - `slow_parity`: the directions of parity (the framework of the model checked) marked slow, run with
   `--run-slow`, and why: the deeper members of a family repeat their smallest member's blocks, which runs both
   ways in every run; the largest Mixers copy hundreds of millions of weights;
-- `slow_traces`: why the Keras-PyTorch trace identity of a deeper member is marked slow (the same reason).
+- `slow_traces`: why the Keras-PyTorch trace identity of a deeper member is marked slow (the same reason);
+- `slow_flops`: why its cross-checks against torch.utils.flop_counter are marked slow.
 
 A variant registered without a case fails tests/test_models.py::test_every_registered_variant_has_a_case.
 """
@@ -47,6 +48,7 @@ class Case:
     no_parity: str = ""
     slow_parity: Mapping[str, str] = field(default_factory=dict)
     slow_traces: str = ""
+    slow_flops: str = ""
 
 
 def space(variant: str, sizes: st.SearchStrategy[int], **options: st.SearchStrategy[Any]) -> st.SearchStrategy[Config]:
@@ -100,6 +102,7 @@ def _deeper(smallest: str) -> dict[str, Any]:
 
 
 RESNETS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+_RESNET1202 = "ResNet-20's blocks 200 times over: the flop counter runs its 4,200 layers, 5-6 s a check"
 CIFAR_RESNETS = ["resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"]
 VGGS = ["vgg11", "vgg11_lrn", "vgg13", "vgg16_c", "vgg16", "vgg19"]
 DENSENETS = ["densenet121", "densenet169", "densenet201", "densenet264"]
@@ -140,6 +143,7 @@ CASES: dict[str, Case] = {
             space(v, st.just(32) if v == "resnet1202" else st.integers(8, 96)),
             paper_size=32,
             parity_size=32,
+            slow_flops=_RESNET1202 if v == "resnet1202" else "",
             **(_deeper("resnet20") if v != "resnet20" else {}),
         ),
     ),

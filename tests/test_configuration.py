@@ -10,8 +10,8 @@ from tests.strangers import keras_mobilenet, torch_mobilenet, torch_senet
 
 MOBILENET = "howard2017_mobilenet"
 SENET = "hu2018_senet"
-#: MobileNet's rows printed for other widths (Tables 5, 6, 9), other networks (Table 4's Conv MobileNet, Table 5's
-#: shallow one) and other resolutions (Table 7, Table 9).
+#: MobileNet's rows printed for other widths (Tables 3, 5, 6, 9), other networks (Table 3's and Table 4's full
+#: convolutions, Table 5's shallow MobileNet) and other resolutions (Table 7, Table 9).
 OTHER_WIDTHS = {
     *(f"table6/mobilenet_v1/mobilenet_{alpha}_224/{column}" for alpha in ("0.75", "0.5", "0.25")
       for column in ("macs", "params")),
@@ -19,6 +19,8 @@ OTHER_WIDTHS = {
     "table5/mobilenet_v1/mobilenet_0.75/macs", "table5/mobilenet_v1/mobilenet_0.75/params",
     *(f"{row}/{column}" for row in ("table4/mobilenet_v1/conv_mobilenet", "table5/mobilenet_v1/shallow_mobilenet")
       for column in ("macs", "params")),
+    *(f"table3/mobilenet_v1/{row}/{column}" for row in ("convolution", "alpha", "rho")
+      for column in ("layer_macs", "layer_params")),
 }  # fmt: skip
 OTHER_SIZES = {f"table7/mobilenet_v1/mobilenet_1.0_{size}/macs" for size in (192, 160, 128)}
 

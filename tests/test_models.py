@@ -124,14 +124,21 @@ def _check_flops(config: Config) -> None:
     assert counted == total, "the flop counter counted operations outside the traced layers"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+#: The variants whose flop-counter cross-checks are marked slow (tests/models.py's `slow_flops`).
+FLOP_VARIANTS = [
+    pytest.param(v, marks=[pytest.mark.slow(reason=CASES[v].slow_flops)] if CASES[v].slow_flops else [])
+    for v in VARIANTS
+]
+
+
+@pytest.mark.parametrize("variant", FLOP_VARIANTS)
 def test_analytic_multiply_adds_are_half_the_flop_counters_at_the_papers_input(
     variant: str, torch_threads: int
 ) -> None:
     _check_flops(Config(variant, CASES[variant].paper_size))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", FLOP_VARIANTS)
 @network_examples
 @given(data=st.data())
 def test_analytic_multiply_adds_are_half_the_flop_counters_over_the_configurations(

@@ -73,6 +73,8 @@ STRANGERS = [
     Stranger(
         "keras_mobilenet", "howard2017_mobilenet", "mobilenet_v1", "mobilenet", "mobilenet_thin_block7",
         MOBILENET_SHARES | MOBILENET_MACS | {"text/sec3.2_conv1x1_macs", "table4/mobilenet_v1/mobilenet/params"} | {
+            f"table3/mobilenet_v1/separable/{column}" for column in ("layer_macs", "layer_params")
+        } | {
             f"table{n}/mobilenet_v1/mobilenet_1.0_224/params" for n in (6, 7, 8)
         } | {
             f"table1/mobilenet_v1/conv_{kind}_7_11/{column}" for kind in ("dw", "pw")
