@@ -752,6 +752,23 @@ def test_what_a_paper_leaves_open_is_a_known_convention_with_its_source(paper: P
     assert any("leaves_open needs leaves_open_source" in p for p in problems(paper)), problems(paper)
 
 
+def test_a_table_left_out_is_named_with_its_reason_and_listed(paper: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`left_out` maps a printed table not transcribed to why; `paperverify tables` lists it beside the others."""
+    from paperverify.cli import main
+
+    sidecar = SIDECAR.replace("input_size = 224\n", 'input_size = 224\nleft_out = { "Table 9" = "accuracy only" }\n')
+    write(paper, sidecar=sidecar)
+    assert problems(paper) == []
+    assert main(["tables", "--tables", str(paper.parent)]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("demo2016_net")]
+    assert listed[0][:4] == ["demo2016_net", "table1", "Table", "1"]
+    assert ["demo2016_net", "–", "Table", "9", "left", "out:", "accuracy", "only"] in listed
+    write(paper, sidecar=sidecar.replace('"Table 9" = "accuracy only"', '"Table 1" = "a duplicate"'))
+    assert any("left_out names tables that are transcribed too: ['Table 1']" in p for p in problems(paper))
+    write(paper, sidecar=sidecar.replace('"accuracy only"', '""'))
+    assert any("left_out maps a printed table the tables leave out to the reason why" in p for p in problems(paper))
+
+
 def test_cr_only_line_ends_are_named_as_such_in_a_csv_and_read_in_paper_toml(paper: Path) -> None:
     write(paper, table=CSV.replace("\n", "\r"))
     assert problems(paper) == [f"{paper / 'table1.csv'}: {tables._CR_ONLY}"]
