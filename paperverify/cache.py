@@ -15,7 +15,7 @@ a configuration whose builder reaches one is not cached.
 
 Entries live in `$PAPERVERIFY_CACHE_DIR` (default `$XDG_CACHE_HOME/paperverify`, else `~/.cache/paperverify`),
 one pickle per trace, written atomically, so parallel runs share them; deleting the folder clears the cache.
-`paperverify report --no-cache` neither reads nor writes it. A trace that fails to probe is never cached.
+`--no-cache` (report, check) neither reads nor writes it. A trace that fails to probe is never cached.
 """
 
 from __future__ import annotations
@@ -84,14 +84,12 @@ def key(config: Config, framework: str) -> str | None:
     module = dict(variant.modules).get(framework)
     if module is None:
         return None
-    implementation, engine = _closure(module), _closure(frameworks.adapter_module(framework))
-    if implementation is None or engine is None:
+    closures = [_closure(module), _closure(frameworks.adapter_module(framework)), _closure(ENGINE)]
+    if any(closure is None for closure in closures):
         return None
     parts = [
         repr((config, variant.name, module, variant.input_channels, framework)),
-        *implementation,
-        *engine,
-        *(_closure(ENGINE) or ("engine unreadable",)),
+        *(line for closure in closures for line in closure or ()),
         *(f"{name}={os.environ.get(name)}" for name in frameworks.settings(framework)),
         *(f"{top}: {_version(top)}" for top in frameworks.runs_on(framework)),
         sys.version,
@@ -145,7 +143,7 @@ def _closure(module: str) -> tuple[str, ...] | None:
         top = name.partition(".")[0]
         if name in followed or (name in hashed and not follow) or top in sys.stdlib_module_names:
             continue
-        if _third_party(top):
+        if _outside(name):  # installed, not the project's: counted by its version
             lines.add(f"{top}: {_version(top)}")
             continue
         spec = _find(name)
