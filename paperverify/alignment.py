@@ -6,7 +6,8 @@ two traces' layers by what they are, not what they are called:
 
 1. A global alignment of the two sequences in execution order (a longest common subsequence weighted by
    likeness): two layers can pair only if their kinds agree, and pair the more readily the more of kernel,
-   stride, channels, groups, output shape and parameters agree. A departure (a stride on the wrong convolution,
+   stride, channels, groups, output shape and weights agree (parameters less biases: a convolution whose
+   BatchNorm an export folded into it, bias and all, is still ours). A departure (a stride on the wrong convolution,
    a width off by a few channels) still pairs, and is shown as a difference of the pair.
 2. Layers the sequence could not pair because the model runs them in another order (a projection shortcut run
    before the block's main path, an Inception branch written first) pair with an unpaired layer of ours that is
@@ -28,12 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperverify.compare import fits_once
-from paperverify.kinds import MERGES, POOLING, WEIGHT_LAYERS
+from paperverify.kinds import BATCHNORM, MERGES, POOLING, WEIGHT_LAYERS
 from paperverify.stagemap import StageMap
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
 #: The attributes compared once two layers' kinds agree, and what each agreement adds to a pair's likeness.
-_ATTRIBUTES = ("kernel", "stride", "channels", "groups", "output_shape", "params")
+_ATTRIBUTES = ("kernel", "stride", "channels", "groups", "output_shape", "weights")
 _KIND_SCORE = 8
 _STRUCTURAL_SCORE = 4
 _ATTRIBUTE_SCORE = 2
@@ -103,7 +104,7 @@ class Alignment:
     def differences(self) -> list[str]:
         """Each structural pair whose attributes differ (`yours conv2d_12 -> conv3_x.conv3_1.conv1: stride 1×1, ours
         2×2`), then each layer the model runs out of our order: those of kind of layer first (kernel, stride,
-        channels, groups), then of output, then the pairs that differ in their parameters alone (biases) as one line
+        channels, groups), then of output, then the pairs that differ in their weights alone as one line
         when there are many."""
         found: dict[int, list[str]] = {0: [], 1: [], 2: []}
         for u, o in self.pairs:
@@ -119,7 +120,7 @@ class Alignment:
                 found[rank].append(f"yours {mine.name} -> {theirs.name}: {text}")
         alone = found[2]
         if len(alone) > 3:
-            alone = [f"{len(alone)} pairs differ in their parameters alone (biases?), e.g. {alone[0]}"]
+            alone = [f"{len(alone)} pairs differ in their weights alone, e.g. {alone[0]}"]
         return found[0] + self._moves() + found[1] + alone
 
     def _moves(self) -> list[str]:
@@ -187,11 +188,16 @@ class Alignment:
 
 
 def align(yours: Trace, ours: Trace) -> Alignment:
-    """Pair the layers of `yours` with those of `ours` (see the module's docstring) and name them."""
-    score = _likeness(yours.layers, ours.layers)
-    in_order = _sequence_pairs(score, ours.layers)
-    pairs = _reordered_pairs(yours.layers, ours.layers, in_order)
-    moved = tuple(sorted(set(pairs) - set(in_order)))
+    """Pair the layers of `yours` with those of `ours` (see the module's docstring) and name them. A model with no
+    BatchNorm where ours has some (folded into its convolutions, as an inference export does) is lined up with ours
+    less its BatchNorm layers, so that the blocks it lacks or adds are told as in any other model."""
+    kept = [i for i, r in enumerate(ours.layers) if r.kind != BATCHNORM or yours.batchnorms or not ours.batchnorms]
+    lined = tuple(ours.layers[i] for i in kept)
+    score = _likeness(yours.layers, lined)
+    in_order = _sequence_pairs(score, lined)
+    reduced = _reordered_pairs(yours.layers, lined, in_order)
+    pairs = [(u, kept[o]) for u, o in reduced]
+    moved = tuple(sorted((u, kept[o]) for u, o in set(reduced) - set(in_order)))
     return Alignment(_names(yours.layers, ours.layers, pairs), tuple(pairs), yours, ours, moved)
 
 

@@ -29,7 +29,9 @@ from paperverify import compare, frameworks, registry
 from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, Alignment, align
 from paperverify.compare import Verdict
 from paperverify.configuration import builder_defaults, infer, options_of, other_input
+from paperverify.kinds import INERT, WEIGHT_LAYERS
 from paperverify.probes import reference
+from paperverify.quantities import QUANTITIES
 from paperverify.stagemap import StageMap
 from paperverify.tables import Claim, Config, load_claims, with_shipped
 from paperverify.trace import Trace
@@ -300,7 +302,7 @@ def verify(
         if isinstance(found, Exception):
             traces[size] = found
             continue
-        reference = Config(chosen, size, tuple(option for option in chosen_options if option[0] != "input_size"))
+        reference = Config(chosen, size, _without_size(chosen_options))
         traces[size], lined_up = _lined_up(found, mapping or StageMap(), claims, reference)
         alignment = alignment or lined_up
     verdicts = []
@@ -327,6 +329,17 @@ def verify(
                 )
                 if reason:
                     verdicts[index] = replace(verdict, status="skipped", detail=reason)
+    for size, found in traces.items():
+        ours_config = Config(chosen, size, _without_size(chosen_options))
+        for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
+            if verdict.status == "error" and (input_size or claim.config.input_size) == size:
+                reason = _inert_left_out(claim, found, ours_config)
+                if reason:
+                    verdicts[index] = replace(verdict, status="skipped", detail=reason)
+        folded = _folded_batchnorm(found, ours_config)
+        for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
+            if folded and (input_size or claim.config.input_size) == size and _counts_parameters(claim, verdict):
+                verdicts[index] = replace(verdict, status="skipped", detail=folded)
     verdicts, problems = _apply_deviations(verdicts, list(deviations))
     document = reports.build(
         [(claim, framework) for claim in claims], verdicts, [framework], subject=f"{label} against {paper}"
@@ -363,6 +376,61 @@ def _lined_up(trace: Trace, mapping: StageMap, claims: list[Claim], config: Conf
         return mapped, None
     alignment = align(trace, ours)
     return alignment.apply(mapping), alignment
+
+
+def _without_size(options: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], ...]:
+    return tuple(option for option in options if option[0] != "input_size")
+
+
+def _counts_parameters(claim: Claim, verdict: Verdict) -> bool:
+    return verdict.status == "mismatch" and QUANTITIES[claim.quantity].parameters
+
+
+def _folded_batchnorm(found: Trace | Exception, config: Config) -> str | None:
+    """Why a model's parameters cannot be held to the paper's: it has no BatchNorm where ours has, and more of its
+    convolutions and dense layers add a bias than ours (BatchNorm folded into them, as an inference export does: a
+    bias where ours has BatchNorm's scale and offset). None if that is not so."""
+    if isinstance(found, Exception) or found.batchnorms:
+        return None
+    try:
+        ours = reference(config, found.framework)
+    except Exception:  # no reference: the claims are judged as they are
+        return None
+    if not ours.batchnorms or _biased(found) <= _biased(ours):
+        return None
+    weights = (
+        "are ours" if ours.kernels == found.kernels else f"differ from ours ({ours.kernels:,}): see the other claims"
+    )
+    return (
+        f"yours has no BatchNorm, and biases where ours has {ours.batchnorms} BatchNorm layers: folded into its "
+        "convolutions (as an inference export does), it does not hold the trained network's parameters the paper "
+        f"counts; its {found.kernels:,} weights of convolutions and dense layers {weights}"
+    )
+
+
+def _biased(trace: Trace) -> int:
+    return sum(1 for layer in trace.layers if layer.bias and layer.kind in WEIGHT_LAYERS)
+
+
+def _inert_left_out(claim: Claim, found: Trace | Exception, config: Config) -> str | None:
+    """Why a claim about a point the model lacks is not held against it: at that point ours has only layers that are
+    pass their values on unchanged in inference (dropout, which an inference export leaves out). None if that is
+    not so."""
+    points = list(dict.fromkeys(point for point in (*claim.layers, claim.point) if point))
+    if isinstance(found, Exception) or not points or any(found.under((point,)) for point in points):
+        return None
+    try:
+        ours = reference(config, found.framework)
+    except Exception:  # no reference: the claim's error stands
+        return None
+    layers = ours.under(tuple(points))
+    if not layers or any(layer.kind not in INERT for layer in layers):
+        return None
+    kinds = ", ".join(sorted({layer.kind for layer in layers}))
+    return (
+        f"yours has no layer at {', '.join(points)}, where ours has only {kinds}, which passes its values on unchanged "
+        "in inference (an inference export leaves dropout out)"
+    )
 
 
 def _hint_missing_point(verdict: Verdict, trace: Trace) -> Verdict:
@@ -506,10 +574,13 @@ def _raised(err: BaseException) -> str:
 
 def _frameworks_for(framework: str) -> list[str]:
     """The frameworks whose loading scope a target's builder is called in: the one asked for, or those this
-    process has imported (a target module imports its framework), or those installed."""
+    process has imported (a target module imports its framework), or those installed; only frameworks whose
+    models callables build."""
     if framework != "auto":
         return [framework]
-    return frameworks.imported() or frameworks.installed()
+    return [name for name in frameworks.imported() if name in frameworks.BUILDING] or frameworks.installed(
+        frameworks.BUILDING
+    )
 
 
 def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], names: list[str], weights: bool) -> Any:
@@ -521,7 +592,7 @@ def _call(builder: Callable[..., Any], target: str, kwargs: Mapping[str, Any], n
     except ValueError:
         pass  # no signature to check (a builtin or C extension): let the call tell
     with ExitStack() as stack:
-        for name in dict.fromkeys([*names, *frameworks.imported()]):
+        for name in dict.fromkeys([*names, *(n for n in frameworks.imported() if n in frameworks.BUILDING)]):
             stack.enter_context(frameworks.get(name).loading(weights=weights or name not in names))
         try:
             return builder(**kwargs)

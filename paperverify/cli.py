@@ -2,7 +2,7 @@
 
   paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
                      [--tables DIR ...] [--jobs N] [--no-cache] [-v]
-  paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|torch] [--input-size N]
+  paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|onnx|torch] [--input-size N]
                     [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--kind CLASS=KIND ...] [--report DIR]
                     [--format ...] [--tables DIR ...] [--no-cache]
                     [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--rtol X] [--atol X]]
@@ -25,9 +25,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from paperverify import cache
+from paperverify import cache, frameworks
 from paperverify.check import CheckError
 from paperverify.closeness import ATOL, RTOL
+from paperverify.frameworks import NAMES
 from paperverify.registry import FRAMEWORKS
 from paperverify.report import ReportError
 from paperverify.stagemap import StageMap, StageMapError
@@ -93,7 +94,8 @@ def check(args: argparse.Namespace) -> int:
         )
     if args.equivalence:
         return _equivalence(args, kwargs, stage_map, entry.variant if entry else None)
-    print(f"building {args.target} without weights ...", file=sys.stderr, flush=True)
+    verb = "reading" if ":" not in args.target and frameworks.reading(Path(args.target)) else "building"
+    print(f"{verb} {args.target} without weights ...", file=sys.stderr, flush=True)
     model, framework, label = load_target(args.target, kwargs, args.framework)
     print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
     same = entry is not None and parse_kwargs(entry.kwargs) == kwargs
@@ -409,11 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "one variant; print the discrepancy table and the first divergence.",
     )
     check_parser.add_argument(
-        "target", help="package.module:callable, path/to/file.py:callable, or a saved model (Keras: .keras, .h5)"
+        "target",
+        help="package.module:callable, path/to/file.py:callable, or a saved model (Keras: .keras, .h5; ONNX: .onnx)",
     )
     check_parser.add_argument("--paper", required=True, help="paper id, e.g. he2016_resnet (see `paperverify tables`)")
     check_parser.add_argument("--variant", help="the paper's variant, e.g. resnet50 (default: inferred from TARGET)")
-    check_parser.add_argument("--framework", choices=["auto", *FRAMEWORKS], default="auto")
+    check_parser.add_argument("--framework", choices=["auto", *NAMES], default="auto")
     check_parser.add_argument(
         "--input-size", type=_positive, help="input side for a PyTorch model (default: the paper's)"
     )

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paperverify import compare, registry
+from paperverify import compare, frameworks, registry
 from paperverify.probes import reference
 from paperverify.tables import Claim, Config
 from paperverify.trace import Trace
@@ -41,7 +41,8 @@ def builder_defaults(claims: Iterable[Claim], framework: str) -> dict[str, Any]:
     keys = {key for claim in claims for key in claim.config.kwargs() if key != "input_size"}
     if not claims or not keys:
         return {}
-    builder = registry.get(claims[0].config.variant).builder(framework)
+    variant = registry.get(claims[0].config.variant)
+    builder = variant.builder(frameworks.for_references(variant.frameworks, framework))
     parameters = inspect.signature(builder).parameters
     return {
         key: parameters[key].default
@@ -63,6 +64,9 @@ class Configuration:
     params: int
     defaults: Mapping[str, Any]
     framework: str
+    #: Told by the weights of its convolutions and dense layers (this many), the model having no BatchNorm of its
+    #: own (folded into its convolutions), rather than by its parameters; 0 otherwise.
+    kernels: int = 0
 
     @property
     def chosen(self) -> Options:
@@ -71,6 +75,11 @@ class Configuration:
 
     def describe(self) -> str:
         names = " or ".join(map(self._name, self.candidates))
+        if self.inferred and self.kernels:
+            return (
+                f"checked as {names}: our {names} has its {self.kernels:,} weights of convolutions and dense layers "
+                "(it has no BatchNorm: folded into its convolutions, as an inference export does)"
+            )
         if self.inferred:
             return f"checked as {names}: our {names} has its {self.params:,} parameters"
         return (
@@ -89,8 +98,9 @@ class Configuration:
             if compare.safe_judge(claim, ours).status in compare.PASSING:
                 return None
         names = " or ".join(map(self._name, self.candidates))
+        told = "its weights" if self.kernels else "its parameters"
         return (
-            f"printed for {claim.config}, which this model is not: it is {names} by its parameters, where our "
+            f"printed for {claim.config}, which this model is not: it is {names} by {told}, where our "
             "implementation does not give the printed value either (--config K=V checks it as another configuration)"
         )
 
@@ -112,12 +122,17 @@ def infer(claims: list[Claim], trace: Trace) -> Configuration | None:
     main = tuple(sorted(defaults.items()))
     if main not in configs:
         main = next(iter(configs))
-    distance = {key: abs(reference(config, trace.framework).params - trace.params) for key, config in configs.items()}
+    ours = {key: reference(config, trace.framework) for key, config in configs.items()}
+    distance = {key: abs(ours[key].params - trace.params) for key, config in configs.items()}
     same = sorted((key for key in configs if distance[key] == 0), key=lambda key: key != main)
+    kernels = 0
+    if not same and trace.batchnorms == 0:  # BatchNorm folded into the convolutions: their kernels are the same
+        same = sorted((key for key in configs if ours[key].kernels == trace.kernels), key=lambda key: key != main)
+        kernels = trace.kernels if same else 0
     nearest = min(configs, key=lambda key: (distance[key], key != main))
     candidates = tuple(same) if same else tuple(dict.fromkeys([main, nearest]))
     variant = claims[0].config.variant
-    return Configuration(variant, candidates, bool(same), trace.params, defaults, trace.framework)
+    return Configuration(variant, candidates, bool(same), trace.params, defaults, trace.framework, kernels)
 
 
 def other_input(claim: Claim, size: int | None, found: Trace | Exception | None) -> str | None:

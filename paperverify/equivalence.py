@@ -252,8 +252,11 @@ def equivalence(
         raise CheckError(str(err)) from err
     framework = framework_of(model)
     reference = reference_framework or framework
-    if reference not in frameworks.NAMES:
-        raise CheckError(f"reference_framework must be one of {list(frameworks.NAMES)}. Received: {reference!r}")
+    if reference not in frameworks.BUILDING:
+        raise CheckError(
+            f"reference_framework must be one of {list(frameworks.BUILDING)} (ours are built there). "
+            f"Received: {reference!r}"
+        )
     try:
         registered = registry.get(variant)
         builder = registered.builder(reference)

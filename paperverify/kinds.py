@@ -45,6 +45,8 @@ class Kind:
 _zero, _none = counting.zero, counting.no_connections
 #: The kind of a layer the probe cannot tell (its record keeps the class in `origin`).
 UNKNOWN = "unknown"
+#: Batch normalisation, which an inference export may fold into the convolution before it.
+BATCHNORM = "batchnorm"
 
 _KINDS = (
     Kind("conv2d", counting.conv2d, counting.conv2d_connections, weight_layer=True, copyable=True,
@@ -57,7 +59,7 @@ _KINDS = (
          description="LeNet-5's Euclidean RBF output: squared distances to one parameter vector per class"),
     Kind("multiply", counting.per_output, _none,
          description="an element-wise product, as SENet's channel-wise scale (Eq. 4) and EfficientNet's excitation"),
-    Kind("batchnorm", _zero, copyable=True, description="batch normalisation"),
+    Kind(BATCHNORM, _zero, copyable=True, description="batch normalisation"),
     Kind("layernorm", _zero, copyable=True, description="layer normalisation"),
     Kind("lrn", _zero, description="local response normalisation"),
     Kind("relu", _zero, _none, description="an activation"),

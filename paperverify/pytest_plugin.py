@@ -37,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--pv-framework",
         action="append",
-        choices=list(frameworks.NAMES),
+        choices=list(frameworks.BUILDING),
         help="check claims in this framework only (repeatable; default: every framework)",
     )
     group.addoption(
@@ -110,7 +110,7 @@ def _claims(config: pytest.Config) -> list[Claim]:
 
 
 def _frameworks(config: pytest.Config) -> list[str]:
-    return config.getoption("--pv-framework") or list(frameworks.NAMES)
+    return config.getoption("--pv-framework") or list(frameworks.BUILDING)
 
 
 def check_id(claim_id: str, framework: str) -> str:
@@ -181,7 +181,7 @@ class _Collector:
             return
         by_id = {}
         for claim in _claims(self.config):
-            for framework in frameworks.NAMES:
+            for framework in frameworks.BUILDING:
                 text = check_id(claim.id, framework)
                 by_id[text] = by_id[_escaped(text)] = (claim.id, framework)
         for nodeid in ids:
@@ -213,7 +213,7 @@ class _Collector:
         verdicts = [Verdict(**value) for value in self.verdicts.values()]
         for (claim_id, framework), reason in self.skipped.items():
             verdicts.append(replace(error(claims[claim_id], framework, reason), status="skipped"))
-        used = [name for name in frameworks.NAMES if any(framework == name for _, framework in checks)]
+        used = [name for name in frameworks.BUILDING if any(framework == name for _, framework in checks)]
         document = report.build(checks, verdicts, used)
         written = report.write(document, Path(out), _formats(self.config))
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")

@@ -39,6 +39,9 @@ class Quantity:
     #: How it is measured on a trace (None for a shape or a structure, which compare judges itself).
     measure: Measure | None
     description: str
+    #: Counts learnable parameters, BatchNorm's scale and offset among them (which an export that folds BatchNorm
+    #: into the convolutions before it no longer holds).
+    parameters: bool = False
 
 
 def _layers(claim: Claim, trace: Trace) -> tuple[LayerRecord, ...]:
@@ -105,12 +108,14 @@ def _q(
     numeric: bool = True,
     exact: bool = False,
     needs_point: bool = False,
+    parameters: bool = False,
 ) -> Quantity:
-    return Quantity(name, numeric, exact, needs_point, measure, description)
+    return Quantity(name, numeric, exact, needs_point, measure, description, parameters)
 
 
 _QUANTITIES = (
-    _q("params", lambda c, t: t.params, "learnable parameters (BatchNorm statistics are buffers, not parameters)"),
+    _q("params", lambda c, t: t.params, "learnable parameters (BatchNorm statistics are buffers, not parameters)",
+       parameters=True),
     _q("macs", lambda c, t: t.macs, "multiply-adds, counted analytically per layer (paperverify.counting)"),
     _q("flops", lambda c, t: 2 * t.macs, "floating-point operations, two per multiply-add"),
     _q("connections", lambda c, t: t.connections, "connections as LeCun et al. (1998, Sec. II.B) count them"),
@@ -118,10 +123,10 @@ _QUANTITIES = (
     _q("depth_with_pooling", lambda c, t: t.depth_with_pooling, "weight and pooling layers on the longest path",
        exact=True),
     _q("layer_params", lambda c, t: sum(layer.params for layer in _layers(c, t)),
-       "learnable parameters under a named point", needs_point=True),
+       "learnable parameters under a named point", needs_point=True, parameters=True),
     _q("layer_weights", lambda c, t: sum(layer.weights for layer in _layers(c, t)),
        "weights under a named point: its learnable parameters less the biases (a column that counts weights only)",
-       needs_point=True),
+       needs_point=True, parameters=True),
     _q("layer_macs", lambda c, t: total_macs(_layers(c, t)), "multiply-adds under a named point", needs_point=True),
     _q("layer_connections", lambda c, t: sum(layer.connections for layer in _layers(c, t)),
        "connections under a named point", needs_point=True),

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from paperverify.frameworks import NAMES
+from paperverify.frameworks import BUILDING
 
-#: The frameworks a variant can be registered for (paperverify.frameworks).
-FRAMEWORKS: tuple[str, ...] = NAMES
+#: The frameworks a variant can be registered for: those whose models Python callables build (paperverify.frameworks).
+FRAMEWORKS: tuple[str, ...] = BUILDING
 #: Where our implementations live: `<IMPLEMENTATIONS>.<framework>.<architecture>`.
 IMPLEMENTATIONS = "implementations"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from paperverify.counting import count_connections
-from paperverify.kinds import HOW_TO_DECLARE, POOLING, UNKNOWN, WEIGHT_LAYERS, UnknownKindError
+from paperverify.kinds import BATCHNORM, HOW_TO_DECLARE, POOLING, UNKNOWN, WEIGHT_LAYERS, UnknownKindError
 
 Shape = tuple[int, ...]
 
@@ -94,6 +94,17 @@ class Trace:
     @property
     def macs(self) -> int:
         return total_macs(self.layers)
+
+    @property
+    def kernels(self) -> int:
+        """The weight layers' weights less their biases: what folding BatchNorm into the convolutions before it
+        (as inference exports do) leaves unchanged."""
+        return sum(layer.weights for layer in self.layers if layer.kind in WEIGHT_LAYERS)
+
+    @property
+    def batchnorms(self) -> int:
+        """BatchNorm layers."""
+        return sum(1 for layer in self.layers if layer.kind == BATCHNORM)
 
     @property
     def connections(self) -> int:

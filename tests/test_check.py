@@ -122,7 +122,7 @@ def test_a_correct_model_passes_and_a_report_is_written(
         ("no/such/file.py:build", "no such file: no/such/file.py"),
         (f"{BROKEN}:missing", "has no attribute 'missing'"),
         (f"{BROKEN}:raises", "raised RuntimeError: the builder is broken"),
-        (f"{BROKEN}:not_a_model", "expected a keras.Model or a torch.nn.Module. Received: builtins.int"),
+        (f"{BROKEN}:not_a_model", "one of keras.Model, onnx.ModelProto, torch.nn.Module. Received: builtins.int"),
         ("no_such_package.models:build", "cannot import module 'no_such_package.models'"),
         ("just_a_name", "TARGET is package.module:callable"),
         ("missing_model.keras", "no such file: missing_model.keras"),

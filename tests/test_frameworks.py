@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paperverify import frameworks
+from paperverify import frameworks, registry
 
 #: The paperverify package's folder.
 ENGINE = Path(frameworks.__file__).resolve().parents[1]
@@ -16,12 +16,19 @@ ENGINE = Path(frameworks.__file__).resolve().parents[1]
 
 def test_the_frameworks_are_the_subpackages() -> None:
     folders = sorted(p.name for p in (ENGINE / "frameworks").iterdir() if (p / "adapter.py").is_file())
-    assert list(frameworks.NAMES) == folders == ["keras", "torch"]
+    assert list(frameworks.NAMES) == folders == ["keras", "onnx", "torch"]
+    # ONNX models are read from files: no callable builds one, ours are built in the other two
+    assert frameworks.BUILDING == ("keras", "torch") == registry.FRAMEWORKS
 
 
 def test_an_unknown_framework_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(frameworks.FrameworkError, match=r"expected one of \['keras', 'torch'\]. Received: 'jax'"):
+    with pytest.raises(frameworks.FrameworkError, match=r"one of \['keras', 'onnx', 'torch'\]. Received: 'jax'"):
         frameworks.get("jax")
+
+
+def test_a_framework_that_builds_nothing_takes_its_references_from_one_that_does() -> None:
+    assert frameworks.for_references(("torch", "keras"), "onnx") == "torch"
+    assert frameworks.for_references(("keras",), "onnx") == "keras"
 
 
 def test_a_model_is_dispatched_to_its_framework(torch_threads: int, tf_threads: int) -> None:
@@ -31,12 +38,14 @@ def test_a_model_is_dispatched_to_its_framework(torch_threads: int, tf_threads: 
     assert frameworks.of(nn.Linear(2, 3)).name == "torch"
     inputs = keras.Input((4,))
     assert frameworks.of(keras.Model(inputs, keras.layers.Dense(2)(inputs))).name == "keras"
-    with pytest.raises(frameworks.FrameworkError, match=r"expected a keras\.Model or a torch\.nn\.Module"):
+    expected = r"one of keras\.Model, onnx\.ModelProto, torch\.nn\.Module\. Received: builtins\.object"
+    with pytest.raises(frameworks.FrameworkError, match=expected):
         frameworks.of(object())
 
 
 def test_saved_models_are_read_by_the_framework_of_their_suffix() -> None:
     assert frameworks.reading(Path("net.keras")) == frameworks.reading(Path("net.h5")) == "keras"
+    assert frameworks.reading(Path("net.onnx")) == "onnx"
     assert frameworks.reading(Path("net.py")) is None
 
 

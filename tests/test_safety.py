@@ -53,7 +53,7 @@ def test_check_imports_only_the_named_module(tmp_path: Path, monkeypatch: pytest
     )
     (tmp_path / "__init__.py").write_text("from pathlib import Path\nPath(__file__).with_name('INIT').touch()\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(CheckError, match=r"expected a keras\.Model or a torch\.nn\.Module"):
+    with pytest.raises(CheckError, match=r"one of keras\.Model, onnx\.ModelProto, torch\.nn\.Module"):
         load_target(f"{tmp_path / 'target_module.py'}:build", {}, "torch")
     assert not (tmp_path / "IMPORTED").exists() and not (tmp_path / "INIT").exists()
     assert "neighbour_module" not in sys.modules

@@ -4,9 +4,10 @@ that dispatches on them.
 Each framework is a subpackage `paperverify/frameworks/<name>/` whose `__init__.py` imports nothing heavy and
 names the Python package its models come from (`PACKAGE = "torch"`), their class (`MODEL = "torch.nn.Module"`),
 the suffixes of saved models it reads (`SAVED_SUFFIXES`), whether building costs no weight memory
-(`CHEAP_BUILDS`), the environment variables that change what it builds (`SETTINGS`) and the packages it runs
-on that its adapter does not import (`RUNS_ON`), and whose `adapter.py` holds `ADAPTER`, an object with the
-`Framework` interface below.
+(`CHEAP_BUILDS`), the environment variables that change what it builds (`SETTINGS`), the packages it runs
+on that its adapter does not import (`RUNS_ON`) and whether its models are built by Python callables at all
+(`BUILDS`, true unless said otherwise: ONNX models are only read from files, and paperverify builds none of its
+implementations in it), and whose `adapter.py` holds `ADAPTER`, an object with the `Framework` interface below.
 Adding a framework is adding a folder: it is found by convention, and nothing else in the engine asks which
 framework it is talking to.
 """
@@ -124,6 +125,8 @@ _DECLARED = _declarations()
 _PACKAGES: dict[str, str] = {name: module.PACKAGE for name, module in _DECLARED.items()}
 #: Every framework's name, sorted.
 NAMES: tuple[str, ...] = tuple(_PACKAGES)
+#: The frameworks whose models Python callables build (ours and a user's; the subpackage's BUILDS), sorted.
+BUILDING: tuple[str, ...] = tuple(name for name, module in _DECLARED.items() if getattr(module, "BUILDS", True))
 
 
 def adapter_module(name: str) -> str:
@@ -163,8 +166,10 @@ def of(model: Any) -> Framework:
     for name, package in _PACKAGES.items():
         if package in sys.modules and get(name).owns(model):
             return get(name)
-    kinds = " or ".join(f"a {module.MODEL}" for module in _DECLARED.values())
-    raise FrameworkError(f"expected {kinds}. Received: {type(model).__module__}.{type(model).__qualname__}")
+    kinds = ", ".join(module.MODEL for module in _DECLARED.values())
+    raise FrameworkError(
+        f"expected a model of one of {kinds}. Received: {type(model).__module__}.{type(model).__qualname__}"
+    )
 
 
 def imported() -> list[str]:
@@ -172,16 +177,21 @@ def imported() -> list[str]:
     return [name for name, package in _PACKAGES.items() if package in sys.modules]
 
 
-def installed() -> list[str]:
-    """The frameworks whose package can be imported here."""
-    return [name for name, package in _PACKAGES.items() if importlib.util.find_spec(package) is not None]
+def installed(names: Collection[str] = NAMES) -> list[str]:
+    """The frameworks among `names` whose package can be imported here."""
+    return [name for name in names if importlib.util.find_spec(_PACKAGES[name]) is not None]
 
 
 def for_references(candidates: Collection[str], preferred: str) -> str:
     """The framework to build one of our implementations in when only its trace is needed (to line a model up,
     to tell its configuration): among `candidates` (those with a builder for it), an installed one whose builds
-    cost nothing (CHEAP_BUILDS), else `preferred`. Traces do not depend on the framework (tests/test_models.py)."""
-    return next((name for name in candidates if name in _DECLARED and cheap(name) and name in installed()), preferred)
+    cost nothing (CHEAP_BUILDS), else `preferred` if it is one of them, else the first installed one (a model of a
+    framework that builds nothing, ONNX). Traces do not depend on the framework (tests/test_models.py)."""
+    usable = installed([name for name in candidates if name in _DECLARED])
+    cheapest = next((name for name in usable if cheap(name)), None)
+    if cheapest is not None:
+        return cheapest
+    return preferred if preferred in candidates else next(iter(usable), preferred)
 
 
 def reading(path: Path) -> str | None:

@@ -1,0 +1,523 @@
+"""ONNX probe: a graph's nodes as a Trace, read without running the model.
+
+The graph is read with its weights left aside: every large initializer becomes an input of known shape, the
+small constants (shapes, pads, axes) keep their values and the nodes computed from them alone are folded
+(`onnx.reference`), so that ONNX shape inference with data propagation tells every node's output shape at batch 1
+and the probe's input size (an exporter's computed paddings and reshapes included).
+
+Each remaining node is then one of three things. A layer of a kind (`_KINDS`, by op type; a kind a user declares
+for an op type, `--kind Erf=gelu`, wins), named after the module scope the exporter wrote into its name or
+metadata. Plumbing (`Cast`, `Squeeze`, `Slice`, `Shape`, a sum or product with a scalar, a subtraction or
+division by a constant, as PyTorch's `x * 0.5` or `(x - mean) / std`): no record; its output comes from the layer
+its input came from. Or the computation of a weight (the transpose or dequantisation of an initializer): part of
+the weight. A node of an op type the probe cannot tell is a layer of the unknown kind: its shapes and parameters
+are measured, and only the claims that need its cost are errors naming it.
+
+What exporters split, the probe joins again: a `MatMul` by a constant followed by the `Add` of a constant bias is
+one dense layer, and `x * Sigmoid(x)` is one swish. Parameters are the floating-point initializers a layer reads
+as weights, counted for each layer that reads them (exporters merge initializers of equal values, such as the zero
+biases of folded BatchNorms); a BatchNormalization's mean and variance are buffers. An exporter that folded
+BatchNorm into the convolutions before it (PyTorch's does, in inference mode) leaves convolutions with a bias and
+no BatchNorm: the trace is the exported graph's.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, shape_inference
+
+from paperverify import kinds
+from paperverify.counting import count_macs
+from paperverify.probes.numeric import MODEL_INPUT
+from paperverify.trace import LayerRecord, Trace
+
+#: Initializers with at most this many elements keep their values in the graph shape inference reads (shapes,
+#: pads, axes, scalars); larger ones (weights) are given by their shape only.
+SMALL = 4096
+
+#: Element-wise activations other than those of a kind of their own.
+_ACTIVATIONS = (
+    "Elu", "LeakyRelu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Mish", "Clip", "PRelu",
+    "ThresholdedRelu",
+)  # fmt: skip
+#: Op types that are layers, and their kinds.
+_KINDS: dict[str, str] = {
+    "Conv": "conv2d",
+    "Gemm": "dense",
+    "MatMul": "dense",
+    "BatchNormalization": "batchnorm",
+    "LayerNormalization": "layernorm",
+    "LRN": "lrn",
+    "Relu": "relu",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Gelu": "gelu",
+    "Softmax": "softmax",
+    "LogSoftmax": "softmax",
+    **dict.fromkeys(_ACTIVATIONS, "activation"),
+    "MaxPool": "maxpool",
+    "GlobalMaxPool": "maxpool",
+    "AveragePool": "avgpool",
+    "GlobalAveragePool": "avgpool",
+    "Flatten": "flatten",
+    "Reshape": "flatten",
+    "Transpose": "transpose",
+    "Pad": "pad",
+    "Dropout": "dropout",
+    "Concat": "concat",
+    "Add": "add",
+    "Sum": "add",
+    "Mul": "multiply",
+}
+#: Op types that only move, select or retype values, or read a shape: never a layer.
+_PLUMBING = frozenset((
+    "Identity", "Cast", "CastLike", "Squeeze", "Unsqueeze", "Slice", "Split", "Gather", "Shape", "Size", "Expand",
+    "Sub", "Div", "ConstantOfShape", "Range", "Tile",
+))  # fmt: skip
+#: Inputs of each op type that are learnable weights (by position); the rest of its constant inputs are not.
+_WEIGHTS: dict[str, tuple[int, ...]] = {
+    "Conv": (1, 2),
+    "Gemm": (1, 2),
+    "MatMul": (0, 1),
+    "BatchNormalization": (1, 2),
+    "LayerNormalization": (1, 2),
+    "PRelu": (1,),
+    "Add": (0, 1),
+    "Mul": (0, 1),
+    "Sum": (0, 1),
+}
+#: Inputs that are non-learnable state: a BatchNormalization's running mean and variance.
+_BUFFERS: dict[str, tuple[int, ...]] = {"BatchNormalization": (3, 4)}
+_FLOATS = frozenset((
+    onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16,
+))  # fmt: skip
+
+
+class OnnxProbeError(ValueError):
+    """A graph the probe cannot read: no image input, or a node whose output shape cannot be inferred."""
+
+
+def image_input(model: onnx.ModelProto) -> onnx.ValueInfoProto:
+    """The graph's image input: its first input that is not an initializer, of rank 4."""
+    initializers = {tensor.name for tensor in model.graph.initializer}
+    inputs = [value for value in model.graph.input if value.name not in initializers]
+    if not inputs or len(inputs[0].type.tensor_type.shape.dim) != 4:
+        found = [(value.name, _dims(value)) for value in inputs]
+        raise OnnxProbeError(f"expected a graph whose first input is an image batch of rank 4. Received: {found}")
+    return inputs[0]
+
+
+def _dims(value: onnx.ValueInfoProto) -> tuple[int | None, ...]:
+    """A value's dimensions, None where the graph leaves one open (a symbol or nothing)."""
+    return tuple(d.dim_value if d.HasField("dim_value") else None for d in value.type.tensor_type.shape.dim)
+
+
+def layout(model: onnx.ModelProto, channels: int) -> str:
+    """`NCHW` or `NHWC`: where the image input has its `channels` (channels first when it does not say)."""
+    dims = _dims(image_input(model))
+    if dims[1] == channels or (dims[3] != channels and dims[1] is None):
+        return "NCHW"
+    if dims[3] == channels:
+        return "NHWC"
+    raise OnnxProbeError(f"expected an image input with {channels} channels first or last. Received dimensions {dims}")
+
+
+def fixed_input(model: onnx.ModelProto) -> tuple[int | None, ...] | None:
+    """(H, W) of the image input when the graph fixes them, None when it takes any size."""
+    dims = _dims(image_input(model))
+    channels_first = dims[3] is None or (dims[1] is not None and dims[1] <= dims[3])
+    sides = dims[2:4] if channels_first else dims[1:3]
+    return None if None in sides else sides
+
+
+def probe_model(model: onnx.ModelProto, size: int, channels: int) -> Trace:
+    """Trace `model` at size×size×channels (or at its own fixed input); the model is not changed."""
+    entry = image_input(model)
+    order = layout(model, channels)
+    fixed = fixed_input(model)
+    height, width = fixed if fixed is not None else (size, size)
+    image = (1, channels, height, width) if order == "NCHW" else (1, height, width, channels)
+    shapes: dict[str, np.ndarray] = {}
+    while True:  # each pass folds the shapes the last one inferred (a 'same' padding computed from its input's)
+        light, constants = _light(model, entry.name, image, shapes)
+        inferred = shape_inference.infer_shapes(light, data_prop=True)
+        values = {v.name: v for v in (*inferred.graph.value_info, *inferred.graph.input, *inferred.graph.output)}
+        found = _known_shapes(inferred.graph.node, values)
+        if not found.keys() - shapes.keys():
+            break
+        shapes.update(found)
+    return _Reader(model, entry.name, order, values, constants).trace(inferred.graph.node, (height, width, channels))
+
+
+def _known_shapes(nodes: Iterable[onnx.NodeProto], values: dict[str, onnx.ValueInfoProto]) -> dict[str, np.ndarray]:
+    """The output of every `Shape` node whose input's shape inference has told in full, as a constant."""
+    found = {}
+    for node in nodes:
+        value = values.get(node.input[0]) if node.op_type == "Shape" and node.input else None
+        dims = _dims(value) if value is not None else (None,)
+        if value is not None and None not in dims:
+            attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+            selected = dims[attributes.get("start", 0) : attributes.get("end", len(dims))]
+            found[node.output[0]] = np.array(selected, dtype=np.int64)
+    return found
+
+
+class _Constants:
+    """What the graph's constant tensors are: every initializer (by its shape), the values of the small ones and
+    of the folded nodes, and which initializers each constant derives from (a weight's transpose, its own)."""
+
+    def __init__(self) -> None:
+        self.shapes: dict[str, tuple[int, ...]] = {}
+        self.values: dict[str, np.ndarray] = {}
+        self.origins: dict[str, frozenset[str]] = {}
+        self.floats: set[str] = set()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.origins
+
+    def numel(self, names: Iterable[str]) -> int:
+        return sum(math.prod(self.shapes[name]) for name in names if name in self.floats)
+
+
+def _light(
+    model: onnx.ModelProto, entry: str, image: tuple[int, ...], shapes: dict[str, np.ndarray]
+) -> tuple[onnx.ModelProto, _Constants]:
+    """A copy of the graph without its weights' values, constants folded, the image input at `image`, and the
+    `Shape` nodes whose outputs `shapes` knows folded into constants."""
+    graph = model.graph
+    constants = _Constants()
+    constants.values.update(shapes)
+    for name in shapes:
+        constants.origins[name] = frozenset()
+    kept: list[onnx.TensorProto] = []
+    inputs = [helper.make_tensor_value_info(entry, _input_type(graph, entry), image)]
+    for tensor in graph.initializer:
+        constants.shapes[tensor.name] = tuple(tensor.dims)
+        constants.origins[tensor.name] = frozenset((tensor.name,))
+        if tensor.data_type in _FLOATS:
+            constants.floats.add(tensor.name)
+        if math.prod(tensor.dims) <= SMALL:
+            constants.values[tensor.name] = numpy_helper.to_array(tensor)
+            kept.append(tensor)
+        else:
+            inputs.append(helper.make_tensor_value_info(tensor.name, tensor.data_type, tuple(tensor.dims)))
+    folded, rest, waiting = [], [], []  # waiting: folded, not evaluated yet (in one run, below)
+    pending = list(reversed(graph.node))
+    while pending:
+        node = pending.pop()
+        if node.op_type == "If" and node.input[0] in constants.values:
+            if waiting:
+                constants.values.update(_evaluate(model, waiting, constants.values))
+                waiting = []
+            pending += reversed(_branch(node, bool(np.ravel(constants.values[node.input[0]])[0])))
+            continue
+        given = [name for name in node.input if name]
+        if node.op_type == "Shape" and node.output[0] in shapes:
+            continue
+        if all(name in constants.values for name in given) and node.op_type not in ("RandomNormal", "RandomUniform"):
+            folded.append(node)
+            waiting.append(node)
+            for output in node.output:
+                constants.values[output] = np.empty(0)  # its value, filled below
+                constants.origins[output] = frozenset().union(*(constants.origins[name] for name in given))
+        else:
+            if given and all(name in constants for name in given):
+                for output in node.output:
+                    constants.origins[output] = frozenset().union(*(constants.origins[name] for name in given))
+            rest.append(node)
+    if waiting:
+        constants.values.update(_evaluate(model, waiting, constants.values))
+    needed = {name for node in rest for name in node.input}
+    produced = [name for node in folded for name in node.output] + list(shapes)
+    kept += [numpy_helper.from_array(np.asarray(constants.values[name]), name) for name in produced if name in needed]
+    light = helper.make_model(
+        helper.make_graph(rest, graph.name or "graph", inputs, list(graph.output), initializer=kept),
+        opset_imports=list(model.opset_import),
+        ir_version=model.ir_version,
+        functions=list(model.functions),
+    )
+    return light, constants
+
+
+def _branch(node: onnx.NodeProto, condition: bool) -> list[onnx.NodeProto]:
+    """The nodes an `If` runs when its condition is known (an exporter's test of a shape), its outputs renamed to
+    the `If`'s."""
+    branch = next(a.g for a in node.attribute if a.name == ("then_branch" if condition else "else_branch"))
+    renames = [
+        helper.make_node("Identity", [inner.name], [outer], name=f"{node.name}/{outer}")
+        for inner, outer in zip(branch.output, node.output, strict=True)
+    ]
+    return [*branch.node, *renames]
+
+
+def _input_type(graph: onnx.GraphProto, name: str) -> int:
+    return next(value.type.tensor_type.elem_type for value in graph.input if value.name == name)
+
+
+def _evaluate(model: onnx.ModelProto, nodes: list[onnx.NodeProto], values: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The outputs of nodes computed from small constants alone, by ONNX's reference evaluator."""
+    from onnx.reference import ReferenceEvaluator
+
+    produced = {name for node in nodes for name in node.output}
+    read = {name for node in nodes for name in node.input if name and name not in produced}
+    graph = helper.make_graph(
+        nodes,
+        "constants",
+        [],
+        [helper.make_empty_tensor_value_info(name) for name in sorted(produced)],
+        initializer=[numpy_helper.from_array(np.asarray(values[name]), name) for name in sorted(read)],
+    )
+    evaluator = ReferenceEvaluator(
+        helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
+    )
+    names = sorted(produced)
+    return dict(zip(names, evaluator.run(names, {}), strict=True))
+
+
+class _Reader:
+    """Turns the inferred graph's nodes into records (see the module docstring)."""
+
+    def __init__(
+        self,
+        model: onnx.ModelProto,
+        entry: str,
+        order: str,
+        values: dict[str, onnx.ValueInfoProto],
+        constants: _Constants,
+    ) -> None:
+        self.entry, self.order, self.values, self.constants = entry, order, values, constants
+        self.records: list[LayerRecord] = []
+        #: The record each data tensor comes from (MODEL_INPUT for the image).
+        self.producer: dict[str, int] = {entry: MODEL_INPUT}
+        self.names: set[str] = set()
+        #: Values on the way from a square x·x to a local response normalisation of x: (x, past its pool).
+        self.squares: dict[str, tuple[str, bool]] = {}
+        self.consumers: dict[str, int] = {}
+        for node in model.graph.node:
+            for name in node.input:
+                self.consumers[name] = self.consumers.get(name, 0) + 1
+
+    def trace(self, nodes: Iterable[onnx.NodeProto], input_shape: tuple[int, int, int]) -> Trace:
+        for node in nodes:
+            given = [name for name in node.input if name]
+            if given and all(name in self.constants for name in given):
+                continue  # a weight's own computation (a transpose, a dequantisation): part of the weight
+            self.node(node)
+        return Trace("onnx", input_shape, tuple(self.records))
+
+    def data(self, node: onnx.NodeProto) -> list[str]:
+        """The node's inputs that carry values computed from the image (floating point, not constant)."""
+        return [
+            name
+            for name in node.input
+            if name and name not in self.constants and self._elem_type(name) in _FLOATS and name in self.producer
+        ]
+
+    def _elem_type(self, name: str) -> int:
+        value = self.values.get(name)
+        return value.type.tensor_type.elem_type if value is not None else onnx.TensorProto.FLOAT
+
+    def shape(self, node: onnx.NodeProto, name: str) -> tuple[int, ...]:
+        """A tensor's shape without its batch dimension, channels last; OnnxProbeError if inference left it open."""
+        value = self.values.get(name)
+        dims = _dims(value) if value is not None else ()
+        if value is None or not dims or None in dims:
+            raise OnnxProbeError(
+                f"node {node.name or node.op_type!r} ({node.op_type}): ONNX shape inference could not tell the shape "
+                f"of {name!r} (found {dims or 'nothing'}); is the graph valid (onnx.checker.check_model)?"
+            )
+        rest = tuple(int(d) for d in dims[1:])  # type: ignore[arg-type]
+        return (*rest[1:], rest[0]) if self.order == "NCHW" and len(rest) == 3 else rest
+
+    def node(self, node: onnx.NodeProto) -> None:
+        op = node.op_type
+        data = self.data(node)
+        declared = kinds.declared_kinds().get(op)
+        if not data:
+            return  # reads no image-derived value (a Shape's arithmetic): nothing to record
+        if declared is None and self._local_response_norm(node, data):
+            return
+        if declared is None and (op in _PLUMBING or self._scalar_operation(node, data)):
+            for output in node.output:
+                self.producer[output] = self.producer[data[0]]
+            return
+        if declared is None and op == "Add" and self._bias(node, data):
+            return
+        if declared is None and op == "Mul" and self._swish(node, data):
+            return
+        kind = declared or self._kind(node, data)
+        self.record(node, kind, data)
+
+    def _local_response_norm(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """PyTorch's exporters write a local response normalisation as `x / (k + α·avg(x·x))^β`, the average taken
+        over a window of channels by a 3-D average pool: from the square to the division, one lrn layer."""
+        op, out = node.op_type, node.output[0]
+        if op == "Mul" and len(data) == 2 and data[0] == data[1]:
+            self.squares[out] = (data[0], False)
+            self.producer[out] = self.producer[data[0]]
+            return True
+        chained = [self.squares[name] for name in data if name in self.squares]
+        if not chained:
+            return False
+        root, pooled = chained[0]
+        if op == "Div" and len(data) == 2 and data[0] == root and data[1] in self.squares and pooled:
+            self.record(node, "lrn", [root])
+            return True
+        if len(data) != 1:
+            return False
+        self.squares[out] = (root, pooled or op == "AveragePool")
+        self.producer[out] = self.producer[root]
+        return True
+
+    def _scalar_operation(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """A sum or product of one value with a constant scalar (`x * 0.5`): it passes its input on."""
+        if node.op_type not in ("Add", "Mul") or len(data) != 1:
+            return False
+        others = [name for name in node.input if name and name not in data]
+        return all(math.prod(self.constants.shapes.get(name, self._constant_shape(name))) == 1 for name in others)
+
+    def _constant_shape(self, name: str) -> tuple[int, ...]:
+        value = self.constants.values.get(name)
+        return tuple(np.shape(value)) if value is not None else tuple(_dims(self.values[name]))  # type: ignore[arg-type]
+
+    def _kind(self, node: onnx.NodeProto, data: list[str]) -> str:
+        op = node.op_type
+        if op == "ReduceMean":
+            return "avgpool" if self._spatial_mean(node, data[0]) else kinds.UNKNOWN
+        if op == "MatMul" and len(data) != 1:
+            return kinds.UNKNOWN  # a product of two computed values (attention): no counting rule
+        return _KINDS.get(op, kinds.UNKNOWN)
+
+    def _spatial_mean(self, node: onnx.NodeProto, name: str) -> bool:
+        """A mean over a map's two spatial axes, or over the tokens of an N, S, C tensor: a global average pool."""
+        rank = len(self.values[name].type.tensor_type.shape.dim)
+        axes = next((list(a.ints) for a in node.attribute if a.name == "axes"), None)
+        if axes is None and len(node.input) > 1 and node.input[1] in self.constants.values:
+            axes = [int(a) for a in np.ravel(self.constants.values[node.input[1]])]
+        spatial = {4: [2, 3] if self.order == "NCHW" else [1, 2], 3: [1]}.get(rank)
+        return axes is not None and sorted(a % rank for a in axes) == spatial
+
+    def _bias(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """The Add of a constant bias to a dense layer or convolution without one, its only reader: joined to it."""
+        if len(data) != 1:
+            return False
+        index = self.producer[data[0]]
+        if index == MODEL_INPUT or self.consumers.get(data[0], 0) != 1:
+            return False
+        layer = self.records[index]
+        bias = [name for name in node.input if name and name != data[0]]
+        if layer.kind not in ("dense", "conv2d") or layer.bias or len(bias) != 1 or bias[0] not in self.constants:
+            return False
+        if math.prod(self.constants.shapes.get(bias[0], self._constant_shape(bias[0]))) != layer.output_shape[-1]:
+            return False
+        self.records[index] = layer._replace(bias=True, params=layer.params + self._params([bias[0]]))
+        self.producer[node.output[0]] = index
+        return True
+
+    def _swish(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """`x * Sigmoid(x)` where the sigmoid feeds nothing else: the sigmoid's record becomes one swish."""
+        if len(data) != 2:
+            return False
+        for gate, value in (data, data[::-1]):
+            index = self.producer[gate]
+            if index == MODEL_INPUT or self.consumers.get(gate, 0) != 1:
+                continue
+            layer = self.records[index]
+            if layer.kind == "sigmoid" and layer.sources == (self.producer[value],) and index == len(self.records) - 1:
+                self.records[index] = layer._replace(kind="swish")
+                self.producer[node.output[0]] = index
+                return True
+        return False
+
+    def _params(self, names: Iterable[str]) -> int:
+        """Elements of the floating-point initializers behind `names`."""
+        return self.constants.numel(set().union(*(self.constants.origins.get(name, frozenset()) for name in names)))
+
+    def record(self, node: onnx.NodeProto, kind: str, data: list[str]) -> None:
+        op = node.op_type
+        constant = [(position, name) for position, name in enumerate(node.input) if name in self.constants]
+        params = self._params(name for position, name in constant if position in _WEIGHTS.get(op, ()))
+        buffers = self._params(name for position, name in constant if position in _BUFFERS.get(op, ()))
+        name = self._name(node)
+        inputs = tuple(self.shape(node, value) for value in data)
+        output = self.shape(node, node.output[0])
+        attributes = self._attributes(node, output) if kind != kinds.UNKNOWN else {}
+        unknown = kind == kinds.UNKNOWN
+        self.records.append(
+            LayerRecord(
+                name=name,
+                kind=kind,
+                input_shapes=inputs,
+                output_shape=output,
+                params=params,
+                buffers=buffers,
+                macs=None
+                if unknown
+                else count_macs(name, kind, inputs, output, attributes.get("kernel"), attributes.get("groups", 1)),
+                origin=op if unknown else None,
+                sources=tuple(self.producer[value] for value in data),
+                **attributes,
+            )
+        )
+        for output_name in node.output:
+            self.producer[output_name] = len(self.records) - 1
+
+    def _attributes(self, node: onnx.NodeProto, output: tuple[int, ...]) -> dict[str, Any]:
+        """Kernel, stride, channels, groups and bias of a convolution, dense layer or pool."""
+        op = node.op_type
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        weight = node.input[1] if len(node.input) > 1 and node.input[1] in self.constants else None
+        has_bias = len(node.input) > 2 and bool(node.input[2])
+        if op == "Conv":
+            kernel = attributes.get("kernel_shape") or (self._constant_shape_of(weight)[2:] if weight else None)
+            return {
+                "kernel": tuple(kernel) if kernel else None,
+                "stride": tuple(attributes.get("strides", (1, 1))),
+                "channels": output[-1],
+                "groups": int(attributes.get("group", 1)),
+                "bias": has_bias,
+            }
+        if op in ("Gemm", "MatMul"):
+            return {"channels": output[-1], "bias": op == "Gemm" and has_bias}
+        if op in ("MaxPool", "AveragePool"):
+            kernel = tuple(attributes["kernel_shape"])
+            return {"kernel": kernel, "stride": tuple(attributes.get("strides", kernel))}
+        return {}
+
+    def _constant_shape_of(self, name: str) -> tuple[int, ...]:
+        return self.constants.shapes.get(name) or self._constant_shape(name)
+
+    def _name(self, node: onnx.NodeProto) -> str:
+        """The module path the exporter wrote (PyTorch's dynamo exporter in metadata, its TorchScript exporter and
+        tf2onnx in the node name's `/` scopes), the op after it where that path is a block's own (`layer1.0.add`);
+        unique in the trace."""
+        scope, op = self._scope(node)
+        name = scope
+        if not name or name in self.names or any(taken.startswith(name + ".") for taken in self.names):
+            name = f"{scope}.{op}" if scope else op
+        base, count = name, 1
+        while name in self.names:
+            name, count = f"{base}_{count}", count + 1
+        self.names.add(name)
+        return name
+
+    def _scope(self, node: onnx.NodeProto) -> tuple[str, str]:
+        meta = {prop.key: prop.value for prop in node.metadata_props}
+        scopes = meta.get("pkg.torch.onnx.name_scopes")
+        if scopes:
+            try:
+                parts = [str(part) for part in ast.literal_eval(scopes)]
+            except (ValueError, SyntaxError):
+                parts = []
+            if len(parts) >= 2:
+                return parts[-2], parts[-1].rstrip("0123456789").rstrip("_") or node.op_type.lower()
+        parts = [part for part in node.name.split("/") if part]
+        if len(parts) >= 2:
+            return ".".join(parts[:-1]), node.op_type.lower()
+        return "", (node.name or node.op_type).replace(".", "/")

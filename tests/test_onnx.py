@@ -1,0 +1,184 @@
+"""ONNX models checked like any other (paperverify/frameworks/onnx): files exported here, during the test run, from
+our PyTorch implementations and from the strangers' models (tests/strangers/), with BatchNorm folded into the
+convolutions as PyTorch's exporter does in inference mode, or kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from paperverify import registry, verify
+from paperverify.kinds import INERT
+from paperverify.probes import reference
+from paperverify.tables import Config
+from tests.test_strangers import STRANGERS, Stranger, _build
+
+onnx = pytest.importorskip("onnx", reason="the onnx extra is not installed: pip install paperverify[onnx]")
+
+#: The strangers' PyTorch models exported here (VGG's and AlexNet's 60-138 million weights take seconds to write).
+EXPORTED = [s for s in STRANGERS if s.framework == "torch" and s.module not in ("torch_vgg", "torch_alexnet")]
+#: The quantities that count parameters, BatchNorm's among them: an export that folds BatchNorm cannot be held to them.
+PARAMETERS = frozenset({"params", "layer_params", "layer_weights"})
+#: The input side each variant is exported at, as its paper builds it (224 otherwise).
+SIDES = {"xception": 299, "nin_cifar10": 32}
+
+
+def export(model: object, path: Path, size: int = 224, channels: int = 3, fold: bool = True) -> onnx.ModelProto:
+    """`model` exported by PyTorch's TorchScript-based exporter in inference mode; BatchNorm folded unless `fold`
+    is False."""
+    import torch
+
+    model.eval()  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's deprecation and tracer warnings
+        torch.onnx.export(
+            model, (torch.zeros(1, channels, size, size),), str(path), dynamo=False, do_constant_folding=fold
+        )
+    return onnx.load(path)
+
+
+def _ours(variant: str) -> object:
+    return registry.get(variant).builder("torch")()
+
+
+@pytest.mark.parametrize("stranger", [pytest.param(s, id=s.module) for s in EXPORTED])
+def test_an_export_of_a_faithful_strangers_model_passes_with_no_map(
+    stranger: Stranger, tmp_path: Path, torch_threads: int
+) -> None:
+    model = export(_build(stranger, stranger.faithful), tmp_path / "model.onnx", SIDES.get(stranger.variant, 224))
+    result = verify(model, paper=stranger.paper, variant=stranger.variant)
+    assert result.framework == "onnx"
+    assert result.ok, result.describe()
+    assert not result.alignment.unpaired_ours, result.alignment.summary()
+
+
+@pytest.mark.parametrize("stranger", [pytest.param(s, id=s.module) for s in EXPORTED])
+def test_an_export_of_a_planted_departure_fails_the_cells_it_changes(
+    stranger: Stranger, tmp_path: Path, torch_threads: int
+) -> None:
+    from torch import nn
+
+    built = _build(stranger, stranger.departure)
+    folded = any(isinstance(module, nn.BatchNorm2d) for module in built.modules())  # type: ignore[attr-defined]
+    exported = export(built, tmp_path / "model.onnx", SIDES.get(stranger.variant, 224))
+    result = verify(exported, paper=stranger.paper, variant=stranger.variant)
+    statuses = {verdict.claim.removeprefix(f"{stranger.paper}/"): verdict.status for verdict in result.verdicts}
+    counts = {claim.id.removeprefix(f"{stranger.paper}/") for claim in result.claims if claim.quantity in PARAMETERS}
+    details = {verdict.claim.removeprefix(f"{stranger.paper}/"): verdict.detail for verdict in result.verdicts}
+    failing = {claim for claim, status in statuses.items() if status in ("mismatch", "error")}
+    # Folded BatchNorm leaves the parameter counts unjudged: a mismatch is skipped with the reason (a point the
+    # model lacks stays an error)
+    unjudged = {claim for claim in stranger.fails if folded and claim in counts}
+    assert failing - unjudged == stranger.fails - unjudged, result.describe()
+    for claim in unjudged:
+        skipped = statuses[claim] == "skipped" and "BatchNorm layers: folded" in details[claim]
+        missing = statuses[claim] == "error" and "named point missing" in details[claim]
+        assert skipped or missing, (claim, statuses[claim], details[claim])
+
+
+@pytest.mark.parametrize("variant", ["resnet50", "mobilenet_v1", "efficientnet_b0", "densenet121", "googlenet"])
+def test_an_unfolded_export_of_ours_is_traced_as_pytorch_traces_it(
+    variant: str, tmp_path: Path, torch_threads: int
+) -> None:
+    """Layer by layer, the graph's trace is our PyTorch trace: kinds, shapes, parameters, buffers and multiply-adds
+    (a swish written as x·sigmoid(x), a 'same' padding computed from its input's shape and a local response
+    normalisation written out in squares and a 3-D pool are joined again)."""
+    from paperverify.frameworks.onnx.probe import probe_model
+
+    config = Config(variant, 224, ())
+    ours = reference(config, "torch")
+    found = probe_model(export(_ours(variant), tmp_path / "model.onnx", fold=False), 224, 3)
+
+    def rows(trace: object) -> list[tuple]:
+        """Every layer but those that pass their values on unchanged: an inference export leaves dropout out, and a
+        module that reshapes inside itself (our SE gate) does it in the graph."""
+        return [
+            (r.kind, r.output_shape, r.params, r.buffers, r.macs, r.kernel, r.stride, r.groups)
+            for r in trace.layers
+            if r.kind not in INERT
+        ]
+
+    assert rows(found) == rows(ours)
+
+
+def test_folded_batchnorm_leaves_parameter_claims_skipped_with_the_reason(tmp_path: Path, torch_threads: int) -> None:
+    """SENet's Table 10 prints ResNet-50's 25.6M parameters: an export with BatchNorm folded has a bias per
+    convolution instead of BatchNorm's scale and offset, so the claim is skipped, saying why; kept, it matches."""
+    folded = export(_ours("resnet50"), tmp_path / "folded.onnx")
+    kept = export(_ours("resnet50"), tmp_path / "kept.onnx", fold=False)
+    folded, kept = (verify(model, paper="hu2018_senet", variant="resnet50") for model in (folded, kept))
+    [skipped] = [v for v in folded.verdicts if v.claim == "hu2018_senet/table10/original"]
+    [matched] = [v for v in kept.verdicts if v.claim == "hu2018_senet/table10/original"]
+    assert skipped.status == "skipped" and "biases where ours has 53 BatchNorm layers: folded" in skipped.detail
+    assert matched.status == "match" and matched.measured == "25557032"
+    assert folded.ok and kept.ok
+
+
+def test_an_op_the_probe_cannot_tell_fails_only_what_needs_its_cost(tmp_path: Path, torch_threads: int) -> None:
+    """A ResNet-18 whose stem applies erf before its ReLU: the Erf node is named in the claims that need its cost,
+    the shapes still match, and declaring its kind (`kinds={"Erf": "activation"}`) makes every claim match."""
+    import torch
+    from torch import nn
+
+    class Erf(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.erf(x)
+
+    model = _ours("resnet18")
+    model.conv1.relu = nn.Sequential(Erf(), nn.ReLU())
+    exported = export(model, tmp_path / "erf.onnx")
+    result = verify(exported, paper="he2016_resnet", variant="resnet18")
+    errors = {v.claim.removeprefix("he2016_resnet/"): v.detail for v in result.verdicts if v.status == "error"}
+    assert set(errors) == {"table1/resnet18/macs"}, result.describe()
+    assert "conv1.relu.0 (Erf)" in errors["table1/resnet18/macs"] or "(Erf)" in errors["table1/resnet18/macs"]
+    assert not any(v.status == "mismatch" for v in result.verdicts), result.describe()
+    assert verify(exported, paper="he2016_resnet", variant="resnet18", kinds={"Erf": "activation"}).ok
+
+
+def test_the_cli_checks_an_onnx_file_and_refuses_a_broken_one(tmp_path: Path, torch_threads: int) -> None:
+    path = tmp_path / "resnet18.onnx"
+    export(_ours("resnet18"), path)
+
+    def check(target: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "paperverify.cli", "check", str(target), "--paper", "he2016_resnet"]
+        return subprocess.run([*command, "--variant", "resnet18"], capture_output=True, text=True, timeout=300)
+
+    done = check(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[onnx] against he2016_resnet" in done.stdout and "0 mismatch, 0 error" in done.stdout
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a protobuf")
+    done = check(broken)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot load {broken} as a onnx model" in done.stderr
+
+
+def test_an_export_by_the_dynamo_exporter_passes(tmp_path: Path, torch_threads: int) -> None:
+    """PyTorch's default exporter (torch.export, then onnxscript's rewrites: BatchNorm and paddings fused into the
+    convolutions, module paths in node metadata): EfficientNet-B0 with trained-looking BatchNorm statistics (its
+    folded biases are not zero, so the exporter keeps them) passes."""
+    pytest.importorskip("onnxscript", reason="the dynamo exporter needs onnxscript (the test extra)")
+    import contextlib
+    import io
+
+    import torch
+    from torch import nn
+
+    model = _ours("efficientnet_b0").eval()
+    generator = torch.Generator().manual_seed(0)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.running_mean.copy_(torch.rand(module.num_features, generator=generator) - 0.5)
+            module.bias.data.copy_(torch.rand(module.num_features, generator=generator) - 0.5)
+    path = tmp_path / "b0.onnx"
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.zeros(1, 3, 224, 224),), str(path), dynamo=True, external_data=False)
+    exported = onnx.load(path)
+    assert "BatchNormalization" not in {node.op_type for node in exported.graph.node}
+    result = verify(exported, paper="tan2019_efficientnet", variant="efficientnet_b0")
+    assert result.ok, result.describe()
