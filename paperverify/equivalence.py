@@ -48,7 +48,7 @@ from paperverify.alignment import align as line_up
 from paperverify.check import CheckError, declared_kinds, framework_of, names_give_points, select_claims
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
-from paperverify.kinds import COPYABLE, INERT, MERGES
+from paperverify.kinds import BATCHNORM, COPYABLE, INERT, MERGES
 from paperverify.probes.numeric import MODEL_INPUT, Normalisation, Padding, Weights
 from paperverify.stagemap import StageMap
 from paperverify.tables import LRN_CONSTANTS, Claim, default_roots, load_claims
@@ -212,6 +212,9 @@ class Alignment:
     partial: list[str]  # groups where only the weight layers line up
     #: The groups whose weights do not line up: ((point, on a shortcut), ours indices, yours indices).
     failed: list[tuple[tuple[str, bool], list[int], list[int]]] = field(default_factory=list)
+    #: Where the model has no BatchNorm and ours has (folded into the convolutions before them, as an inference
+    #: export does): our BatchNorm index -> the index of our convolution before it.
+    restored: dict[int, int] = field(default_factory=dict)
 
     def without(self, yours: int) -> Alignment:
         """This alignment less the user's layer `yours` (a layer the user's model does not run)."""
@@ -241,7 +244,8 @@ def equivalence(
     """Compare `model` (with weights) numerically and structurally with our implementation of `variant`.
 
     `options` go to our builder (e.g. `{"shortcut": "A"}`); `reference_framework` picks our implementation's
-    framework (default: the model's); `input_size` is the side a PyTorch model runs at (default: the
+    framework (default: the model's, or for a model of a framework that builds nothing, ONNX, one that builds it
+    at no cost where installed); `input_size` is the side a PyTorch model runs at (default: the
     smallest of INPUT_SIZES it accepts; a Keras model runs at its own input); `rtol` and `atol` bound each
     output's largest difference from ours, `atol + rtol · magnitude` (`paperverify.closeness`). CheckError on a
     usage problem. `kinds` declares the layer kinds of the model's own classes, as `verify`'s.
@@ -251,14 +255,20 @@ def equivalence(
     except ValueError as err:
         raise CheckError(str(err)) from err
     framework = framework_of(model)
-    reference = reference_framework or framework
+    try:
+        registered = registry.get(variant)
+    except registry.RegistryError as err:
+        raise CheckError(str(err)) from err
+    # a model of a framework that builds nothing (ONNX) is compared with ours in one that builds it
+    reference = reference_framework or (
+        framework if framework in frameworks.BUILDING else frameworks.for_references(registered.frameworks, "")
+    )
     if reference not in frameworks.BUILDING:
         raise CheckError(
             f"reference_framework must be one of {list(frameworks.BUILDING)} (ours are built there). "
             f"Received: {reference!r}"
         )
     try:
-        registered = registry.get(variant)
         builder = registered.builder(reference)
     except registry.RegistryError as err:
         raise CheckError(str(err)) from err
@@ -504,9 +514,13 @@ def align(ours: Trace, yours: Trace) -> Alignment:
         if r.kind not in COPYABLE and (r.params or r.buffers)
     ]
     pairs, weights, partial, where, failed = [], [], [], {}, []
+    restored: dict[int, int] = {}
     for key, (mine, theirs) in groups.items():
         for index in mine:
             where[index] = _where(key)
+        folded = _folded_batchnorms(ours, [ours.layers[i] for i in mine], [yours.layers[i] for i in theirs])
+        restored.update((mine[i], mine[i] - 1) for i in folded)
+        mine = [index for position, index in enumerate(mine) if position not in folded]
         my_weights = [i for i in mine if ours.layers[i].kind in COPYABLE]
         their_weights = [i for i in theirs if yours.layers[i].kind in COPYABLE]
         problem = _weight_mismatch(key, [ours.layers[i] for i in my_weights], [yours.layers[i] for i in their_weights])
@@ -525,7 +539,25 @@ def align(ours: Trace, yours: Trace) -> Alignment:
             pairs += zip(my_weights, their_weights, strict=True)
             if my_weights:
                 partial.append(_where(key))
-    return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial, failed)
+    return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial, failed, restored)
+
+
+def _folded_batchnorms(ours: Trace, mine: list[LayerRecord], theirs: list[LayerRecord]) -> set[int]:
+    """The positions in one group of ours (`mine`) of the BatchNorm layers right after a convolution that the
+    model's group (`theirs`) has not, its weight layers otherwise ours in kind and order: an inference export
+    folds a BatchNorm into the convolution before it. Empty where the weight layers differ otherwise."""
+    my_weights = [position for position, record in enumerate(mine) if record.kind in COPYABLE]
+    their_kinds = [record.kind for record in theirs if record.kind in COPYABLE]
+    folded, j = set(), 0
+    for k, position in enumerate(my_weights):
+        kind = mine[position].kind
+        if j < len(their_kinds) and their_kinds[j] == kind:
+            j += 1
+        elif kind == BATCHNORM and k and mine[my_weights[k - 1]].kind == "conv2d":
+            folded.add(position)
+        else:
+            return set()
+    return folded if j == len(their_kinds) else set()
 
 
 def _padding_of(
@@ -651,7 +683,7 @@ def _plan_copy(p: _Prepared, result: EquivalenceResult) -> tuple[dict[int, int],
     for position, (o, y) in enumerate(pairs):
         theirs, mine = p.yours_adapter.layout(yours_layers[y]), p.ours_adapter.layout(ours_layers[o])
         if ours.layers[o].kind == "batchnorm":
-            if theirs.epsilon != mine.epsilon:
+            if np.float32(theirs.epsilon) != np.float32(mine.epsilon):  # one value, read as float32 or not
                 epsilons.add((theirs.epsilon, mine.epsilon))
             continue
         if ours.layers[o].kind == "layernorm":
@@ -660,6 +692,9 @@ def _plan_copy(p: _Prepared, result: EquivalenceResult) -> tuple[dict[int, int],
                     f"{raw.layers[y].name}: LayerNorm epsilon {theirs.epsilon:g} (yours) vs {mine.epsilon:g} "
                     f"(ours, {ours.layers[o].name}); it cannot be folded, so the outputs may differ by about that"
                 )
+            continue
+        if o + 1 in p.alignment.restored:
+            folds[o + 1] = o  # our BatchNorm after it adds the model's bias (see _copy)
             continue
         if not theirs.bias or mine.bias:
             continue
@@ -671,10 +706,17 @@ def _plan_copy(p: _Prepared, result: EquivalenceResult) -> tuple[dict[int, int],
                 f"{raw.layers[y].name}: yours has a bias, ours ({ours.layers[o].name}) none, and no BatchNorm "
                 "follows both directly to fold it into"
             )
-    if folds:
+    restored = [o for o in folds if o in p.alignment.restored]
+    if restored:
         result.notes.append(
-            f"the biases of {len(folds)} convolutions were folded into the moving mean of the BatchNorm after "
-            "them (mean − bias); ours have none"
+            f"yours has no BatchNorm (folded into its convolutions, as an inference export does): our {len(restored)} "
+            "BatchNorm layers after convolutions were set to add your convolutions' biases (scale 1, mean 0, "
+            "variance 1)"
+        )
+    if len(folds) > len(restored):
+        result.notes.append(
+            f"the biases of {len(folds) - len(restored)} convolutions were folded into the moving mean of the "
+            "BatchNorm after them (mean − bias); ours have none"
         )
     for theirs_eps, mine_eps in sorted(epsilons):
         result.notes.append(
@@ -691,7 +733,8 @@ def _copy(p: _Prepared, folds: dict[int, int]) -> dict[int, np.ndarray]:
     for o, y in p.alignment.weights:
         weights: Weights = yours_adapter.read(p.yours_layers[y], _flattened(raw, y))
         if o in folds.values():
-            pending[o] = weights.bias
+            if weights.bias is not None:
+                pending[o] = weights.bias
             weights.bias = None
         if o in folds:
             weights.mean = weights.mean - pending[folds[o]]
@@ -699,6 +742,14 @@ def _copy(p: _Prepared, folds: dict[int, int]) -> dict[int, np.ndarray]:
             mine = ours_adapter.layout(p.ours_layers[o]).epsilon
             weights.var = weights.var + np.float32(weights.epsilon - mine)
         ours_adapter.write(p.ours_layers[o], weights, _flattened(ours, o))
+    for norm, conv in p.alignment.restored.items():  # x + bias: BatchNorm of scale 1, mean 0, variance 1
+        channels = ours.layers[norm].output_shape[-1]
+        epsilon = ours_adapter.layout(p.ours_layers[norm]).epsilon or 0.0
+        bias = pending.get(conv)
+        ones = np.ones(channels, dtype=np.float32)
+        beta = bias if bias is not None else np.zeros(channels, dtype=np.float32)
+        weights = Weights(gamma=ones, beta=beta, mean=np.zeros(channels, np.float32), var=ones - np.float32(epsilon))
+        ours_adapter.write(p.ours_layers[norm], weights, None)
     return pending
 
 
@@ -749,7 +800,7 @@ def _compare(p: _Prepared, result: EquivalenceResult, image: np.ndarray, folded:
     at_pair = dict(alignment.pairs)
     forced = at_pair | {point.ours: point.yours for point in alignment.points if point.ours not in at_pair}
     end_to_end = not alignment.problems
-    copied = {o for o, _ in alignment.weights}
+    copied = {o for o, _ in alignment.weights} | set(alignment.restored)  # a restored BatchNorm adds the user's bias
     fed: dict[int, bool] = {MODEL_INPUT: True}  # whether a layer of ours ran on the user's values
 
     def runs_on_yours(index: int) -> bool:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -136,8 +137,33 @@ def fixed_input(model: onnx.ModelProto) -> tuple[int | None, ...] | None:
     return None if None in sides else sides
 
 
+@dataclass
+class Layer:
+    """What in the graph one record stands for (the equivalence check reads and runs it)."""
+
+    #: The model it is part of.
+    model: onnx.ModelProto = field(repr=False)
+    #: The node that computes it (a Conv, a Gemm, a BatchNormalization, ...).
+    node: onnx.NodeProto
+    #: The tensor holding its output (after a bias or a swish product joined to it).
+    output: str
+    #: The constant an `Add` joined to it as its bias.
+    bias: str | None = None
+    #: A written-out local response normalisation's constants (n, α, β, k).
+    normalisation: tuple[int, float, float, float] | None = None
+    #: Whether the graph's maps are N, C, H, W (PyTorch's exports) rather than N, H, W, C.
+    channels_first: bool = True
+    #: The small constants the probe knows the values of (shapes and pads it folded among them), by tensor.
+    constants: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+
 def probe_model(model: onnx.ModelProto, size: int, channels: int) -> Trace:
     """Trace `model` at size×size×channels (or at its own fixed input); the model is not changed."""
+    return probe_graph(model, size, channels)[0]
+
+
+def probe_graph(model: onnx.ModelProto, size: int, channels: int) -> tuple[Trace, list[Layer]]:
+    """The trace of `model` (see `probe_model`) and, for each of its records, the graph's `Layer`."""
     entry = image_input(model)
     order = layout(model, channels)
     fixed = fixed_input(model)
@@ -152,7 +178,8 @@ def probe_model(model: onnx.ModelProto, size: int, channels: int) -> Trace:
         if not found.keys() - shapes.keys():
             break
         shapes.update(found)
-    return _Reader(model, entry.name, order, values, constants).trace(inferred.graph.node, (height, width, channels))
+    reader = _Reader(model, entry.name, order, values, constants)
+    return reader.trace(inferred.graph.node, (height, width, channels)), reader.layers
 
 
 def _known_shapes(nodes: Iterable[onnx.NodeProto], values: dict[str, onnx.ValueInfoProto]) -> dict[str, np.ndarray]:
@@ -291,13 +318,14 @@ class _Reader:
         values: dict[str, onnx.ValueInfoProto],
         constants: _Constants,
     ) -> None:
-        self.entry, self.order, self.values, self.constants = entry, order, values, constants
+        self.model, self.entry, self.order, self.values, self.constants = model, entry, order, values, constants
         self.records: list[LayerRecord] = []
+        self.layers: list[Layer] = []
         #: The record each data tensor comes from (MODEL_INPUT for the image).
         self.producer: dict[str, int] = {entry: MODEL_INPUT}
         self.names: set[str] = set()
-        #: Values on the way from a square x·x to a local response normalisation of x: (x, past its pool).
-        self.squares: dict[str, tuple[str, bool]] = {}
+        #: Values on the way from a square x·x to a local response normalisation of x: x and the nodes so far.
+        self.squares: dict[str, tuple[str, tuple[onnx.NodeProto, ...]]] = {}
         self.consumers: dict[str, int] = {}
         for node in model.graph.node:
             for name in node.input:
@@ -359,21 +387,38 @@ class _Reader:
         over a window of channels by a 3-D average pool: from the square to the division, one lrn layer."""
         op, out = node.op_type, node.output[0]
         if op == "Mul" and len(data) == 2 and data[0] == data[1]:
-            self.squares[out] = (data[0], False)
+            self.squares[out] = (data[0], (node,))
             self.producer[out] = self.producer[data[0]]
             return True
         chained = [self.squares[name] for name in data if name in self.squares]
         if not chained:
             return False
-        root, pooled = chained[0]
+        root, nodes = chained[0]
+        pooled = any(n.op_type == "AveragePool" for n in nodes)
         if op == "Div" and len(data) == 2 and data[0] == root and data[1] in self.squares and pooled:
             self.record(node, "lrn", [root])
+            self.layers[-1].normalisation = self._constants_of(nodes)
             return True
         if len(data) != 1:
             return False
-        self.squares[out] = (root, pooled or op == "AveragePool")
+        self.squares[out] = (root, (*nodes, node))
         self.producer[out] = self.producer[root]
         return True
+
+    def _constants_of(self, nodes: tuple[onnx.NodeProto, ...]) -> tuple[int, float, float, float] | None:
+        """(n, α, β, k) of `x / (k + alpha·avg(x·x))^β` over n channels: the pool's window, alpha / n (the paper's α
+        multiplies the sum), the exponent and the offset; None where a constant is not a plain scalar."""
+        found: dict[str, float] = {}
+        window = 0
+        for node in nodes:
+            if node.op_type == "AveragePool":
+                window = int(helper.get_attribute_value(next(a for a in node.attribute if a.name == "kernel_shape"))[0])
+            scalars = [self.constants.values.get(name) for name in node.input[1:] if name in self.constants]
+            if node.op_type in ("Mul", "Add", "Pow") and len(scalars) == 1 and np.size(scalars[0]) == 1:
+                found[node.op_type] = float(np.ravel(scalars[0])[0])
+        if not window or found.keys() != {"Mul", "Add", "Pow"}:
+            return None
+        return (window, found["Mul"] / window, found["Pow"], found["Add"])
 
     def _scalar_operation(self, node: onnx.NodeProto, data: list[str]) -> bool:
         """A sum or product of one value with a constant scalar (`x * 0.5`): it passes its input on."""
@@ -417,6 +462,7 @@ class _Reader:
         if math.prod(self.constants.shapes.get(bias[0], self._constant_shape(bias[0]))) != layer.output_shape[-1]:
             return False
         self.records[index] = layer._replace(bias=True, params=layer.params + self._params([bias[0]]))
+        self.layers[index].output, self.layers[index].bias = node.output[0], bias[0]
         self.producer[node.output[0]] = index
         return True
 
@@ -431,6 +477,7 @@ class _Reader:
             layer = self.records[index]
             if layer.kind == "sigmoid" and layer.sources == (self.producer[value],) and index == len(self.records) - 1:
                 self.records[index] = layer._replace(kind="swish")
+                self.layers[index].output = node.output[0]
                 self.producer[node.output[0]] = index
                 return True
         return False
@@ -465,6 +512,9 @@ class _Reader:
                 **attributes,
             )
         )
+        layer = Layer(self.model, node, node.output[0], channels_first=self.order == "NCHW")
+        layer.constants = self.constants.values
+        self.layers.append(layer)
         for output_name in node.output:
             self.producer[output_name] = len(self.records) - 1
 
