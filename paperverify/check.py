@@ -609,4 +609,4 @@ def _load_file(path: Path, saved: str, framework: str) -> Any:
     try:
         return frameworks.get(saved).load_file(path)
     except Exception as err:
-        raise CheckError(f"cannot load {path} as a {saved} model: {type(err).__name__}: {err}") from err
+        raise CheckError(f"cannot load {path} as a saved {saved} model: {type(err).__name__}: {err}") from err

@@ -4,8 +4,6 @@ convolutions as PyTorch's exporter does in inference mode, or kept."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -156,27 +154,23 @@ def test_an_op_the_probe_cannot_tell_fails_only_what_needs_its_cost(tmp_path: Pa
     assert verify(exported, paper="he2016_resnet", variant="resnet18", kinds={"Erf": "activation"}).ok
 
 
-def test_the_cli_checks_an_onnx_file_compares_it_and_refuses_a_broken_one(tmp_path: Path, torch_threads: int) -> None:
+def test_the_cli_checks_an_onnx_file_compares_it_and_refuses_a_broken_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], torch_threads: int
+) -> None:
+    from paperverify.cli import main
+
     path = tmp_path / "resnet18.onnx"
     export(_ours("resnet18"), path)
-
-    def check(target: Path, *options: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "paperverify.cli", "check", str(target), "--paper", "he2016_resnet"]
-        return subprocess.run(
-            [*command, "--variant", "resnet18", *options], capture_output=True, text=True, timeout=300
-        )
-
-    done = check(path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "[onnx] against he2016_resnet" in done.stdout and "0 mismatch, 0 error" in done.stdout
-    done = check(path, "--equivalence")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "[onnx] against our resnet18 [torch] (he2016_resnet) at 224×224: equivalent" in done.stdout
+    command = ["check", str(path), "--paper", "he2016_resnet", "--variant", "resnet18"]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert "[onnx] against he2016_resnet" in out and "0 mismatch, 0 error" in out
+    assert main([*command, "--equivalence"]) == 0
+    assert "[onnx] against our resnet18 [torch] (he2016_resnet) at 224×224: equivalent" in capsys.readouterr().out
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"not a protobuf")
-    done = check(broken)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert f"cannot load {broken} as a onnx model" in done.stderr
+    assert main(["check", str(broken), *command[2:]]) == 2
+    assert f"cannot load {broken} as a saved onnx model: DecodeError" in capsys.readouterr().err
 
 
 def test_an_export_by_the_dynamo_exporter_passes(tmp_path: Path, torch_threads: int) -> None:
