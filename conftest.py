@@ -109,9 +109,27 @@ def pytest_configure(config: pytest.Config) -> None:
     """The controller makes the session's trace cache folder; xdist workers inherit its environment. Garbage is
     collected less often (model builds make tens of thousands of objects each), as in the report's workers."""
     gc.set_threshold(50_000, 20, 20)
+    if getattr(config.option, "dist", None) == "loadgroup" and not _groups_kept():
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} drops pytest-xdist's `--dist loadgroup` groups (every group's model would "
+            "be built on every worker): install the pytest of constraints.txt (tox does)"
+        )
     if not hasattr(config, "workerinput"):
         _SESSION_CACHE.append(tempfile.mkdtemp(prefix="paperverify-cache-"))
         os.environ["PAPERVERIFY_CACHE_DIR"] = _SESSION_CACHE[0]
+
+
+def _groups_kept() -> bool:
+    """Whether pytest reads back the node id pytest-xdist rewrites to add an item's group (`item._nodeid`):
+    pytest 9.2 builds the id from another attribute, and `--dist loadgroup` then groups nothing."""
+    from _pytest.nodes import Node
+
+    probe = Node.__new__(Node)
+    probe._nodeid = "kept"
+    try:
+        return probe.nodeid == "kept"
+    except AttributeError:
+        return False
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -176,7 +176,8 @@ class _Collector:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
         """Under pytest-xdist the controller collects nothing: every worker sends the same node ids, whose
-        parametrization ids are the checks' `check_id`s as pytest escapes them (or not, if told not to)."""
+        parametrization ids are the checks' `check_id`s as pytest escapes them (or not, if told not to), followed
+        by `@<group>` under `--dist loadgroup`."""
         if self.selected:
             return
         by_id = {}
@@ -185,6 +186,8 @@ class _Collector:
                 text = check_id(claim.id, framework)
                 by_id[text] = by_id[_escaped(text)] = (claim.id, framework)
         for nodeid in ids:
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # `--dist loadgroup` appends `@<group>`
+                nodeid = nodeid[: nodeid.rfind("@")]
             if nodeid.endswith("]") and "[" in nodeid:
                 check = by_id.get(nodeid[nodeid.index("[") + 1 : -1])
                 if check is not None:
