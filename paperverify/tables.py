@@ -81,6 +81,7 @@ _TABLE_KEYS = {
     "rows",
     "tolerances",
     "errata",
+    "unchecked",
     "claims",
 }
 _COLUMN_KEYS = {
@@ -95,6 +96,9 @@ _ROW_KEYS = {
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
 _TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
 _ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
+#: One printed cell of a checked row and column that is transcribed but not checked, and why (a cited figure
+#: counted in a way the paper does not say).
+_UNCHECKED_KEYS = {"row", "column", "reason"}
 
 #: The TOML type of every key: a type, a tuple of types, or ("list", type) for a list of that type.
 _Schema = dict[str, Any]
@@ -106,7 +110,7 @@ _PAPER_TYPES: _Schema = {
 _TABLE_TYPES: _Schema = {
     "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
     "transcription": str, "added_columns": dict, "columns": dict, "rows": dict, "tolerances": ("list", dict),
-    "errata": ("list", dict), "claims": int,
+    "errata": ("list", dict), "unchecked": ("list", dict), "claims": int,
 }  # fmt: skip
 _COLUMN_TYPES: _Schema = {
     "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
@@ -116,7 +120,7 @@ _ROW_TYPES: _Schema = {
     "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
     "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict, "variant": str, "repeat": int,
 }  # fmt: skip
-_ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS}
+_ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS | _UNCHECKED_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
 _CONFIG_VALUE = (str, int, float, bool)
 #: The largest number a table's config may hand a builder (a middle flow repeated 3,000,000 times, an input of
@@ -603,7 +607,7 @@ class _Loader:
                 sidecar, f"{where} added_columns: each value must say why the column was added. Received: {added!r}"
             )
             ok = False
-        for section in ("tolerances", "errata"):
+        for section in ("tolerances", "errata", "unchecked"):
             for entry in table.get(section, []) if isinstance(table.get(section), list) else ():
                 if isinstance(entry, dict):
                     ok = self.typed(sidecar, f"{where} {section} entry", entry, _ENTRY_TYPES) and ok
@@ -756,6 +760,7 @@ class _Loader:
         for section, keys, required in (
             ("tolerances", _TOLERANCE_KEYS, ("row", "column", "absolute", "reason", "citation")),
             ("errata", _ERRATUM_KEYS, ("row", "column", "printed", "corrected", "reason", "citation")),
+            ("unchecked", _UNCHECKED_KEYS, ("row", "column", "reason")),
         ):
             for entry in table.get(section, []):
                 self.unknown_keys(sidecar, f"table {table['id']!r} {section}", entry, keys)
@@ -763,7 +768,8 @@ class _Loader:
                 if missing:
                     self.problem(
                         sidecar,
-                        f"a {section} entry needs {missing} (a reason and a citation are required). Received: {entry}",
+                        f"a [[tables.{section}]] entry needs {missing} (a reason, and a citation but for an unchecked "
+                        f"cell, are required). Received: {entry}",
                     )
                     continue
                 row, column = entry["row"], entry["column"]
@@ -790,6 +796,12 @@ class _Loader:
                     self.problem(
                         sidecar,
                         f"two {section} entries for one cell (row {row!r}, column {column!r}): keep one",
+                    )
+                    continue
+                if found.get((row, column)) and "unchecked" in (section, *found[(row, column)]):
+                    self.problem(
+                        sidecar,
+                        f"an unchecked cell has no tolerance or erratum (row {row!r}, column {column!r}): keep one",
                     )
                     continue
                 found.setdefault((row, column), {})[section] = entry
@@ -837,7 +849,8 @@ class _Loader:
             for column in header:
                 spec = columns.get(column)
                 text = cells[column]
-                if spec is None or spec.get("check", True) is False:
+                skipped = "unchecked" in adjustments.get((key, column), {})
+                if spec is None or spec.get("check", True) is False or skipped:
                     continue
                 if not text:
                     self.empty_cells.append((key, column))
@@ -908,7 +921,7 @@ class _Loader:
             for column in ("location", "quote") if unchecked else ("location", "quote", "value"):
                 if not cells[column]:
                     self.problem(path, "expected a non-empty cell (provenance is required)", row=where, column=column)
-            if unchecked or not cells["value"]:
+            if unchecked or not cells["value"] or "unchecked" in adjustments.get((key, "value"), {}):
                 continue
             variants = [variant.strip() for variant in cells["variant"].split(";")]
             for variant in variants:

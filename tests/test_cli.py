@@ -54,8 +54,8 @@ def test_report_exits_0_when_every_claim_matches_and_writes_every_format(tmp_pat
     args = ["report", "--framework", "torch", "--paper", "he2016_resnet", "--out", str(tmp_path)]
     assert main([*args, "--format", "json,md,csv"]) == 0
     out = capsys.readouterr().out
-    assert "157 claims × 1 framework(s): 157 match" in out
-    assert "157/157" in out and "(every claim passes; -v lists every claim)" in out  # the matrix, no claim listed
+    assert "161 claims × 1 framework(s): 160 match, 1 erratum" in out
+    assert "161/161" in out and "(every claim passes; -v lists every claim)" in out  # the matrix, no claim listed
     assert "he2016_resnet/table1/resnet50/conv1/output_shape" not in out
     assert sorted(path.name for path in tmp_path.iterdir()) == ["report.csv", "report.json", "report.md"]
 

@@ -144,6 +144,20 @@ def test_erratum_must_name_the_printed_value(paper: Path) -> None:
     assert "erratum says the paper printed '3.8×10^9'. Received: the cell holds '3.9×10^9'" in problem
 
 
+def test_an_unchecked_cell_makes_no_claim_and_needs_a_reason_and_no_other_entry(paper: Path) -> None:
+    """`[[tables.unchecked]]` leaves one printed cell of a checked row and column unchecked, saying why."""
+    cell = '\n[[tables.unchecked]]\nrow = "flops"\ncolumn = "50-layer"\n'
+    claims = [claim.id for claim in load_claims([write(paper, sidecar=SIDECAR + cell + 'reason = "cited"\n')])]
+    assert "demo2016_net/table1/resnet50/macs" not in claims and len(claims) == 2
+    write(paper, sidecar=SIDECAR + cell)
+    [problem] = problems(paper)
+    assert "a [[tables.unchecked]] entry needs ['reason']" in problem
+    widened = '\n[[tables.tolerances]]\nrow = "flops"\ncolumn = "50-layer"\nabsolute = "0.2×10^9"\n'
+    write(paper, sidecar=SIDECAR + widened + 'reason = "r"\ncitation = "c"\n' + cell + 'reason = "cited"\n')
+    [problem] = problems(paper)
+    assert "an unchecked cell has no tolerance or erratum (row 'flops', column '50-layer'): keep one" in problem
+
+
 def test_all_problems_are_reported_together(paper: Path) -> None:
     write(paper, table=CSV.replace("3.9×10^9", "?").replace("112×112", "112x112"))
     with pytest.raises(TableValidationError) as caught:
