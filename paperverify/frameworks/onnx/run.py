@@ -21,10 +21,11 @@ from paperverify.frameworks.onnx.probe import layout as graph_layout
 from paperverify.probes.numeric import Layout, Normalisation, Padding, Sink, Weights, flatten_rows
 from paperverify.trace import LayerRecord, Trace
 
-#: Probes and sessions kept for the last few models (an equivalence check runs one model several times).
+#: Probes and sessions kept for the last few models (an equivalence check runs one model several times), each with
+#: its model, which keeps the model's id from being reused while the entry stands.
 _KEPT = 4
 _graphs: OrderedDict[tuple[int, int, int], tuple[onnx.ModelProto, Trace, list[Layer]]] = OrderedDict()
-_sessions: OrderedDict[tuple[int, tuple[str, ...]], tuple[onnx.ModelProto, Any]] = OrderedDict()
+_sessions: OrderedDict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[onnx.ModelProto, Any]] = OrderedDict()
 
 
 def _keep(cache: OrderedDict, key: Any, make: Callable[[], Any]) -> Any:
@@ -149,7 +150,7 @@ def _session(model: onnx.ModelProto, fed: tuple[str, ...], outputs: tuple[str, .
         tapped.graph.output.extend(helper.make_empty_tensor_value_info(name) for name in outputs if name not in present)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        return tapped, onnxruntime.InferenceSession(
+        return model, onnxruntime.InferenceSession(
             tapped.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
 
