@@ -332,7 +332,7 @@ def verify(
     for size, found in traces.items():
         ours_config = Config(chosen, size, _without_size(chosen_options))
         for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
-            if verdict.status == "error" and (input_size or claim.config.input_size) == size:
+            if verdict.status in ("error", "mismatch") and (input_size or claim.config.input_size) == size:
                 reason = _inert_left_out(claim, found, ours_config)
                 if reason:
                     verdicts[index] = replace(verdict, status="skipped", detail=reason)
@@ -413,11 +413,16 @@ def _biased(trace: Trace) -> int:
 
 
 def _inert_left_out(claim: Claim, found: Trace | Exception, config: Config) -> str | None:
-    """Why a claim about a point the model lacks is not held against it: at that point ours has only layers that are
-    pass their values on unchanged in inference (dropout, which an inference export leaves out). None if that is
-    not so."""
+    """Why a claim about a point an inference graph (an ONNX export) lacks is not held against it: at that point ours
+    has only layers that pass their values on unchanged in inference (dropout, which an exporter leaves out); or
+    why a claim on the rate of such a layer is not (the graph has none at all). None if neither is so."""
     points = list(dict.fromkeys(point for point in (*claim.layers, claim.point) if point))
-    if isinstance(found, Exception) or not points or any(found.under((point,)) for point in points):
+    if isinstance(found, Exception) or not points or not frameworks.inference_only(found.framework):
+        return None
+    kind = QUANTITIES[claim.quantity].kind
+    if kind in INERT and not any(layer.kind == kind for layer in found.layers):
+        return f"yours has no {kind} layer at all: an inference export leaves {kind} out, so its rate cannot be read"
+    if any(found.under((point,)) for point in points):
         return None
     try:
         ours = reference(config, found.framework)

@@ -1,12 +1,12 @@
 """Values as papers print them, and the tolerance their printed precision implies.
 
 `3.8×10^9` states a value in [3.75, 3.85)×10^9 (also printed `3.8 · 10^9`, with a centred dot as the
-multiplication sign); `569` one in [568.5, 569.5); `56×56` is an exact shape. Digits may be grouped in
-threes by commas (`60,000`) or, as the Proceedings of the IEEE prints them, by a space (`122 304`; a thin or
-narrow no-break space counts as a space), never by both. Parsing uses `Decimal`, so the bounds are the
-printed digits, not binary approximations. Suffixes K, M, G scale by powers of 1000, or of 1024 where a
-table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 × 1024). A percentage is a
-number in hundredths: `94.86%` states a value in [0.94855, 0.94865).
+multiplication sign; a power of ten alone, `10^-4`, is 1×10^-4); `569` one in [568.5, 569.5); `56×56` is an
+exact shape. Digits may be grouped in threes by commas (`60,000`) or, as the Proceedings of the IEEE prints
+them, by a space (`122 304`; a thin or narrow no-break space counts as a space), never by both. Parsing uses
+`Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes K, M, G scale by powers of
+1000, or of 1024 where a table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 ×
+1024). A percentage is a number in hundredths: `94.86%` states a value in [0.94855, 0.94865).
 
 Digits are ASCII (a digit of another script, `1٠8`, is no number here), at most MAX_DIGITS significant ones,
 and a power of ten at most MAX_EXPONENT: beyond, a print is an error rather than a value rounded or overflowed.
@@ -23,6 +23,8 @@ _NUMBER = re.compile(
     r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?[0-9]+))?"
     r"\s*(?P<suffix>[KMGB%])?$"
 )
+#: A power of ten printed alone (AlexNet's α = 10^-4): the number 1×10^-4.
+_BARE_POWER = re.compile(r"^10\^(?P<sign>[+\-\u2212]?)(?P<exponent>[0-9]+)$")
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9, "%": -2}
 _BINARY_POWER = {"K": 1, "M": 2, "G": 3}
 _SHAPE = re.compile(r"^[0-9]+(?:\s*×\s*[0-9]+)*$")
@@ -106,7 +108,7 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
     was received.
     """
     cleaned = text.strip()
-    match = _NUMBER.match(cleaned)
+    match = _NUMBER.match(_with_mantissa(cleaned))
     if not match:
         raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
     mantissa_text = re.sub(r"[, \u2009\u202f]", "", match["mantissa"])
@@ -147,10 +149,20 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
 def unit_of(text: str) -> str:
     """The scale a printed number carries after its digits, spaces removed: `3.8×10^9` and `3.8 · 10^9` ->
     `×10^9`, `25.6M` -> `M`, `569` -> ``. PrintedValueError if the text is not a number."""
-    match = _NUMBER.match(text.strip())
+    cleaned = _with_mantissa(text.strip())
+    match = _NUMBER.match(cleaned)
     if not match:
         raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
-    return "".join(text.strip()[match.end("mantissa") :].split()).replace("·", "×")
+    return "".join(cleaned[match.end("mantissa") :].split()).replace("·", "×")
+
+
+def _with_mantissa(text: str) -> str:
+    """`10^-4` (or `10^−4`, with a minus sign) as `1×10^-4`; any other text as it is."""
+    bare = _BARE_POWER.match(text)
+    if bare is None:
+        return text
+    sign = "-" if bare["sign"] in ("-", "\u2212") else ""
+    return f"1×10^{sign}{bare['exponent']}"
 
 
 def parse_shape(text: str) -> tuple[int, ...]:

@@ -42,6 +42,8 @@ class Quantity:
     #: Counts learnable parameters, BatchNorm's scale and offset among them (which an export that folds BatchNorm
     #: into the convolutions before it no longer holds).
     parameters: bool = False
+    #: The layer kind whose constants it reads (LayerRecord.constants), if any.
+    kind: str | None = None
 
 
 def _layers(claim: Claim, trace: Trace) -> tuple[LayerRecord, ...]:
@@ -96,6 +98,22 @@ def _blocks(claim: Claim, trace: Trace) -> int:
     return total
 
 
+def _constant(kind: str, position: int) -> Measure:
+    """A measure of one of the constants (LayerRecord.constants) of the layer of `kind` at the claim's point: the
+    last such layer under it; 0 where the point has none (a model that normalises otherwise, or drops nothing)."""
+
+    def measure(claim: Claim, trace: Trace) -> Decimal:
+        found = [layer for layer in _layers(claim, trace) if layer.kind == kind]
+        if not found:
+            return Decimal(0)
+        constants = found[-1].constants
+        if constants is None:
+            raise ValueError(f"layer {found[-1].name!r}: the probe cannot read its constants")
+        return Decimal(repr(float(constants[position])))
+
+    return measure
+
+
 def _macs_share(claim: Claim, trace: Trace) -> Decimal:
     return (Decimal(total_macs(_layers(claim, trace))) / Decimal(trace.macs)).quantize(Decimal("1e-9"))
 
@@ -109,8 +127,9 @@ def _q(
     exact: bool = False,
     needs_point: bool = False,
     parameters: bool = False,
+    kind: str | None = None,
 ) -> Quantity:
-    return Quantity(name, numeric, exact, needs_point, measure, description, parameters)
+    return Quantity(name, numeric, exact, needs_point, measure, description, parameters, kind)
 
 
 _QUANTITIES = (
@@ -142,6 +161,14 @@ _QUANTITIES = (
        needs_point=True),
     _q("blocks", _blocks, "the layers stacked at a named point (EfficientNet's L̂i), summed over the row's layers",
        exact=True, needs_point=True),
+    _q("lrn_n", _constant("lrn", 0), "the channels a local response normalisation at a named point sums over "
+       "(n; 0 where it has none)", exact=True, needs_point=True, kind="lrn"),
+    _q("lrn_alpha", _constant("lrn", 1), "its α, multiplying the sum (Krizhevsky et al. 2012, Sec. 3.3)",
+       needs_point=True, kind="lrn"),
+    _q("lrn_beta", _constant("lrn", 2), "its exponent β", needs_point=True, kind="lrn"),
+    _q("lrn_k", _constant("lrn", 3), "its offset k", needs_point=True, kind="lrn"),
+    _q("dropout", _constant("dropout", 0), "the rate of the dropout at a named point (0 where it has none)",
+       needs_point=True, kind="dropout"),
     _q("output_shape", None, "the shape a named point outputs (H×W or H×W×C)", numeric=False, needs_point=True),
     _q("input_shape", None, "the shape a named point receives", numeric=False, needs_point=True),
     _q("structure", None, "the layers under a named point, as a paper's table prints them", numeric=False,

@@ -51,6 +51,9 @@ class LayerRecord(NamedTuple):
     #: Where each input comes from: the trace index of the record whose output it is (through any plumbing, a
     #: view or a slice, in between), or -1 for the model's input; None where a trace was not probed from a graph.
     sources: tuple[int, ...] | None = None
+    #: The layer's own constants: a local response normalisation's (n, α, β, k) in Krizhevsky et al.'s form
+    #: (α multiplies the sum, Sec. 3.3), a dropout's rate; None for another layer or one the probe cannot read.
+    constants: tuple[float, ...] | None = None
 
     @property
     def on_shortcut(self) -> bool:

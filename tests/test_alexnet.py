@@ -114,6 +114,31 @@ def test_layer_kinds_and_dropout(torch_threads: int, tf_threads: int) -> None:
     assert {keras_model.get_layer(f"{name}.dropout").rate for name in ("fc6", "fc7")} == {0.5}
 
 
+def test_a_model_that_normalises_otherwise_or_drops_less_fails_those_words(torch_threads: int) -> None:
+    """Sec. 3.3's k = 2, n = 5, α = 10^−4, β = 0.75 after conv1 and conv2 and Sec. 4.2's dropout 0.5 in fc6 and fc7
+    are claims: a model with BatchNorm in place of conv1's normalisation, and a dropout of 0.3 in fc6, keeps every
+    size and count and fails exactly those five."""
+    import torch
+    from torch import nn
+
+    from implementations.torch.alexnet import alexnet as torch_alexnet
+    from paperverify import verify
+
+    with torch.device("meta"):
+        model = torch_alexnet()
+        model.conv1.lrn = nn.BatchNorm2d(96)
+    model.fc6.dropout.p = 0.3
+    result = verify(model, paper="krizhevsky2012_alexnet", variant="alexnet")
+    failing = {verdict.claim.rpartition("/")[2]: verdict.measured for verdict in result.failures}
+    assert failing == {
+        "sec3.3_lrn_k_conv1": "0",
+        "sec3.3_lrn_n_conv1": "0",
+        "sec3.3_lrn_alpha_conv1": "0",
+        "sec3.3_lrn_beta_conv1": "0",
+        "sec4.2_dropout_fc6": "0.3",
+    }, result.describe()
+
+
 def paper_lrn(a: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Sec. 3.3: b_i = a_i / (k + α Σ_{j=max(0, i−n/2)}^{min(N−1, i+n/2)} a_j²)^β over the last axis."""
     channels = a.shape[-1]

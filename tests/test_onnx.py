@@ -216,3 +216,15 @@ def test_an_export_of_a_miswired_model_diverges_where_it_is_miswired(tmp_path: P
         result.describe()
     )
     assert result.first_point is not None and result.first_point.point == "conv2_x.conv2_2"
+
+
+def test_an_export_keeps_alexnets_normalisation_and_leaves_its_dropout_out(tmp_path: Path, torch_threads: int) -> None:
+    """Our AlexNet exported: Sec. 3.3's constants are read back from PyTorch's written-out normalisation at conv1
+    and conv2, and Sec. 4.2's dropout, which the export leaves out, is skipped saying so."""
+    result = verify(export(_ours("alexnet"), tmp_path / "model.onnx"), paper="krizhevsky2012_alexnet")
+    assert result.ok, result.describe()
+    statuses = {v.claim.rpartition("/")[2]: (v.status, v.measured, v.detail) for v in result.verdicts}
+    assert statuses["sec3.3_lrn_n_conv2"][:2] == ("match", "5")
+    assert statuses["sec3.3_lrn_alpha_conv1"][0] == statuses["sec3.3_lrn_beta_conv1"][0] == "match"
+    status, _, detail = statuses["sec4.2_dropout_fc6"]
+    assert status == "skipped" and "an inference export leaves dropout out" in detail

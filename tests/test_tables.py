@@ -178,6 +178,7 @@ def test_all_problems_are_reported_together(paper: Path) -> None:
         ("345\u2009308", "345307.5", "345308.5"),  # by a thin space
         ("60 000", "59999.5", "60000.5"),
         ("13.6 · 10^6", "13.55e6", "13.65e6"),
+        ("10^\u22124", "0.5e-4", "1.5e-4"),  # a power of ten alone, with a minus sign (AlexNet's α = 10^−4)
     ],
 )
 def test_tolerance_comes_from_printed_precision(text: str, low: str, high: str) -> None:

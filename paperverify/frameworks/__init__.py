@@ -5,9 +5,10 @@ Each framework is a subpackage `paperverify/frameworks/<name>/` whose `__init__.
 names the Python package its models come from (`PACKAGE = "torch"`), their class (`MODEL = "torch.nn.Module"`),
 the suffixes of saved models it reads (`SAVED_SUFFIXES`), whether building costs no weight memory
 (`CHEAP_BUILDS`), the environment variables that change what it builds (`SETTINGS`), the packages it runs
-on that its adapter does not import (`RUNS_ON`) and whether its models are built by Python callables at all
+on that its adapter does not import (`RUNS_ON`), whether its models are built by Python callables at all
 (`BUILDS`, true unless said otherwise: ONNX models are only read from files, and paperverify builds none of its
-implementations in it), and whose `adapter.py` holds `ADAPTER`, an object with the `Framework` interface below.
+implementations in it) and whether they are inference graphs, dropout left out (`INFERENCE_ONLY`); and whose
+`adapter.py` holds `ADAPTER`, an object with the `Framework` interface below.
 Adding a framework is adding a folder: it is found by convention, and nothing else in the engine asks which
 framework it is talking to.
 """
@@ -154,6 +155,12 @@ def cheap(name: str) -> bool:
 def settings(name: str) -> tuple[str, ...]:
     """The environment variables that change what framework `name` builds (its subpackage's SETTINGS)."""
     return tuple(getattr(_DECLARED[name], "SETTINGS", ()))
+
+
+def inference_only(name: str) -> bool:
+    """Whether framework `name`'s models are inference graphs, from which an exporter leaves dropout out (its
+    subpackage's INFERENCE_ONLY)."""
+    return bool(getattr(_DECLARED.get(name), "INFERENCE_ONLY", False))
 
 
 def runs_on(name: str) -> tuple[str, ...]:

@@ -321,10 +321,28 @@ def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> li
     ]
 
 
+#: The attributes a local response normalisation layer holds its constants in (`alpha` the paper's α).
+NORMALISATION = ("size", "alpha", "beta", "k")
+
+
+def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
+    """A layer's own constants (LayerRecord.constants): a local response normalisation's (n, α, β, k), read from
+    `size`, `alpha`, `beta` and `k`; a dropout's rate; None for any other layer or one that holds none."""
+    if kind == "lrn" and all(hasattr(layer, name) for name in NORMALISATION):
+        size, alpha, beta, k = (getattr(layer, name) for name in NORMALISATION)
+        return (int(size), float(alpha), float(beta), float(k))
+    if kind == "dropout" and isinstance(getattr(layer, "rate", None), (int, float)):
+        return (float(layer.rate),)
+    return None
+
+
 def _record(
     layer: Any, kind: str, inputs: tuple[tuple[int, ...], ...], output: tuple[int, ...], params: int, buffers: int
 ) -> LayerRecord:
     attributes = _attributes(layer)
+    constants = constants_of(layer, kind)
+    if constants is not None and "constants" not in attributes:
+        attributes = {**attributes, "constants": constants}
     if "kernel" not in attributes and kinds.declared(type(layer)):
         attributes = {**attributes, **kinds.tiling_window(kind, inputs, output)}
     unknown = kind == kinds.UNKNOWN

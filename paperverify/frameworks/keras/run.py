@@ -17,6 +17,8 @@ import keras
 import numpy as np
 
 from paperverify.frameworks.keras.probe import (
+    NORMALISATION,
+    constants_of,
     execution_order,
     fused_activation,
     kind_of,
@@ -279,14 +281,11 @@ def set_padding(layer: keras.layers.Layer | None, pads: Padding) -> bool:
 
 #: The attributes a Keras local response normalisation layer holds its constants in, in `Normalisation`'s order
 #: (ours, `implementations/keras/blocks.py`; its alpha is the paper's α).
-_NORMALISATION = ("size", "alpha", "beta", "k")
-
-
 def _normalises(layer: Any) -> bool:
     return (
         isinstance(layer, keras.layers.Layer)
         and kind_of(layer) == "lrn"
-        and all(hasattr(layer, name) for name in _NORMALISATION)
+        and all(hasattr(layer, name) for name in NORMALISATION)
     )
 
 
@@ -295,14 +294,13 @@ def normalisation(layer: keras.layers.Layer | None) -> Normalisation | None:
     `size`, `alpha` (the paper's α), `beta` and `k`; None for any other layer."""
     if not _normalises(layer):
         return None
-    size, alpha, beta, k = (getattr(layer, name) for name in _NORMALISATION)
-    return (int(size), float(alpha), float(beta), float(k))
+    return constants_of(layer, "lrn")  # type: ignore[return-value]
 
 
 def set_normalisation(layer: keras.layers.Layer | None, constants: Normalisation) -> bool:
     """Give such a layer the constants (n, α, β, k); False for another layer."""
     if not _normalises(layer):
         return False
-    for name, value in zip(_NORMALISATION, constants, strict=True):
+    for name, value in zip(NORMALISATION, constants, strict=True):
         setattr(layer, name, value)
     return True

@@ -11,3 +11,5 @@ MODEL = "onnx.ModelProto"
 SAVED_SUFFIXES: tuple[str, ...] = (".onnx",)
 #: No Python callable builds an ONNX model: neither ours nor a user's (`paperverify.frameworks.BUILDING`).
 BUILDS = False
+#: Its models are inference graphs: an exporter leaves dropout out (`paperverify.frameworks.inference_only`).
+INFERENCE_ONLY = True

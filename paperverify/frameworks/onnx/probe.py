@@ -397,7 +397,8 @@ class _Reader:
         pooled = any(n.op_type == "AveragePool" for n in nodes)
         if op == "Div" and len(data) == 2 and data[0] == root and data[1] in self.squares and pooled:
             self.record(node, "lrn", [root])
-            self.layers[-1].normalisation = self._constants_of(nodes)
+            constants = self.layers[-1].normalisation = self._constants_of(nodes)
+            self.records[-1] = self.records[-1]._replace(constants=constants)
             return True
         if len(data) != 1:
             return False
@@ -514,6 +515,8 @@ class _Reader:
         )
         layer = Layer(self.model, node, node.output[0], channels_first=self.order == "NCHW")
         layer.constants = self.constants.values
+        if kind == "lrn" and attributes.get("constants"):
+            layer.normalisation = attributes["constants"]
         self.layers.append(layer)
         for output_name in node.output:
             self.producer[output_name] = len(self.records) - 1
@@ -538,6 +541,10 @@ class _Reader:
         if op in ("MaxPool", "AveragePool"):
             kernel = tuple(attributes["kernel_shape"])
             return {"kernel": kernel, "stride": tuple(attributes.get("strides", kernel))}
+        if op == "LRN":  # ONNX's alpha is divided by the size, as PyTorch's
+            size = int(attributes["size"])
+            alpha, beta, k = (float(attributes.get(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
+            return {"constants": (size, alpha / size, beta, k)}
         return {}
 
     def _constant_shape_of(self, name: str) -> tuple[int, ...]:

@@ -227,15 +227,9 @@ def padding(layer: Layer | None, record: LayerRecord) -> Padding | None:
 
 
 def normalisation(layer: Layer | None) -> Normalisation | None:
-    """A local response normalisation's constants: an ONNX LRN node's (its alpha divided by its size, as the
-    paper's α multiplies the sum), or those of PyTorch's written-out one."""
+    """A local response normalisation's constants, as the probe read them (`Layer.normalisation`)."""
     if layer is None:
         return None
-    if layer.node.op_type == "LRN":
-        size = int(_attribute(layer.node, "size", 0))
-        defaults = (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0))
-        alpha, beta, bias = (float(_attribute(layer.node, name, value)) for name, value in defaults)
-        return (size, alpha / size, beta, bias)
     return layer.normalisation
 
 

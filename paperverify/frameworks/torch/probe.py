@@ -113,7 +113,18 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
             "kernel": shape_rules.pair(module.kernel_size),
             "stride": shape_rules.pair(module.stride or module.kernel_size),
         }
-    return {}
+    constants = constants_of(module)
+    return {"constants": constants} if constants is not None else {}
+
+
+def constants_of(module: nn.Module | None) -> tuple[float, ...] | None:
+    """A module's own constants (LayerRecord.constants): an `nn.LocalResponseNorm`'s (n, α, β, k), its alpha,
+    which PyTorch divides by the size, as the paper's α; a dropout's rate; None for any other module."""
+    if isinstance(module, nn.LocalResponseNorm):
+        return (module.size, module.alpha / module.size, module.beta, module.k)
+    if isinstance(module, nn.modules.dropout._DropoutNd):
+        return (float(module.p),)
+    return None
 
 
 def meta_copy(model: nn.Module) -> nn.Module:
@@ -274,6 +285,9 @@ def _functional_attributes(call: Call) -> dict[str, Any]:
         weight = args[1] if len(args) > 1 else kwargs["weight"]
         bias = args[2] if len(args) > 2 else kwargs.get("bias")
         return {"channels": weight.shape[0], "bias": bias is not None}
+    if call.function in (F.dropout, F.dropout2d):
+        rate = kwargs.get("p", args[1] if len(args) > 1 else 0.5)
+        return {"constants": (float(rate),)}
     if call.function not in (F.max_pool2d, F.avg_pool2d):
         return {}
     kernel = kwargs.get("kernel_size", args[1] if len(args) > 1 else None)

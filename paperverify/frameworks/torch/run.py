@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from paperverify.frameworks.torch.probe import kind_of, probe_model
+from paperverify.frameworks.torch.probe import constants_of, kind_of, probe_model
 from paperverify.frameworks.torch.shape_rules import pair
 from paperverify.frameworks.torch.tracer import Call, trace
 from paperverify.probes.numeric import (
@@ -251,7 +251,7 @@ def normalisation(module: nn.Module | None) -> Normalisation | None:
     """An `nn.LocalResponseNorm`'s constants, its alpha (which PyTorch divides by the size) as the paper's α."""
     if not isinstance(module, nn.LocalResponseNorm):
         return None
-    return (module.size, module.alpha / module.size, module.beta, module.k)
+    return constants_of(module)  # type: ignore[return-value]
 
 
 def set_normalisation(module: nn.Module | None, constants: Normalisation) -> bool:
