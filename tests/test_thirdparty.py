@@ -68,9 +68,12 @@ def test_keras_applications_models_conform_to_the_papers() -> None:
         "howard2017_mobilenet/table1/mobilenet_v1/fc/filter_shape",
         "howard2017_mobilenet/table1/mobilenet_v1/fc/type_stride",
     ]
-    # Keras' Xception is Figure 5's network: every claim matches, no deviation.
-    xception = [item for item in document["records"] if item["claim"].startswith("chollet2017_xception/")]
-    assert len(xception) == 36 and {item["status"] for item in xception} == {"match"}
+    # Keras' Xception is Figure 5's network: every claim matches but Sec. 4.3's dropout, which it leaves out.
+    records = document["records"]
+    xception = {item["claim"]: item["status"] for item in records if "chollet2017_xception/" in item["claim"]}
+    assert len(xception) == 37 and {claim for claim, status in xception.items() if status != "match"} == {
+        "chollet2017_xception/text/sec4_3_dropout"
+    }
 
 
 def test_a_config_selects_the_claims_about_one_configuration() -> None:
@@ -213,7 +216,9 @@ def test_keras_xception_conforms_whatever_layers_the_session_named_before(tf_thr
     entry = known("keras.applications:Xception")
     assert entry is not None
     verdicts = check_entry(entry).verdicts
-    assert len(verdicts) == 36 and {v.status for v in verdicts} == {"match"}
+    assert len(verdicts) == 37 and {v.claim for v in verdicts if v.status != "match"} == {
+        "chollet2017_xception/text/sec4_3_dropout"
+    }
     assert keras.layers.Conv2D(1, 1).name.startswith("conv2d_")  # the session's own counters go on
 
 

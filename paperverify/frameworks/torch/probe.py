@@ -119,11 +119,14 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
 
 def constants_of(module: nn.Module | None) -> tuple[float, ...] | None:
     """A module's own constants (LayerRecord.constants): an `nn.LocalResponseNorm`'s (n, α, β, k), its alpha,
-    which PyTorch divides by the size, as the paper's α; a dropout's rate; None for any other module."""
+    which PyTorch divides by the size, as the paper's α; the rate (`p` or `rate`) of a module of the dropout kind
+    (a stochastic depth's too); None for any other module."""
     if isinstance(module, nn.LocalResponseNorm):
         return (module.size, module.alpha / module.size, module.beta, module.k)
-    if isinstance(module, nn.modules.dropout._DropoutNd):
-        return (float(module.p),)
+    if module is not None and kind_of("", module) == "dropout":
+        rate = getattr(module, "p", getattr(module, "rate", None))
+        if isinstance(rate, (int, float)):
+            return (float(rate),)
     return None
 
 
