@@ -5,9 +5,9 @@ starts with an `nn.ReLU` (not in place, since the skip reads the block's input t
 flow's first module follows a ReLU already) and has in-place ReLUs between its separable convolutions,
 stride-2 modules ending in `nn.MaxPool2d(3, 2, 1)` and taking a `skip` 1×1 stride-2 convolution with `skipbn`,
 the sum written `x += skip`; twelve blocks named `block1` ... `block12` (3 entry, 8 middle, 1 exit), the exit
-flow's two separable convolutions `conv3` and `conv4` with ReLUs, and a functional ReLU, average pool and
-flatten before the logistic regression `fc`. The first two convolutions pad nothing, so that 299×299 gives
-Figure 5's 149 and 147, and the 19×19×728 of the middle flow."""
+flow's two separable convolutions `conv3` and `conv4` with ReLUs, and a functional ReLU, average pool,
+flatten and dropout (Sec. 4.3's rate 0.5) before the logistic regression `fc`. The first two convolutions pad
+nothing, so that 299×299 gives Figure 5's 149 and 147, and the 19×19×728 of the middle flow."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class Xception(nn.Module):
         x = self.relu3(self.bn3(self.conv3(x)))
         x = F.relu(self.bn4(self.conv4(x)))
         x = F.adaptive_avg_pool2d(x, (1, 1))
-        return self.fc(x.view(x.size(0), -1))
+        return self.fc(F.dropout(x.view(x.size(0), -1), 0.5, self.training))
 
 
 def xception() -> nn.Module:
