@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from paperverify import cache, frameworks
 from paperverify.check import CheckError
@@ -43,6 +44,7 @@ def _roots(extra: Sequence[str] | None) -> list[Path]:
 def report(args: argparse.Namespace) -> int:
     from paperverify import report as reports
     from paperverify.runner import run
+    from paperverify.sanity import coverage
 
     frameworks = list(FRAMEWORKS) if args.framework == "all" else [args.framework]
     formats = _formats(args.format)
@@ -62,6 +64,7 @@ def report(args: argparse.Namespace) -> int:
 
         verdicts = run(claims, frameworks, probing, jobs=args.jobs)
     document = reports.build([(claim, f) for claim in claims for f in frameworks], verdicts, frameworks)
+    document["coverage"] = coverage(_roots(args.tables), {claim.source.paper for claim in claims})
     _print_terminal(document, frameworks, every=args.verbose)
     for path in reports.write(document, Path(args.out), formats):
         print(f"wrote {path}")
@@ -310,14 +313,28 @@ def _print_matrix(matrix: list[dict], frameworks: list[str]) -> None:
 
 
 def sanity(args: argparse.Namespace) -> int:
-    from paperverify.sanity import problems
+    from paperverify.sanity import coverage, problems
 
     roots = [Path(folder) for folder in args.tables] if args.tables else None
     found = problems(roots, thirdparty=roots is None)
     for problem in found:
         print(problem)
+    if not found:
+        _print_table(["paper", "transcribed (claims)", "left out"], _coverage_rows(coverage(roots)))
     print(f"sanity: {len(found)} problem(s)" if found else "sanity: OK")
     return 2 if found else 0
+
+
+def _coverage_rows(papers: list[dict[str, Any]]) -> list[list[str]]:
+    """One row per paper: its transcribed tables with their claims, its left-out tables (reasons in the report)."""
+    return [
+        [
+            item["paper"],
+            ", ".join(f"{table['table']} ({table['claims']})" for table in item["transcribed"]),
+            ", ".join(table["table"] for table in item["left_out"]) or "none recorded",
+        ]
+        for item in papers
+    ]
 
 
 def diff(args: argparse.Namespace) -> int:

@@ -18,6 +18,10 @@ Schema of `report.json` (version 2; version 1 called a record's `offset` `deviat
          "expected": "28×28", "measured": "56×56×512", "detail": ...}
       ],
       "problems": ["206 checks loaded but 205 reported", ...],
+      "coverage": [                                    # `paperverify report` only: each paper's printed tables
+        {"paper": "howard2017_mobilenet", "transcribed": [{"table": "Table 1", "claims": 46}, ...],
+         "left_out": [{"table": "Table 10", "reason": "..."}, ...]}
+      ],
       "records": [                                     # one per claim and framework, in table order
         {"claim": "he2016_resnet/table1/resnet50/macs", "framework": "keras", "status": "match",
          "paper": "he2016_resnet", "architecture": "resnet", "arxiv": "1512.03385v1", "table": "table1",
@@ -395,6 +399,15 @@ def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
                 _row([f"`{group[0]['claim']}`", _frameworks(group), group[0]["tolerance"],
                       group[0]["tolerance_reason"]])
                 for group in widened
+            ],
+        ),
+        (
+            "Coverage of the papers",
+            ["paper", "transcribed (claims)", "left out (reason)"],
+            [
+                _row([item["paper"], ", ".join(f"{t['table']} ({t['claims']})" for t in item["transcribed"]),
+                      "; ".join(f"{t['table']}: {t['reason']}" for t in item["left_out"]) or "none recorded"])
+                for item in report.get("coverage", [])
             ],
         ),
         (

@@ -10,13 +10,18 @@ cell by cell, the tables and third-party lists as a whole.
 - every table declares how many claims its cells make (so a lost cell or row is an error);
 - every erratum and widened tolerance matches a claim (one on an unchecked column would silently do nothing);
 - every third-party model names a paper variant with claims, and every recorded deviation matches a claim id.
+
+`coverage` says, per paper, which printed tables are transcribed (with their claims) and which are left out,
+with the reason (`[paper] left_out`): `paperverify sanity` prints it, and the report carries it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from paperverify.tables import Claim, check_paper, default_roots, paper_folders
 
@@ -80,6 +85,23 @@ def problems(roots: Iterable[Path] | None = None, thirdparty: bool = True) -> li
                         )
     if thirdparty:
         found += _thirdparty_problems(claims)
+    return found
+
+
+def coverage(roots: Iterable[Path] | None = None, papers: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Per paper under `roots` (default: the shipped tables; only `papers` if given), what of it is transcribed and
+    what is left out: `{"paper", "transcribed": [{"table", "claims"}], "left_out": [{"table", "reason"}]}`, so the
+    remaining gap is visible (`paperverify sanity`, the report)."""
+    wanted = None if papers is None else set(papers)
+    found = []
+    for folder in paper_folders(default_roots() if roots is None else roots):
+        paper, _ = check_paper(folder)
+        if paper is None or (wanted is not None and paper.id not in wanted):
+            continue
+        counts = Counter(claim.source.table for claim in paper.claims)
+        transcribed = [{"table": table.get("label", "?"), "claims": counts[table.get("id")]} for table in paper.tables]
+        left_out = [{"table": label, "reason": reason} for label, reason in paper.left_out.items()]
+        found.append({"paper": paper.id, "transcribed": transcribed, "left_out": left_out})
     return found
 
 

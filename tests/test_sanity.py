@@ -57,3 +57,18 @@ def test_a_deviation_or_model_that_matches_nothing_is_found(monkeypatch: pytest.
     text = "\n".join(problems())
     assert "recorded deviation 'he2016_resnet/table9/*' matches no claim id" in text
     assert "keras.applications:ResNet18: no claims for he2016_resnet variant 'resnet18v2'" in text
+
+
+def test_coverage_shows_each_papers_transcribed_and_left_out_tables() -> None:
+    """Issue 21's gap made visible: MobileNet's Tables 1-9 transcribed with their claims, Tables 10-14 left out
+    with the reason its paper.toml gives."""
+    from paperverify.sanity import coverage
+    from paperverify.tables import load_claims
+
+    [mobilenet] = coverage(papers=["howard2017_mobilenet"])
+    labels = [item["table"] for item in mobilenet["transcribed"]]
+    assert labels[:9] == [f"Table {n}" for n in range(1, 10)]
+    claims = [claim for claim in load_claims() if claim.source.paper == "howard2017_mobilenet"]
+    assert sum(item["claims"] for item in mobilenet["transcribed"]) == len(claims)
+    [left_out] = mobilenet["left_out"]
+    assert left_out["table"] == "Tables 10-14" and left_out["reason"]
