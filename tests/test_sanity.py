@@ -12,8 +12,13 @@ from tests.test_tables import CSV, SIDECAR
 
 
 def test_the_shipped_tables_and_thirdparty_lists_are_sane(capsys: pytest.CaptureFixture[str]) -> None:
+    """No problem; each paper's coverage is printed, then OK."""
     assert main(["sanity"]) == 0
-    assert capsys.readouterr().out.strip() == "sanity: OK"
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == "sanity: OK"
+    assert lines[0].split() == ["paper", "transcribed", "(claims)", "left", "out"]
+    assert any(line.startswith("howard2017_mobilenet ") and line.endswith("Tables 10-14") for line in lines)
+    assert len(lines) == 2 + 15 + 1  # header, rule, a row per paper, OK
 
 
 def test_each_whole_table_problem_is_found(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
