@@ -27,7 +27,7 @@ from typing import Any
 
 from paperverify import compare, frameworks, registry
 from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, Alignment, align
-from paperverify.compare import Verdict
+from paperverify.compare import FAILING, SKIPPED, Status, Verdict
 from paperverify.configuration import builder_defaults, infer, options_of, other_input
 from paperverify.kinds import INERT, WEIGHT_LAYERS
 from paperverify.probes import reference
@@ -98,7 +98,7 @@ class Verification:
 
     @property
     def failures(self) -> list[Verdict]:
-        return [verdict for verdict in self.verdicts if verdict.status in ("mismatch", "error")]
+        return [verdict for verdict in self.verdicts if verdict.status in FAILING]
 
     def describe(self) -> str:
         """The failing claims with expected and found values, then the first divergence: a readable diff."""
@@ -323,23 +323,23 @@ def verify(
         if built_for not in {claim.config.input_size for claim in claims}:
             built_for = None  # built for an input the paper prints nothing for (227 for 224): every claim is judged
         for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
-            if verdict.status in ("mismatch", "error"):
+            if verdict.status in FAILING:
                 reason = other_input(claim, built_for, traces[input_size or claim.config.input_size]) or (
                     configuration.not_applicable(claim) if configuration else None
                 )
                 if reason:
-                    verdicts[index] = replace(verdict, status="skipped", detail=reason)
+                    verdicts[index] = replace(verdict, status=SKIPPED, detail=reason)
     for size, found in traces.items():
         ours_config = Config(chosen, size, _without_size(chosen_options))
         for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
-            if verdict.status in ("error", "mismatch") and (input_size or claim.config.input_size) == size:
+            if verdict.status in FAILING and (input_size or claim.config.input_size) == size:
                 reason = _inert_left_out(claim, found, ours_config)
                 if reason:
-                    verdicts[index] = replace(verdict, status="skipped", detail=reason)
+                    verdicts[index] = replace(verdict, status=SKIPPED, detail=reason)
         folded = _folded_batchnorm(found, ours_config)
         for index, (claim, verdict) in enumerate(zip(claims, verdicts, strict=True)):
             if folded and (input_size or claim.config.input_size) == size and _counts_parameters(claim, verdict):
-                verdicts[index] = replace(verdict, status="skipped", detail=folded)
+                verdicts[index] = replace(verdict, status=SKIPPED, detail=folded)
     verdicts, problems = _apply_deviations(verdicts, list(deviations))
     document = reports.build(
         [(claim, framework) for claim in claims], verdicts, [framework], subject=f"{label} against {paper}"
@@ -383,7 +383,7 @@ def _without_size(options: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Any], 
 
 
 def _counts_parameters(claim: Claim, verdict: Verdict) -> bool:
-    return verdict.status == "mismatch" and QUANTITIES[claim.quantity].parameters
+    return verdict.status == Status.MISMATCH.value and QUANTITIES[claim.quantity].parameters
 
 
 def _folded_batchnorm(found: Trace | Exception, config: Config) -> str | None:
@@ -449,7 +449,7 @@ def _apply_deviations(verdicts: list[Verdict], deviations: list[Deviation]) -> t
     result = []
     for verdict in verdicts:
         index = next((i for i, d in enumerate(deviations) if d.covers(verdict.claim)), None)
-        if index is not None and verdict.status in ("mismatch", "error"):
+        if index is not None and verdict.status in FAILING:
             used.add(index)
             detail = f"{verdict.detail}; {deviations[index]}" if verdict.detail else str(deviations[index])
             verdict = replace(verdict, status="deviation", detail=detail)

@@ -262,7 +262,7 @@ def _print_terminal(document: dict, frameworks: list[str], every: bool = True) -
     """The claims with their printed value, each framework's measured value, and the status: every claim, or
     (`every` False, a whole catalogue) the matrix of passing claims per architecture and framework and only the
     claims that do not pass in some framework; then the summary, first divergences and problems."""
-    from paperverify.compare import PASSING
+    from paperverify.compare import FAILING, PASSING, SUMMARY_ORDER
 
     by_claim: dict[str, dict[str, dict]] = {}
     for item in document["records"]:
@@ -280,7 +280,7 @@ def _print_terminal(document: dict, frameworks: list[str], every: bool = True) -
         printed = " / ".join(first["printed"].splitlines())  # a box of stacked layers (Xception's Figure 5)
         rows.append([claim_id, printed, *cells, status])
         for framework, item in results.items():
-            if item["status"] in ("mismatch", "error", "deviation") and item["detail"]:
+            if item["status"] in (*FAILING, "deviation") and item["detail"]:
                 rows.append(f"    {framework}: {item['detail']}")
     if rows or every:
         _print_table(["claim", "paper", *frameworks, "status"], rows)
@@ -288,11 +288,7 @@ def _print_terminal(document: dict, frameworks: list[str], every: bool = True) -
         shown = "only the claims that do not pass are listed" if rows else "every claim passes"
         print(f"({shown}; -v lists every claim)")
     summary = document["summary"]
-    counts = ", ".join(
-        f"{summary[s]} {s}"
-        for s in ("match", "erratum", "deviation", "mismatch", "error", "skipped")
-        if summary[s] or s != "deviation"
-    )
+    counts = ", ".join(f"{summary[s]} {s}" for s in SUMMARY_ORDER if summary[s] or s != "deviation")
     print(f"\n{document['claims_loaded']} claims × {len(frameworks)} framework(s): {counts}")
     for item in document["divergences"]:
         print(

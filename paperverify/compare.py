@@ -39,12 +39,23 @@ class Status(Enum):
     def passing(self) -> bool:
         return self in (Status.MATCH, Status.ERRATUM, Status.DEVIATION)
 
+    @property
+    def failing(self) -> bool:
+        """Fails a run (exit code 1): the value departs from the paper, or could not be measured."""
+        return self in (Status.MISMATCH, Status.ERROR)
+
 
 #: The statuses, as a verdict and the report write them.
 STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 #: Statuses that pass: the value matches the paper, a recorded misprint's correction, or a recorded deliberate
 #: difference of a third-party model.
 PASSING: tuple[str, ...] = tuple(status.value for status in Status if status.passing)
+#: Statuses that fail a run.
+FAILING: tuple[str, ...] = tuple(status.value for status in Status if status.failing)
+#: The order summaries count the statuses in: the passing ones, then the failing ones, then the skipped.
+SUMMARY_ORDER: tuple[str, ...] = (*PASSING, *FAILING, Status.SKIPPED.value)
+#: A claim judged not to apply to the model, with the reason.
+SKIPPED = Status.SKIPPED.value
 
 
 @dataclass(frozen=True)

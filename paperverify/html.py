@@ -14,12 +14,12 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from paperverify.compare import PASSING, STATUSES
+from paperverify.compare import FAILING, PASSING, STATUSES
 from paperverify.report import erratum_text, failed
 
 #: Sections of the records table, in order: a heading and the statuses it holds.
 GROUPS = (
-    ("Mismatches and errors", ("mismatch", "error")),
+    ("Mismatches and errors", FAILING),
     ("Errata (checked against the corrected value)", ("erratum",)),
     ("Recorded deviations of the model from the paper", ("deviation",)),
     ("Skipped", ("skipped",)),

@@ -209,13 +209,13 @@ class _Collector:
         if out is None or hasattr(self.config, "workerinput"):
             return
         from paperverify import report
-        from paperverify.compare import Verdict, error
+        from paperverify.compare import SKIPPED, Verdict, error
 
         claims = {claim.id: claim for claim in _claims(self.config)}
         checks = [(claims[claim_id], framework) for claim_id, framework in self.selected if claim_id in claims]
         verdicts = [Verdict(**value) for value in self.verdicts.values()]
         for (claim_id, framework), reason in self.skipped.items():
-            verdicts.append(replace(error(claims[claim_id], framework, reason), status="skipped"))
+            verdicts.append(replace(error(claims[claim_id], framework, reason), status=SKIPPED))
         used = [name for name in frameworks.BUILDING if any(framework == name for _, framework in checks)]
         document = report.build(checks, verdicts, used)
         written = report.write(document, Path(out), _formats(self.config))

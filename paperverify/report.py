@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperverify import __version__
-from paperverify.compare import PASSING, STATUSES, Verdict
+from paperverify.compare import FAILING, PASSING, SKIPPED, STATUSES, SUMMARY_ORDER, Verdict
 from paperverify.tables import Claim
 
 if TYPE_CHECKING:
@@ -149,10 +149,6 @@ def build(
         "problems": problems,
         "records": records,
     }
-
-
-#: Statuses that fail a run (exit code 1).
-FAILING: tuple[str, ...] = ("mismatch", "error")
 
 
 def failed(report: dict[str, Any]) -> bool:
@@ -264,7 +260,7 @@ def _divergences(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per table, variant and framework, the first pointwise claim (in table order) that does not match."""
     first: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for item in records:
-        if item["quantity"] not in POINTWISE or item["status"] not in ("mismatch", "error"):
+        if item["quantity"] not in POINTWISE or item["status"] not in FAILING:
             continue
         key = (item["paper"], item["table"], item["variant"], item["framework"])
         if key not in first:
@@ -340,8 +336,9 @@ def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
     summary = report["summary"]
     frameworks = report["frameworks"]
     passed = sum(summary[status] for status in PASSING)
-    order = ("match", "erratum", "deviation", "mismatch", "error", "skipped")
-    counts = ", ".join(f"{summary[status]} {status}" for status in order if summary[status] or status != "deviation")
+    counts = ", ".join(
+        f"{summary[status]} {status}" for status in SUMMARY_ORDER if summary[status] or status != "deviation"
+    )
     head = [
         "# paperverify report",
         "",
@@ -391,7 +388,7 @@ def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
             [*_CHECK_HEADER, "detail"],
             [_check_row(item) for item in by_status.get("deviation", [])],
         ),
-        ("Skipped", [*_CHECK_HEADER, "detail"], [_check_row(item) for item in by_status.get("skipped", [])]),
+        ("Skipped", [*_CHECK_HEADER, "detail"], [_check_row(item) for item in by_status.get(SKIPPED, [])]),
         (
             "Widened tolerances",
             ["claim", "frameworks", "tolerance", "reason"],
