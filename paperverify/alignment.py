@@ -191,7 +191,8 @@ def align(yours: Trace, ours: Trace) -> Alignment:
     """Pair the layers of `yours` with those of `ours` (see the module's docstring) and name them. A model with no
     BatchNorm where ours has some (folded into its convolutions, as an inference export does) is lined up with ours
     less its BatchNorm layers, so that the blocks it lacks or adds are told as in any other model."""
-    kept = [i for i, r in enumerate(ours.layers) if r.kind != BATCHNORM or yours.batchnorms or not ours.batchnorms]
+    folded = not yours.batchnorms and ours.batchnorms
+    kept = [i for i, r in enumerate(ours.layers) if not (folded and r.kind == BATCHNORM)]
     lined = tuple(ours.layers[i] for i in kept)
     score = _likeness(yours.layers, lined)
     in_order = _sequence_pairs(score, lined)

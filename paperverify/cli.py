@@ -24,7 +24,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from paperverify import cache, frameworks
 from paperverify.check import CheckError
@@ -309,28 +308,16 @@ def _print_matrix(matrix: list[dict], frameworks: list[str]) -> None:
 
 
 def sanity(args: argparse.Namespace) -> int:
-    from paperverify.sanity import coverage, problems
+    from paperverify.sanity import coverage, coverage_row, problems
 
     roots = [Path(folder) for folder in args.tables] if args.tables else None
     found = problems(roots, thirdparty=roots is None)
     for problem in found:
         print(problem)
     if not found:
-        _print_table(["paper", "transcribed (claims)", "left out"], _coverage_rows(coverage(roots)))
+        _print_table(["paper", "transcribed (claims)", "left out"], [coverage_row(item) for item in coverage(roots)])
     print(f"sanity: {len(found)} problem(s)" if found else "sanity: OK")
     return 2 if found else 0
-
-
-def _coverage_rows(papers: list[dict[str, Any]]) -> list[list[str]]:
-    """One row per paper: its transcribed tables with their claims, its left-out tables (reasons in the report)."""
-    return [
-        [
-            item["paper"],
-            ", ".join(f"{table['table']} ({table['claims']})" for table in item["transcribed"]),
-            ", ".join(table["table"] for table in item["left_out"]) or "none recorded",
-        ]
-        for item in papers
-    ]
 
 
 def diff(args: argparse.Namespace) -> int:

@@ -518,7 +518,7 @@ def align(ours: Trace, yours: Trace) -> Alignment:
     for key, (mine, theirs) in groups.items():
         for index in mine:
             where[index] = _where(key)
-        folded = _folded_batchnorms(ours, [ours.layers[i] for i in mine], [yours.layers[i] for i in theirs])
+        folded = _folded_batchnorms([ours.layers[i] for i in mine], [yours.layers[i] for i in theirs])
         restored.update((mine[i], mine[i] - 1) for i in folded)
         mine = [index for position, index in enumerate(mine) if position not in folded]
         my_weights = [i for i in mine if ours.layers[i].kind in COPYABLE]
@@ -542,7 +542,7 @@ def align(ours: Trace, yours: Trace) -> Alignment:
     return Alignment(points, sorted(pairs), sorted(weights), where, problems, partial, failed, restored)
 
 
-def _folded_batchnorms(ours: Trace, mine: list[LayerRecord], theirs: list[LayerRecord]) -> set[int]:
+def _folded_batchnorms(mine: list[LayerRecord], theirs: list[LayerRecord]) -> set[int]:
     """The positions in one group of ours (`mine`) of the BatchNorm layers right after a convolution that the
     model's group (`theirs`) has not, its weight layers otherwise ours in kind and order: an inference export
     folds a BatchNorm into the convolution before it. Empty where the weight layers differ otherwise."""

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from paperverify import __version__
 from paperverify.compare import FAILING, PASSING, SKIPPED, STATUSES, SUMMARY_ORDER, Verdict
+from paperverify.sanity import coverage_row
 from paperverify.tables import Claim
 
 if TYPE_CHECKING:
@@ -401,11 +402,7 @@ def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
         (
             "Coverage of the papers",
             ["paper", "transcribed (claims)", "left out (reason)"],
-            [
-                _row([item["paper"], ", ".join(f"{t['table']} ({t['claims']})" for t in item["transcribed"]),
-                      "; ".join(f"{t['table']}: {t['reason']}" for t in item["left_out"]) or "none recorded"])
-                for item in report.get("coverage", [])
-            ],
+            [_row(coverage_row(item, reasons=True)) for item in report.get("coverage", [])],
         ),
         (
             "Models checked",

@@ -105,6 +105,14 @@ def coverage(roots: Iterable[Path] | None = None, papers: Iterable[str] | None =
     return found
 
 
+def coverage_row(item: dict[str, Any], reasons: bool = False) -> list[str]:
+    """One paper's coverage as [paper, its transcribed tables with their claims, its left-out tables (with the
+    reasons if `reasons`)]."""
+    transcribed = ", ".join(f"{table['table']} ({table['claims']})" for table in item["transcribed"])
+    left = [f"{table['table']}: {table['reason']}" if reasons else table["table"] for table in item["left_out"]]
+    return [item["paper"], transcribed, ("; " if reasons else ", ").join(left) or "none recorded"]
+
+
 def _thirdparty_problems(claims: list[Claim]) -> list[str]:
     from paperverify.thirdparty import SOURCES, ThirdPartyError, load
 

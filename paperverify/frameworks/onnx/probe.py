@@ -114,6 +114,11 @@ def image_input(model: onnx.ModelProto) -> onnx.ValueInfoProto:
     return inputs[0]
 
 
+def attribute(node: onnx.NodeProto, name: str, default: Any = None) -> Any:
+    """A node's attribute `name`, or `default` where the node does not set it."""
+    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
+
+
 def _dims(value: onnx.ValueInfoProto) -> tuple[int | None, ...]:
     """A value's dimensions, None where the graph leaves one open (a symbol or nothing)."""
     return tuple(d.dim_value if d.HasField("dim_value") else None for d in value.type.tensor_type.shape.dim)
@@ -189,8 +194,7 @@ def _known_shapes(nodes: Iterable[onnx.NodeProto], values: dict[str, onnx.ValueI
         value = values.get(node.input[0]) if node.op_type == "Shape" and node.input else None
         dims = _dims(value) if value is not None else (None,)
         if value is not None and None not in dims:
-            attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-            selected = dims[attributes.get("start", 0) : attributes.get("end", len(dims))]
+            selected = dims[attribute(node, "start", 0) : attribute(node, "end", len(dims))]
             found[node.output[0]] = np.array(selected, dtype=np.int64)
     return found
 
@@ -240,7 +244,7 @@ def _light(
         node = pending.pop()
         if node.op_type == "If" and node.input[0] in constants.values:
             if waiting:
-                constants.values.update(_evaluate(model, waiting, constants.values))
+                constants.values.update(evaluate(model, waiting, constants.values))
                 waiting = []
             pending += reversed(_branch(node, bool(np.ravel(constants.values[node.input[0]])[0])))
             continue
@@ -259,7 +263,7 @@ def _light(
                     constants.origins[output] = frozenset().union(*(constants.origins[name] for name in given))
             rest.append(node)
     if waiting:
-        constants.values.update(_evaluate(model, waiting, constants.values))
+        constants.values.update(evaluate(model, waiting, constants.values))
     needed = {name for node in rest for name in node.input}
     produced = [name for node in folded for name in node.output] + list(shapes)
     kept += [numpy_helper.from_array(np.asarray(constants.values[name]), name) for name in produced if name in needed]
@@ -287,7 +291,7 @@ def _input_type(graph: onnx.GraphProto, name: str) -> int:
     return next(value.type.tensor_type.elem_type for value in graph.input if value.name == name)
 
 
-def _evaluate(model: onnx.ModelProto, nodes: list[onnx.NodeProto], values: dict[str, np.ndarray]) -> dict[str, Any]:
+def evaluate(model: onnx.ModelProto, nodes: list[onnx.NodeProto], values: dict[str, np.ndarray]) -> dict[str, Any]:
     """The outputs of nodes computed from small constants alone, by ONNX's reference evaluator."""
     from onnx.reference import ReferenceEvaluator
 
@@ -413,7 +417,7 @@ class _Reader:
         window = 0
         for node in nodes:
             if node.op_type == "AveragePool":
-                window = int(helper.get_attribute_value(next(a for a in node.attribute if a.name == "kernel_shape"))[0])
+                window = int(attribute(node, "kernel_shape")[0])
             scalars = [self.constants.values.get(name) for name in node.input[1:] if name in self.constants]
             if node.op_type in ("Mul", "Add", "Pow") and len(scalars) == 1 and np.size(scalars[0]) == 1:
                 found[node.op_type] = float(np.ravel(scalars[0])[0])
@@ -426,9 +430,13 @@ class _Reader:
         if node.op_type not in ("Add", "Mul") or len(data) != 1:
             return False
         others = [name for name in node.input if name and name not in data]
-        return all(math.prod(self.constants.shapes.get(name, self._constant_shape(name))) == 1 for name in others)
+        return all(math.prod(self._constant_shape(name)) == 1 for name in others)
 
     def _constant_shape(self, name: str) -> tuple[int, ...]:
+        """A constant's shape: an initializer's, a folded value's, or what shape inference says of a weight's own
+        computation."""
+        if name in self.constants.shapes:
+            return self.constants.shapes[name]
         value = self.constants.values.get(name)
         return tuple(np.shape(value)) if value is not None else tuple(_dims(self.values[name]))  # type: ignore[arg-type]
 
@@ -443,7 +451,7 @@ class _Reader:
     def _spatial_mean(self, node: onnx.NodeProto, name: str) -> bool:
         """A mean over a map's two spatial axes, or over the tokens of an N, S, C tensor: a global average pool."""
         rank = len(self.values[name].type.tensor_type.shape.dim)
-        axes = next((list(a.ints) for a in node.attribute if a.name == "axes"), None)
+        axes = attribute(node, "axes")
         if axes is None and len(node.input) > 1 and node.input[1] in self.constants.values:
             axes = [int(a) for a in np.ravel(self.constants.values[node.input[1]])]
         spatial = {4: [2, 3] if self.order == "NCHW" else [1, 2], 3: [1]}.get(rank)
@@ -460,7 +468,7 @@ class _Reader:
         bias = [name for name in node.input if name and name != data[0]]
         if layer.kind not in ("dense", "conv2d") or layer.bias or len(bias) != 1 or bias[0] not in self.constants:
             return False
-        if math.prod(self.constants.shapes.get(bias[0], self._constant_shape(bias[0]))) != layer.output_shape[-1]:
+        if math.prod(self._constant_shape(bias[0])) != layer.output_shape[-1]:
             return False
         self.records[index] = layer._replace(bias=True, params=layer.params + self._params([bias[0]]))
         self.layers[index].output, self.layers[index].bias = node.output[0], bias[0]
@@ -522,13 +530,13 @@ class _Reader:
             self.producer[output_name] = len(self.records) - 1
 
     def _attributes(self, node: onnx.NodeProto, output: tuple[int, ...]) -> dict[str, Any]:
-        """Kernel, stride, channels, groups and bias of a convolution, dense layer or pool."""
+        """Kernel, stride, channels, groups and bias of a convolution, dense layer or pool; an LRN node's constants."""
         op = node.op_type
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         weight = node.input[1] if len(node.input) > 1 and node.input[1] in self.constants else None
         has_bias = len(node.input) > 2 and bool(node.input[2])
         if op == "Conv":
-            kernel = attributes.get("kernel_shape") or (self._constant_shape_of(weight)[2:] if weight else None)
+            kernel = attributes.get("kernel_shape") or (self._constant_shape(weight)[2:] if weight else None)
             return {
                 "kernel": tuple(kernel) if kernel else None,
                 "stride": tuple(attributes.get("strides", (1, 1))),
@@ -546,9 +554,6 @@ class _Reader:
             alpha, beta, k = (float(attributes.get(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
             return {"constants": (size, alpha / size, beta, k)}
         return {}
-
-    def _constant_shape_of(self, name: str) -> tuple[int, ...]:
-        return self.constants.shapes.get(name) or self._constant_shape(name)
 
     def _name(self, node: onnx.NodeProto) -> str:
         """The module path the exporter wrote (PyTorch's dynamo exporter in metadata, its TorchScript exporter and

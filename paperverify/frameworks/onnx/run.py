@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from paperverify.frameworks.onnx.probe import Layer, image_input, probe_graph
+from paperverify.frameworks.onnx.probe import Layer, attribute, evaluate, image_input, probe_graph
 from paperverify.frameworks.onnx.probe import layout as graph_layout
 from paperverify.probes.numeric import Layout, Normalisation, Padding, Sink, Weights, flatten_rows
 from paperverify.trace import LayerRecord, Trace
@@ -74,28 +74,14 @@ def _constant(layer: Layer, name: str | None) -> np.ndarray | None:
     node = next((n for n in layer.model.graph.node if name in n.output), None)
     if node is None:
         raise ValueError(f"no initializer or constant node gives {name!r}")
-    from onnx.reference import ReferenceEvaluator
-
-    inputs = [n for n in node.input if n]
-    graph = helper.make_graph(
-        [node],
-        "constant",
-        [],
-        [helper.make_empty_tensor_value_info(name)],
-        initializer=[numpy_helper.from_array(_constant(layer, n), n) for n in inputs],  # type: ignore[arg-type]
-    )
-    evaluator = ReferenceEvaluator(helper.make_model(graph, opset_imports=list(layer.model.opset_import)))
-    return evaluator.run([name], {})[0]
-
-
-def _attribute(node: onnx.NodeProto, name: str, default: Any) -> Any:
-    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
+    inputs = {n: _constant(layer, n) for n in node.input if n}
+    return evaluate(layer.model, [node], inputs)[name]  # type: ignore[arg-type]
 
 
 def layout(layer: Layer) -> Layout:
     node = layer.node
     if node.op_type in ("BatchNormalization", "LayerNormalization"):
-        epsilon = float(_attribute(node, "epsilon", 1e-5))
+        epsilon = float(attribute(node, "epsilon", 1e-5))
         return Layout(bias=len(node.input) > 2 and bool(node.input[2]), epsilon=epsilon)
     return Layout(bias=layer.bias is not None or (len(node.input) > 2 and bool(node.input[2])))
 
@@ -109,7 +95,7 @@ def read(layer: Layer, flattened: tuple[int, int, int] | None) -> Weights:
         return Weights(kernel=kernel, bias=_value(layer, inputs[2] or layer.bias))
     if node.op_type in ("Gemm", "MatMul"):
         weight = _value(layer, inputs[1])
-        kernel = weight.T if node.op_type == "Gemm" and _attribute(node, "transB", 0) else weight  # type: ignore[union-attr]
+        kernel = weight.T if node.op_type == "Gemm" and attribute(node, "transB", 0) else weight  # type: ignore[union-attr]
         bias = inputs[2] if node.op_type == "Gemm" and inputs[2] else layer.bias
         return Weights(kernel=flatten_rows(kernel, flattened), bias=_value(layer, bias))  # type: ignore[arg-type]
     if node.op_type == "BatchNormalization":
@@ -118,7 +104,7 @@ def read(layer: Layer, flattened: tuple[int, int, int] | None) -> Weights:
             beta=_value(layer, inputs[2]),
             mean=_value(layer, inputs[3]),
             var=_value(layer, inputs[4]),
-            epsilon=float(_attribute(node, "epsilon", 1e-5)),
+            epsilon=float(attribute(node, "epsilon", 1e-5)),
         )
     if node.op_type == "LayerNormalization":
         return Weights(gamma=_value(layer, inputs[1]), beta=_value(layer, inputs[2]))
@@ -202,7 +188,7 @@ def padding(layer: Layer | None, record: LayerRecord) -> Padding | None:
         return None
     node = layer.node
     if node.op_type == "Pad":
-        if _attribute(node, "mode", b"constant") not in (b"constant", "constant"):
+        if attribute(node, "mode", b"constant") not in (b"constant", "constant"):
             return None
         value = _value(layer, node.input[2]) if len(node.input) > 2 and node.input[2] else None
         if value is not None and np.any(value != 0):
@@ -213,7 +199,7 @@ def padding(layer: Layer | None, record: LayerRecord) -> Padding | None:
         rows, columns = (2, 3) if layer.channels_first else (1, 2)
         return (pads[rows], pads[4 + rows], pads[columns], pads[4 + columns])
     if node.op_type in ("Conv", "MaxPool", "AveragePool"):
-        automatic = _attribute(node, "auto_pad", b"NOTSET")
+        automatic = attribute(node, "auto_pad", b"NOTSET")
         automatic = automatic.decode() if isinstance(automatic, bytes) else automatic
         if automatic in ("SAME_UPPER", "SAME_LOWER"):
             side, out = record.input_shapes[0][:2], record.output_shape[:2]
@@ -221,7 +207,7 @@ def padding(layer: Layer | None, record: LayerRecord) -> Padding | None:
             totals = [max((o - 1) * s + k - i, 0) for o, s, k, i in zip(out, stride, kernel, side, strict=True)]
             first = [t // 2 if automatic == "SAME_UPPER" else t - t // 2 for t in totals]
             return (first[0], totals[0] - first[0], first[1], totals[1] - first[1])
-        pads = list(_attribute(node, "pads", [0, 0, 0, 0]))
+        pads = list(attribute(node, "pads", [0, 0, 0, 0]))
         return (pads[0], pads[2], pads[1], pads[3])
     return None
 
