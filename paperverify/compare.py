@@ -7,12 +7,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple
 
-from paperverify.kinds import POOLING
+from paperverify.kinds import ACTIVATIONS, POOLING, UNKNOWN, UnknownKindError
 from paperverify.printed import Interval
 from paperverify.quantities import measure
 from paperverify.structure import LayerSpec
 from paperverify.tables import Claim
-from paperverify.trace import SHORTCUT, LayerRecord, Trace
+from paperverify.trace import SHORTCUT, LayerRecord, Trace, unknown_kinds
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except
 #: where a cell prints them (VGG Table 1's `LRN`): a kind the cell lists is compared too.
@@ -129,6 +129,8 @@ def describe(claim: Claim) -> str:
         return "×".join(map(str, claim.expected))
     if claim.quantity == "structure":
         return f"{len(claim.expected)} layers: " + "; ".join(map(str, claim.expected))
+    if claim.quantity == "activation":
+        return ", ".join(claim.expected)
     return str(claim.expected)
 
 
@@ -143,6 +145,8 @@ def _compare(claim: Claim, trace: Trace) -> _Outcome:
         return _compare_input_shape(claim, trace)
     if quantity == "structure":
         return _compare_structure(claim, trace)
+    if quantity == "activation":
+        return _compare_activations(claim, trace)
     value = measure(claim, trace)
     interval = claim.expected
     assert isinstance(interval, Interval)
@@ -165,6 +169,38 @@ def _compare_input_shape(claim: Claim, trace: Trace) -> _Outcome:
         if not _same_shape(shape, claim.expected):
             return _Outcome(False, describe(claim), "×".join(map(str, shape)), detail=f"into {point}")
     return _Outcome(True, describe(claim), "×".join(map(str, shape)), detail=f"into {claim.layers[0]}")
+
+
+def _compare_activations(claim: Claim, trace: Trace) -> _Outcome:
+    """The activation functions under each of the row's points (less those excluded), each once in the order they
+    first apply; the first point whose differ is named, with the layer that shows it. A sigmoid that a swish
+    written out as x · σ(x) multiplies by is part of that swish."""
+    swish_gates = {
+        trace.layers[source].name
+        for layer in trace.layers
+        if layer.kind == "swish"
+        for source in layer.sources or ()
+        if source >= 0 and trace.layers[source].kind == "sigmoid"
+    }
+    for point in claim.layers:
+        layers = trace.under((point,), claim.exclude)
+        if not layers:
+            raise KeyError(f"no layer at named point {point!r}")
+        applied = [layer for layer in layers if layer.kind in ACTIVATIONS and layer.name not in swish_gates]
+        found = tuple(dict.fromkeys(layer.kind for layer in applied))
+        unknown = [layer for layer in layers if layer.kind == UNKNOWN]
+        if found != claim.expected and unknown:
+            raise UnknownKindError(unknown_kinds(unknown, f"the activation at {point}"))
+        if found != claim.expected:
+            text = ", ".join(found) or "none"
+            other = next((layer for layer in applied if layer.kind not in claim.expected), None)
+            detail = f"at {point}: " + (
+                f"{other.name} is {other.kind}" + (f" ({other.origin})" if other.origin else "")
+                if other is not None
+                else f"found {text}"
+            )
+            return _Outcome(False, describe(claim), text, detail=detail)
+    return _Outcome(True, describe(claim), describe(claim), detail=f"at {len(claim.layers)} points")
 
 
 def _same_shape(shape: tuple[int, ...], expected: tuple[int, ...]) -> bool:

@@ -38,6 +38,9 @@ class Kind:
     #: Passes its values on unchanged in inference, only reshaped (flatten, dropout): where it sits among
     #: the layers around it changes nothing, so a wiring comparison reads through it.
     inert: bool = False
+    #: An element-wise activation function: the words papers print for it (lower case), which a claim of the
+    #: quantity `activation` names it by.
+    printed: tuple[str, ...] | None = None
     #: What it is, for an error message.
     description: str = ""
 
@@ -62,12 +65,15 @@ _KINDS = (
     Kind(BATCHNORM, _zero, copyable=True, description="batch normalisation"),
     Kind("layernorm", _zero, copyable=True, description="layer normalisation"),
     Kind("lrn", _zero, description="local response normalisation"),
-    Kind("relu", _zero, _none, description="an activation"),
-    Kind("tanh", _zero, _none, description="an activation"),
-    Kind("sigmoid", _zero, _none, description="an activation"),
-    Kind("swish", _zero, _none, description="an activation"),
-    Kind("gelu", _zero, _none, description="an activation"),
-    Kind("activation", _zero, _none, description="another element-wise activation (tanh-like, ELU, ReLU6, ...)"),
+    Kind("relu", _zero, _none, printed=("relu", "rectified linear activation", "rectification"),
+         description="an activation"),
+    Kind("tanh", _zero, _none, printed=("tanh", "hyperbolic tangent", "scaled hyperbolic tangent"),
+         description="an activation, A tanh(S a) (its constants (A, S): 1 and 1 for a plain tanh)"),
+    Kind("sigmoid", _zero, _none, printed=("sigmoid",), description="an activation"),
+    Kind("swish", _zero, _none, printed=("swish", "silu"), description="an activation"),
+    Kind("gelu", _zero, _none, printed=("gelu",), description="an activation"),
+    Kind("activation", _zero, _none, printed=(),
+         description="another element-wise activation (ELU, ReLU6, ...)"),
     Kind("softmax", _zero, _none, description="a softmax"),
     Kind("maxpool", _zero, _none, pooling=True, description="max pooling"),
     Kind("avgpool", _zero, _none, pooling=True, description="average pooling (or a global one)"),
@@ -97,6 +103,10 @@ POOLING = frozenset(kind.name for kind in _KINDS if kind.pooling)
 MERGES = frozenset(kind.name for kind in _KINDS if kind.merge)
 #: Kinds that pass their values on unchanged in inference (`Kind.inert`).
 INERT = frozenset(kind.name for kind in _KINDS if kind.inert)
+#: Activation kinds, by each word papers print for one (`ReLU`, `hyperbolic tangent`), lower case.
+ACTIVATION_WORDS = {word: kind.name for kind in _KINDS for word in kind.printed or ()}
+#: Kinds that are element-wise activation functions.
+ACTIVATIONS = frozenset(kind.name for kind in _KINDS if kind.printed is not None)
 #: Kinds whose weights the equivalence check copies, in a stable order for messages.
 COPYABLE = tuple(kind.name for kind in _KINDS if kind.copyable)
 

@@ -6,7 +6,9 @@ exact shape. Digits may be grouped in threes by commas (`60,000`) or, as the Pro
 them, by a space (`122 304`; a thin or narrow no-break space counts as a space), never by both. Parsing uses
 `Decimal`, so the bounds are the printed digits, not binary approximations. Suffixes K, M, G scale by powers of
 1000, or of 1024 where a table's column says its prefixes are binary (GoogLeNet's params column: `112K` is 112 ×
-1024). A percentage is a number in hundredths: `94.86%` states a value in [0.94855, 0.94865).
+1024). A percentage is a number in hundredths: `94.86%` states a value in [0.94855, 0.94865). A fraction, `2/3`,
+states its exact value; a program holds it in binary floating point, and 32-bit floats carry about seven
+significant digits, so it admits a relative FRACTION_PRECISION either side.
 
 Digits are ASCII (a digit of another script, `1٠8`, is no number here), at most MAX_DIGITS significant ones,
 and a power of ten at most MAX_EXPONENT: beyond, a print is an error rather than a value rounded or overflowed.
@@ -18,6 +20,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from paperverify.kinds import ACTIVATION_WORDS
+
 _NUMBER = re.compile(
     r"^(?P<mantissa>[0-9]+(?:(?:,[0-9]{3})+|(?:[ \u2009\u202f][0-9]{3})+)?(?:\.[0-9]+)?)"
     r"(?:\s*[×·]\s*10\^(?P<exponent>[+-]?[0-9]+))?"
@@ -25,6 +29,7 @@ _NUMBER = re.compile(
 )
 #: A power of ten printed alone (AlexNet's α = 10^-4): the number 1×10^-4.
 _BARE_POWER = re.compile(r"^10\^(?P<sign>[+\-\u2212]?)(?P<exponent>[0-9]+)$")
+_FRACTION = re.compile(r"^(?P<numerator>[0-9]{1,9})/(?P<denominator>[1-9][0-9]{0,8})$")
 _SUFFIX = {None: 0, "K": 3, "M": 6, "G": 9, "B": 9, "%": -2}
 _BINARY_POWER = {"K": 1, "M": 2, "G": 3}
 _SHAPE = re.compile(r"^[0-9]+(?:\s*×\s*[0-9]+)*$")
@@ -36,6 +41,9 @@ _VECTOR = re.compile(r"^(?P<features>[0-9]+)-dimensional vectors?$")
 MAX_DIGITS = 28
 #: The largest power of ten a printed number may carry (papers print up to 10^12; 10^30 leaves room).
 MAX_EXPONENT = 30
+#: The relative half-width a printed fraction admits: a 32-bit float holds 2/3 to within 3×10^-8 of it, and a
+#: constant measured through the function it scales (a tanh's slope) to within a few times that.
+FRACTION_PRECISION = Decimal("1e-6")
 
 
 class PrintedValueError(ValueError):
@@ -77,7 +85,9 @@ class PrintedNumber:
 
     def precision(self) -> str:
         """The half-unit in the print's own scale: `3.8×10^9` -> `0.05×10^9`, `569` -> `0.5`, binary `159K`
-        -> `0.5K (K = 1024)`."""
+        -> `0.5K (K = 1024)`, a fraction's relative width."""
+        if _FRACTION.match(self.text):
+            return f"{_plain(FRACTION_PRECISION)} relative (a fraction, held in binary floating point)"
         if self.binary_suffix:
             unit = Decimal(1024) ** _BINARY_POWER[self.binary_suffix]
             mantissa = format((self.half_unit / unit / Decimal(10) ** self.exponent).normalize(), "f")
@@ -108,9 +118,12 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
     was received.
     """
     cleaned = text.strip()
+    if fraction := _FRACTION.match(cleaned):
+        value = Decimal(fraction["numerator"]) / Decimal(fraction["denominator"])
+        return PrintedNumber(text=cleaned, value=value, half_unit=value * FRACTION_PRECISION)
     match = _NUMBER.match(_with_mantissa(cleaned))
     if not match:
-        raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M or 3.8×10^9. Received: {text!r}")
+        raise PrintedValueError(f"expected a number such as 569, 4.2, 25.6M, 3.8×10^9 or 2/3. Received: {text!r}")
     mantissa_text = re.sub(r"[, \u2009\u202f]", "", match["mantissa"])
     digits = len(mantissa_text.replace(".", "").lstrip("0"))
     if digits > MAX_DIGITS:
@@ -149,6 +162,8 @@ def parse_number(text: str, *, binary: bool = False) -> PrintedNumber:
 def unit_of(text: str) -> str:
     """The scale a printed number carries after its digits, spaces removed: `3.8×10^9` and `3.8 · 10^9` ->
     `×10^9`, `25.6M` -> `M`, `569` -> ``. PrintedValueError if the text is not a number."""
+    if _FRACTION.match(text.strip()):
+        return ""
     cleaned = _with_mantissa(text.strip())
     match = _NUMBER.match(cleaned)
     if not match:
@@ -182,5 +197,18 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in cleaned.split("×"))
 
 
+def parse_activations(text: str) -> tuple[str, ...]:
+    """Parse the activation functions a paper names, in the order they apply (`ReLU`, `swish`, `ReLU, sigmoid`,
+    `scaled hyperbolic tangent`), into layer kinds (paperverify.kinds: `relu`, `swish`, `sigmoid`, `tanh`)."""
+    words = [word.strip() for word in text.split(",")]
+    unknown = [word for word in words if word.lower() not in ACTIVATION_WORDS]
+    if unknown or not text.strip():
+        raise PrintedValueError(
+            f"expected activation functions separated by commas, each one of {sorted(ACTIVATION_WORDS)} "
+            f"(any case). Received: {text!r}" + (f"; not one: {', '.join(map(repr, unknown))}" if unknown else "")
+        )
+    return tuple(dict.fromkeys(ACTIVATION_WORDS[word.lower()] for word in words))
+
+
 def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value.normalize())

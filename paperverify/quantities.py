@@ -16,8 +16,16 @@ from decimal import Decimal
 from math import prod
 from typing import TYPE_CHECKING, Any
 
-from paperverify.kinds import WEIGHT_LAYERS
-from paperverify.trace import BRANCH, LayerRecord, Trace, longest_path, total_macs, weight_layer_count
+from paperverify.kinds import UNKNOWN, WEIGHT_LAYERS, UnknownKindError
+from paperverify.trace import (
+    BRANCH,
+    LayerRecord,
+    Trace,
+    longest_path,
+    total_macs,
+    unknown_kinds,
+    weight_layer_count,
+)
 
 if TYPE_CHECKING:
     from paperverify.tables import Claim
@@ -99,17 +107,32 @@ def _blocks(claim: Claim, trace: Trace) -> int:
 
 
 def _constant(kind: str, position: int) -> Measure:
-    """A measure of one of the constants (LayerRecord.constants) of the layer of `kind` at the claim's point: the
-    last such layer under it; 0 where the point has none (a model that normalises otherwise, or drops nothing)."""
+    """A measure of one of the constants (LayerRecord.constants) of the layer of `kind` at each of the claim's
+    points: the last such layer under it; 0 where the point has none (a model that normalises otherwise, or drops
+    nothing). Of several points, the value farthest from the printed one: a claim about every squashing function
+    of a network holds only if each one's does."""
 
-    def measure(claim: Claim, trace: Trace) -> Decimal:
-        found = [layer for layer in _layers(claim, trace) if layer.kind == kind]
+    def at(point: str, claim: Claim, trace: Trace) -> Decimal:
+        layers = trace.under((point,), claim.exclude)
+        found = [layer for layer in layers if layer.kind == kind]
         if not found:
+            unknown = [layer for layer in layers if layer.kind == UNKNOWN]
+            if unknown:
+                raise UnknownKindError(unknown_kinds(unknown, f"the {kind} at {point}"))
             return Decimal(0)
         constants = found[-1].constants
         if constants is None:
-            raise ValueError(f"layer {found[-1].name!r}: the probe cannot read its constants")
+            raise ValueError(
+                f"layer {found[-1].name!r}: the probe cannot read its constants (a functional call, whose "
+                f"surroundings may scale it): compute it in a module or layer of its own and declare that class "
+                f"as kind {kind!r} (`--kind CLASS={kind}`), so that it is measured as a whole"
+            )
         return Decimal(repr(float(constants[position])))
+
+    def measure(claim: Claim, trace: Trace) -> Decimal:
+        _layers(claim, trace)  # every point exists
+        printed = (claim.expected.low + claim.expected.high) / 2
+        return max((at(point, claim, trace) for point in claim.layers), key=lambda value: abs(value - printed))
 
     return measure
 
@@ -169,6 +192,12 @@ _QUANTITIES = (
     _q("lrn_k", _constant("lrn", 3), "its offset k", needs_point=True, kind="lrn"),
     _q("dropout", _constant("dropout", 0), "the rate of the dropout at a named point (0 where it has none)",
        needs_point=True, kind="dropout"),
+    _q("tanh_amplitude", _constant("tanh", 0), "the amplitude A of the tanh A tanh(S a) at a named point (1 for a "
+       "plain tanh; 0 where it has none; LeCun et al. 1998, Eq. 6)", needs_point=True, kind="tanh"),
+    _q("tanh_slope", _constant("tanh", 1), "its S, which sets the slope at the origin", needs_point=True,
+       kind="tanh"),
+    _q("activation", None, "the activation functions at a named point, each once, in the order they first apply "
+       "(ReLU; ReLU, sigmoid): at each of the row's points", numeric=False, needs_point=True),
     _q("output_shape", None, "the shape a named point outputs (H×W or H×W×C)", numeric=False, needs_point=True),
     _q("input_shape", None, "the shape a named point receives", numeric=False, needs_point=True),
     _q("structure", None, "the layers under a named point, as a paper's table prints them", numeric=False,

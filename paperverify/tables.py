@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import tomllib
 
 from paperverify import quantities, registry
-from paperverify.printed import Interval, PrintedValueError, parse_number, parse_shape, unit_of
+from paperverify.printed import Interval, PrintedValueError, parse_activations, parse_number, parse_shape, unit_of
 from paperverify.structure import MAX_REPEAT, LayerSpec, parse_structure
 
 #: Quantities a claim can state (paperverify.quantities): numeric ones compare within a tolerance, exact ones
@@ -982,10 +982,10 @@ class _Loader:
         if not self.variant_ok(path, variant, where, column):
             return
         point = column_point or row_spec.get("point") or point
-        if quantity in POINT_QUANTITIES and not point:
+        if quantity in POINT_QUANTITIES and not point and not row_spec.get("layers"):
             self.problem(
                 self.folder / "paper.toml",
-                f"quantity {quantity!r} needs a named point: add point = ... to the row",
+                f"quantity {quantity!r} needs a named point: add point = ... (or layers = [...]) to the row",
                 row=row,
             )
             return
@@ -1090,6 +1090,8 @@ class _Loader:
             return parse_shape(text), "exact"
         if quantity == "structure":
             return parse_structure(text), "exact"
+        if quantity == "activation":
+            return parse_activations(text), "exact"
         if quantity == "stride" and "×" in text:  # a square patch or window, "32 × 32" (MLP-Mixer, Table 1)
             sides = set(parse_shape(text))
             if len(sides) != 1:

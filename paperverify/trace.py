@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from paperverify.counting import count_connections
@@ -125,11 +126,12 @@ class Trace:
         return longest_path(self.layers, WEIGHT_LAYERS | POOLING)
 
     def under(self, prefixes: tuple[str, ...], exclude: tuple[str, ...] = ()) -> tuple[LayerRecord, ...]:
-        """Layers under any of the named points `prefixes`, less those under `exclude`."""
+        """Layers under any of the named points `prefixes`, less those under `exclude` (points, or patterns in which
+        `*` stands for any part of a name: `*.se.sigmoid`)."""
         return tuple(
             layer
             for layer in self.layers
-            if any(is_under(layer.name, p) for p in prefixes) and not any(is_under(layer.name, e) for e in exclude)
+            if any(is_under(layer.name, p) for p in prefixes) and not any(_matches(layer.name, e) for e in exclude)
         )
 
     def point(self, name: str) -> LayerRecord:
@@ -213,3 +215,10 @@ def _longest(names: list[list[str]]) -> int:
 def is_under(name: str, prefix: str) -> bool:
     """Whether the layer `name` lies under the named point `prefix` (is it, or continues it with a `.`)."""
     return name == prefix or name.startswith(prefix + ".")
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """`is_under`, where a `*` in `pattern` stands for any part of a name."""
+    if "*" not in pattern:
+        return is_under(name, pattern)
+    return fnmatchcase(name, pattern) or fnmatchcase(name, pattern + ".*")

@@ -8,6 +8,7 @@ beta. Each framework's adapter (`paperverify/frameworks/<name>/run.py`) reads an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,25 @@ Padding = tuple[int, int, int, int]
 #: Local response normalisation's constants (n, α, β, k) in Krizhevsky et al.'s form (Sec. 3.3):
 #: b = a / (k + α Σ a²)^β over n adjacent channels, α not divided by n.
 Normalisation = tuple[int, float, float, float]
+
+
+#: The values a squashing function is evaluated at to read its constants (`squashing`).
+SQUASHING_INPUTS = (1.0, 2.0)
+#: A plain tanh's constants (A, S).
+PLAIN_TANH = (1.0, 1.0)
+
+
+def squashing(at_one: float, at_two: float) -> tuple[float, float] | None:
+    """The amplitude A and slope S of f(a) = A tanh(S a) (LeCun et al. 1998, Eq. 6) from f(1) and f(2), as
+    LayerRecord.constants: tanh(2S) = 2 tanh(S) / (1 + tanh²(S)), so tanh²(S) = 2 f(1) / f(2) - 1. None for
+    values no such function with A, S > 0 gives."""
+    if not (at_one > 0 and at_two > 0):
+        return None
+    square = 2 * at_one / at_two - 1
+    if not 0 < square < 1:
+        return None
+    slope = math.sqrt(square)
+    return (at_one / slope, math.atanh(slope))
 
 
 def same_padding(

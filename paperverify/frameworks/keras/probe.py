@@ -24,6 +24,7 @@ from keras.src.ops import numpy as _np
 
 from paperverify import kinds
 from paperverify.counting import count_macs
+from paperverify.probes import numeric
 from paperverify.probes.numeric import MODEL_INPUT
 from paperverify.trace import LayerRecord, Trace
 
@@ -315,7 +316,10 @@ def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> li
     activation = fused_activation(layer)
     if activation is not None:
         last = records[-1].output_shape
-        records.append(LayerRecord(f"{layer.name}.{activation}", activation, (last,), last, 0, 0, 0))
+        constants = numeric.PLAIN_TANH if activation == "tanh" else None
+        records.append(
+            LayerRecord(f"{layer.name}.{activation}", activation, (last,), last, 0, 0, 0, constants=constants)
+        )
     return [
         record._replace(sources=sources if index == 0 else (start + index - 1,)) for index, record in enumerate(records)
     ]
@@ -327,13 +331,27 @@ NORMALISATION = ("size", "alpha", "beta", "k")
 
 def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
     """A layer's own constants (LayerRecord.constants): a local response normalisation's (n, α, β, k), read from
-    `size`, `alpha`, `beta` and `k`; a dropout's rate; None for any other layer or one that holds none."""
+    `size`, `alpha`, `beta` and `k`; a dropout's rate; the (A, S) of a layer of the tanh kind, A tanh(S a),
+    measured on two values unless it is an `Activation`; None for any other layer or one that holds none."""
     if kind == "lrn" and all(hasattr(layer, name) for name in NORMALISATION):
         size, alpha, beta, k = (getattr(layer, name) for name in NORMALISATION)
         return (int(size), float(alpha), float(beta), float(k))
     if kind == "dropout" and isinstance(getattr(layer, "rate", None), (int, float)):
         return (float(layer.rate),)
+    if kind == "tanh":
+        return numeric.PLAIN_TANH if isinstance(layer, keras.layers.Activation) else _squashing(layer)
     return None
+
+
+def _squashing(layer: Any) -> tuple[float, float] | None:
+    """The (A, S) of a layer computing A tanh(S a), read from its `call` at 1 and 2 in double precision."""
+    try:
+        values = keras.ops.convert_to_numpy(
+            layer.call(keras.ops.convert_to_tensor(numeric.SQUASHING_INPUTS, dtype="float64"))
+        )
+        return numeric.squashing(float(values[0]), float(values[1]))
+    except Exception:  # a layer that cannot run on two numbers: its constants are not read
+        return None
 
 
 def _record(

@@ -16,6 +16,7 @@ from paperverify import kinds
 from paperverify.counting import count_macs
 from paperverify.frameworks.torch import shape_rules
 from paperverify.frameworks.torch.tracer import Call, Producers, trace
+from paperverify.probes import numeric
 from paperverify.trace import LayerRecord, Trace
 
 _KINDS: tuple[tuple[type[nn.Module], str], ...] = (
@@ -120,14 +121,28 @@ def _attributes(module: nn.Module) -> dict[str, Any]:
 def constants_of(module: nn.Module | None) -> tuple[float, ...] | None:
     """A module's own constants (LayerRecord.constants): an `nn.LocalResponseNorm`'s (n, α, β, k), its alpha,
     which PyTorch divides by the size, as the paper's α; the rate (`p` or `rate`) of a module of the dropout kind
-    (a stochastic depth's too); None for any other module."""
+    (a stochastic depth's too); the (A, S) of a module of the tanh kind, A tanh(S a), measured on two values
+    unless it is an `nn.Tanh`; None for any other module or one that cannot be measured."""
     if isinstance(module, nn.LocalResponseNorm):
         return (module.size, module.alpha / module.size, module.beta, module.k)
-    if module is not None and kind_of("", module) == "dropout":
+    kind = kind_of("", module) if module is not None else None
+    if kind == "dropout":
         rate = getattr(module, "p", getattr(module, "rate", None))
         if isinstance(rate, (int, float)):
             return (float(rate),)
+    if kind == "tanh":
+        return numeric.PLAIN_TANH if type(module) is nn.Tanh else _squashing(module)
     return None
+
+
+def _squashing(module: nn.Module) -> tuple[float, float] | None:
+    """The (A, S) of a module computing A tanh(S a), read from its outputs at 1 and 2 in double precision."""
+    try:
+        with torch.no_grad():
+            values = module(torch.tensor(numeric.SQUASHING_INPUTS, dtype=torch.float64, device="cpu"))
+        return numeric.squashing(float(values[0]), float(values[1]))
+    except Exception:  # a module that cannot run on two numbers: its constants are not read
+        return None
 
 
 def meta_copy(model: nn.Module) -> nn.Module:

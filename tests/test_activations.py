@@ -1,0 +1,198 @@
+"""The activation functions the papers name are claims, checked on any model: LeNet-5's scaled hyperbolic tangent
+and its constants A = 1.7159, S = 2/3 (Eq. 6, Appendix A), SqueezeNet's ReLU after every squeeze and expand
+convolution (Sec. 3.3.1), EfficientNet's swish (Sec. 5.2), SENet's ReLU then sigmoid in every excitation (Eq. 3).
+
+Each test takes our faithful model (whose claims pass in the report), swaps one activation the way a user's code
+might differ, and expects exactly the cells that state it to fail, naming the layer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+
+from paperverify import verify
+from paperverify.kinds import UNKNOWN
+from paperverify.printed import PrintedValueError, parse_activations, parse_number
+from paperverify.trace import LayerRecord, Trace
+
+# LeNet-5, Appendix A (PDF p. 41): A = 1.7159 and S = 2/3.
+A, S = 1.7159, 2 / 3
+
+
+def _failing(result: Any) -> dict[str, Any]:
+    return {verdict.claim.rpartition("/")[2]: verdict for verdict in result.failures}
+
+
+def _meta(builder: Any) -> Any:
+    import torch
+
+    with torch.device("meta"):
+        return builder()
+
+
+def test_a_printed_activation_names_layer_kinds_and_a_fraction_is_exact() -> None:
+    assert parse_activations("ReLU, sigmoid") == ("relu", "sigmoid")
+    assert parse_activations("rectified linear activation") == ("relu",)
+    assert parse_activations("scaled hyperbolic tangent") == ("tanh",)
+    assert parse_activations("GELU") == ("gelu",)
+    with pytest.raises(PrintedValueError, match="'maxout'"):
+        parse_activations("ReLU, maxout")
+    slope = parse_number("2/3").interval()
+    assert Decimal(repr(float(np.float32(2 / 3)))) in slope and Decimal(repr(2 / 3)) in slope
+    assert Decimal("0.6667") not in slope and Decimal("0.6666") not in slope
+    with pytest.raises(PrintedValueError):
+        parse_number("2/0")
+
+
+def test_an_exclusion_may_be_a_pattern() -> None:
+    layers = tuple(
+        LayerRecord(name, kind, ((4, 4, 8),), (4, 4, 8), 0, 0, 0)
+        for name, kind in (("stage2.layer1.se.swish", "swish"), ("stage2.layer1.se.sigmoid", "sigmoid"),
+                           ("stage2.layer1.swish", "swish"), ("stage3.layer2.se.sigmoid", "sigmoid"))
+    )  # fmt: skip
+    trace = Trace("test", (4, 4, 8), layers)
+    kept = trace.under(("stage2", "stage3"), ("*.se.sigmoid",))
+    assert [layer.name for layer in kept] == ["stage2.layer1.se.swish", "stage2.layer1.swish"]
+
+
+def test_lenet5_with_a_plain_tanh_or_a_relu_fails_the_squashing_cells(torch_threads: int) -> None:
+    """A plain tanh in C3 is the right function with the wrong constants (A = S = 1); a ReLU in F6 is the wrong
+    function (named at F6) and has no constants (0)."""
+    from torch import nn
+
+    from implementations.torch.lenet import lenet5
+
+    plain = _meta(lenet5)
+    plain.C3.squash = nn.Tanh()
+    failing = _failing(verify(plain, paper="lecun1998_lenet5", variant="lenet5"))
+    assert {name: verdict.measured for name, verdict in failing.items()} == {
+        "tanh_amplitude": "1",
+        "tanh_slope": "1",
+    }
+
+    rectified = _meta(lenet5)
+    rectified.F6.squash = nn.ReLU()
+    failing = _failing(verify(rectified, paper="lecun1998_lenet5", variant="lenet5"))
+    assert set(failing) == {"sec2b_squashing", "tanh_amplitude", "tanh_slope"}
+    assert failing["sec2b_squashing"].detail == "at F6: F6.squash is relu"
+    assert failing["tanh_amplitude"].measured == failing["tanh_slope"].measured == "0"
+
+
+def test_a_squashing_module_the_probe_cannot_tell_is_an_error_until_declared(torch_threads: int) -> None:
+    """A user's module computing A · tanh(S · x), scaling included, is one layer of the unknown kind: the claims
+    that need its kind (the activation, its constants, its connections) are errors naming it and saying how to
+    declare it; declared as kind tanh, it is measured as a whole and every claim passes."""
+    import torch
+    from torch import nn
+
+    from implementations.torch.lenet import lenet5
+
+    class Scaled(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return A * torch.tanh(S * x)
+
+    model = _meta(lenet5)
+    for stage in (model.C1, model.S2, model.C3, model.S4, model.C5, model.F6):
+        stage.squash = Scaled()
+    failing = _failing(verify(model, paper="lecun1998_lenet5", variant="lenet5"))
+    assert set(failing) == {
+        "sec2b_squashing", "tanh_amplitude", "tanh_slope", "sec2a_connections",
+        *(f"sec2b_{stage}_connections" for stage in ("c1", "s2", "c3", "s4", "c5")),
+    }  # fmt: skip
+    for verdict in failing.values():
+        assert verdict.status == "error" and "squash" in verdict.detail and "--kind CLASS=KIND" in verdict.detail
+    declared = verify(model, paper="lecun1998_lenet5", variant="lenet5", kinds={"Scaled": "tanh"})
+    assert declared.ok, declared.describe()
+
+
+def test_a_functional_tanh_has_its_constants_read_only_in_a_module_of_its_own(torch_threads: int) -> None:
+    """A stage whose forward scales `torch.tanh` around its convolution applies a tanh (its activation claim
+    passes), but the probe cannot tell the scaling from the stage's other work: its constants are errors saying
+    to compute the squashing in a module of its own."""
+    import torch
+    from torch import nn
+
+    from implementations.torch.lenet import lenet5
+
+    class Stage(nn.Module):
+        def __init__(self, conv: nn.Module) -> None:
+            super().__init__()
+            self.conv = conv
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return A * torch.tanh(S * self.conv(x))
+
+    model = _meta(lenet5)
+    model.C1 = Stage(model.C1.conv)
+    failing = _failing(verify(model, paper="lecun1998_lenet5", variant="lenet5"))
+    assert set(failing) == {"tanh_amplitude", "tanh_slope"}
+    for verdict in failing.values():
+        assert verdict.status == "error"
+        assert "'C1.tanh'" in verdict.detail and "module or layer of its own" in verdict.detail
+
+
+def test_the_probes_read_a_tanhs_constants(torch_threads: int, tf_threads: int) -> None:
+    """A plain tanh is A = S = 1 in both frameworks (a module, an activation layer, a fused activation); our
+    squashing layers measure as Appendix A's constants; an activation of another kind has none."""
+    import keras
+    from torch import nn
+
+    from implementations.keras.lenet import Squash as KerasSquash
+    from implementations.torch.lenet import Squash as TorchSquash
+    from paperverify.frameworks.keras.probe import probe_model as probe_keras
+    from paperverify.frameworks.torch.probe import probe_model as probe_torch
+
+    torch_model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Tanh(), TorchSquash(), nn.ReLU())
+    torch_trace = probe_torch(torch_model, (8, 8, 1))
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(2, 3, activation="tanh")(inputs)
+    x = keras.layers.Activation("tanh")(x)
+    x = KerasSquash()(x)
+    keras_trace = probe_keras(keras.Model(inputs, keras.layers.ReLU()(x)))
+    for trace in (torch_trace, keras_trace):
+        constants = [layer.constants for layer in trace.layers if layer.kind in ("tanh", "relu")]
+        assert constants[:-2] == [(1.0, 1.0)] * (len(constants) - 2), trace.framework
+        amplitude, slope = constants[-2]
+        assert amplitude == pytest.approx(A, rel=1e-9) and slope == pytest.approx(S, rel=1e-9), trace.framework
+        assert constants[-1] is None
+        assert all(layer.kind != UNKNOWN for layer in trace.layers)
+
+
+def test_squeezenet_with_another_activation_in_one_expand_fails_the_relu_cell(torch_threads: int) -> None:
+    from torch import nn
+
+    from implementations.torch.squeezenet import squeezenet
+
+    model = _meta(squeezenet)
+    model.fire5.expand.branch2.relu = nn.GELU()
+    failing = _failing(verify(model, paper="iandola2016_squeezenet", variant="squeezenet"))
+    assert set(failing) == {"sec3.3.1_relu"}
+    assert failing["sec3.3.1_relu"].detail == "at fire5.expand.branch2: fire5.expand.branch2.relu is gelu"
+
+
+def test_efficientnet_with_relu_fails_swish_and_senet_with_a_hard_gate_fails_the_excitation(
+    torch_threads: int,
+) -> None:
+    """EfficientNet's squeeze-and-excitation gates are sigmoids, which its swish claim leaves out; a ReLU in one
+    block's depthwise stage is not swish. SENet's Eq. 3 gate is a sigmoid: a hard sigmoid is another function."""
+    from torch import nn
+
+    from implementations.torch.efficientnet import efficientnet_b0
+    from implementations.torch.senet import se_resnet50
+
+    efficientnet = _meta(efficientnet_b0)
+    efficientnet.stage4.layer2.depthwise.swish = nn.ReLU()
+    failing = _failing(verify(efficientnet, paper="tan2019_efficientnet", variant="efficientnet_b0"))
+    assert set(failing) == {"sec5.2_swish"}
+    assert failing["sec5.2_swish"].detail == "at stage4: stage4.layer2.depthwise.swish is relu"
+
+    senet = _meta(se_resnet50)
+    senet.conv4_x.conv4_3.se.sigmoid = nn.Hardsigmoid()
+    failing = _failing(verify(senet, paper="hu2018_senet", variant="se_resnet50"))
+    assert set(failing) == {"sec3.2_excitation"}
+    assert failing["sec3.2_excitation"].measured == "relu, activation"
+    assert failing["sec3.2_excitation"].detail == "at conv4_x.conv4_3.se: conv4_x.conv4_3.se.sigmoid is activation"
