@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from fnmatch import fnmatch
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import registry
+from paperverify.closeness import DEFAULT
 from paperverify.probes import probe
 from paperverify.tables import Config
 from tests.examples import network_examples, probe_examples
@@ -55,7 +57,11 @@ def test_keras_and_torch_traces_are_identical(
     keras_trace, torch_trace = probe(config, "keras"), probe(config, "torch")
     assert [layer.name for layer in keras_trace.layers] == [layer.name for layer in torch_trace.layers]
     for keras_layer, torch_layer in zip(keras_trace.layers, torch_trace.layers, strict=True):
-        assert keras_layer == torch_layer, keras_layer.name
+        # Constants measured on the layer's outputs (a squashing function's A and S) differ in their last bits.
+        assert keras_layer._replace(constants=None) == torch_layer._replace(constants=None), keras_layer.name
+        assert (keras_layer.constants is None) == (torch_layer.constants is None), keras_layer.name
+        if keras_layer.constants is not None:
+            assert DEFAULT.compare(np.array(keras_layer.constants), np.array(torch_layer.constants)).close
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
