@@ -1,9 +1,10 @@
 """The discrepancy report as one self-contained HTML page.
 
-A summary, the problems, the architecture × framework matrix, the first divergences, a plot of every claim's
-relative deviation and all records, filterable by paper, framework and status. CSS, SVG and JS are inline: the
-page loads nothing and works opened from disk; without JS it shows everything. Every string from the report is
-escaped, and the same report always renders to the same bytes.
+A summary, the problems, the architecture × framework matrix, the first divergences, each paper's printed tables
+transcribed and left out, a plot of every claim's relative deviation and all records, filterable by paper,
+framework and status. CSS, SVG and JS are inline: the page loads nothing and works opened from disk; without JS
+it shows everything. Every string from the report is escaped, and the same report always renders to the same
+bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from paperverify.compare import FAILING, PASSING, STATUSES
 from paperverify.report import erratum_text, failed
+from paperverify.sanity import coverage_row
 
 #: Sections of the records table, in order: a heading and the statuses it holds.
 GROUPS = (
@@ -172,6 +174,7 @@ def render_html(report: dict[str, Any]) -> str:
         _problems(report["problems"]),
         _matrix(report),
         _divergences(report["divergences"]),
+        _coverage(report.get("coverage", [])),
         _toolbar(report, len(points)),
         _plot(points, len(records), _frameworks(report)),
         _records(records),
@@ -270,6 +273,22 @@ def _divergences(divergences: list[dict[str, Any]]) -> str:
         '<p class="note">Per table, variant and framework, the first named point (in table order) that departs '
         "from the paper.</p>\n"
         f'<table class="divergences">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</section>'
+    )
+
+
+def _coverage(coverage: list[dict[str, Any]]) -> str:
+    """Each paper's printed tables transcribed (with their claims) and left out (with the reason): what the reference
+    tables do not check yet. Only `paperverify report` records it."""
+    if not coverage:
+        return ""
+    head = "".join(f'<th scope="col">{name}</th>' for name in ("paper", "transcribed (claims)", "left out (reason)"))
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in coverage_row(item, reasons=True)) + "</tr>"
+        for item in coverage
+    )
+    return (
+        "<section>\n<h2>Coverage of the papers</h2>\n"
+        f'<table class="coverage">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</section>'
     )
 
 

@@ -82,6 +82,16 @@ def _absent_branch(trace: Trace, points: tuple[str, ...]) -> bool:
     return bool(parent) and BRANCH.match(branch) is not None and bool(trace.under((parent,)))
 
 
+def _channels_per_tower(claim: Claim, trace: Trace) -> Decimal:
+    """A named point's channels over the network's towers: the groups its grouped convolutions share (Krizhevsky
+    et al. split AlexNet across two GPUs, whose kernels of conv2, conv4 and conv5 see only their own GPU's maps,
+    Sec. 3.2 and Figure 2); one tower where no convolution is grouped."""
+    towers = {layer.groups for layer in trace.layers if layer.kind == "conv2d" and layer.groups > 1}
+    if len(towers) > 1:
+        raise ValueError(f"the grouped convolutions have {sorted(towers)} groups: no one number of towers")
+    return Decimal(_channels(claim, trace)) / Decimal(towers.pop() if towers else 1)
+
+
 def _depth(claim: Claim, trace: Trace) -> int:
     """The whole network's weight layers on its longest path, or those under the row's `layers` in sequence
     ("8 conv. and 3 FC layers")."""
@@ -177,6 +187,9 @@ _QUANTITIES = (
     _q("stride", _stride, "how many times a named point divides the side it receives", exact=True,
        needs_point=True),
     _q("channels", _channels, "the channels a named point outputs (0 for a branch the model leaves out)",
+       exact=True, needs_point=True),
+    _q("channels_per_tower", _channels_per_tower, "the channels a named point outputs on each tower, the groups "
+       "its network's grouped convolutions share (AlexNet's two GPUs: 48 of conv1's 96 kernels on each)",
        exact=True, needs_point=True),
     _q("neurons", lambda c, t: sum(prod(t.point(point).output_shape) for point in c.layers),
        "the values a named point outputs (H·W·C), summed over the row's layers", needs_point=True),

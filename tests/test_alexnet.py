@@ -139,6 +139,46 @@ def test_a_model_that_normalises_otherwise_or_drops_less_fails_those_words(torch
     }, result.describe()
 
 
+def _per_gpu(claim: str) -> bool:
+    """Figure 2's rows of a layer's depth or units on each GPU."""
+    return claim.startswith("fig2_") and claim.endswith(("_depth", "_units"))
+
+
+def test_a_single_tower_alexnet_fails_figure_2s_depths_on_each_gpu(torch_threads: int) -> None:
+    """Figure 2's boxes are each GPU's half: with conv2, conv4 and conv5 ungrouped (one tower, as a one-GPU port
+    writes AlexNet) each layer's channels stand on one tower, and the seven per-GPU cells fail with the whole
+    layer's count. Two towers of different widths are no one number of towers: an error, not a guess."""
+    import torch
+    from torch import nn
+
+    from implementations.torch.alexnet import alexnet as torch_alexnet
+    from paperverify import verify
+
+    with torch.device("meta"):
+        model = torch_alexnet()
+        for name in ("conv2", "conv4", "conv5"):
+            conv = getattr(model, name).conv
+            getattr(model, name).conv = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                                                  conv.stride, conv.padding)  # fmt: skip
+    result = verify(model, paper="krizhevsky2012_alexnet", variant="alexnet")
+    failing = {verdict.claim.rpartition("/")[2]: verdict.measured for verdict in result.failures}
+    per_gpu = {name: value for name, value in failing.items() if _per_gpu(name)}
+    assert per_gpu == {
+        "fig2_conv1_depth": "96", "fig2_conv2_depth": "256", "fig2_conv3_depth": "384", "fig2_conv4_depth": "384",
+        "fig2_conv5_depth": "256", "fig2_fc6_units": "4096", "fig2_fc7_units": "4096",
+    }  # fmt: skip
+
+    with torch.device("meta"):
+        model = torch_alexnet()
+        conv = model.conv4.conv
+        model.conv4.conv = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                                     groups=4)  # fmt: skip
+    result = verify(model, paper="krizhevsky2012_alexnet", variant="alexnet")
+    towers = [verdict for verdict in result.verdicts if _per_gpu(verdict.claim.rpartition("/")[2])]
+    assert len(towers) == 7 and {verdict.status for verdict in towers} == {"error"}
+    assert "[2, 4] groups" in towers[0].detail
+
+
 def paper_lrn(a: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
     """Sec. 3.3: b_i = a_i / (k + α Σ_{j=max(0, i−n/2)}^{min(N−1, i+n/2)} a_j²)^β over the last axis."""
     channels = a.shape[-1]

@@ -139,6 +139,14 @@ def fixture_report() -> dict[str, Any]:
         ],
         "divergences": divergences,
         "problems": ["claim simonyan2015_vgg/table2/vgg19/depth [torch] was loaded but never reported <b>"],
+        "coverage": [
+            {
+                "paper": "he2016_resnet",
+                "transcribed": [{"table": "Table 1", "claims": 4}],
+                "left_out": [{"table": "Tables 2-5", "reason": "error rates <i>trained</i>"}],
+            },
+            {"paper": "simonyan2015_vgg", "transcribed": [{"table": "Table 2", "claims": 2}], "left_out": []},
+        ],
         "records": records,
     }
 
@@ -184,7 +192,7 @@ def _numeric(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_the_page_is_one_well_formed_html5_document(page: str, tree: Node) -> None:
     assert page.startswith("<!DOCTYPE html>\n")
     assert [node.tag for node in tree.children if isinstance(node, Node)] == ["html"]
-    assert len(tree.find_all("table")) == 3 and len(tree.find_all("figure", id="plot")) == 1
+    assert len(tree.find_all("table")) == 4 and len(tree.find_all("figure", id="plot")) == 1
 
 
 @pytest.mark.parametrize("make", [fixture_report, empty_report])
@@ -245,6 +253,17 @@ def test_problems_divergences_matrix_and_errata_are_shown(page: str, tree: Node)
     assert "✗ 1/3" in matrix.text() and "✓ 2/2" in matrix.text()
     erratum_rows = [row for row in _rows(tree) if row.attrs["data-status"] == "erratum"]
     assert all("corrected 133M: sum of <layers> & biases" in row.text() for row in erratum_rows)
+
+
+def test_each_papers_tables_transcribed_and_left_out_are_shown(page: str, tree: Node) -> None:
+    (coverage,) = tree.find_all("table", **{"class": "coverage"})
+    rows = [[cell.text() for cell in row.find_all("td")] for row in coverage.find_all("tr")[1:]]
+    assert rows == [
+        ["he2016_resnet", "Table 1 (4)", "Tables 2-5: error rates <i>trained</i>"],
+        ["simonyan2015_vgg", "Table 2 (2)", "none recorded"],
+    ]
+    assert page.index('class="divergences"') < page.index('class="coverage"') < page.index('id="records"')
+    assert 'class="coverage"' not in render_html(empty_report())
 
 
 def test_report_text_is_escaped_and_injects_no_markup(page: str, tree: Node) -> None:
