@@ -36,6 +36,8 @@ MIDDLE = (728, 728, 728)  # Figure 5, Middle flow: three `SeparableConv 728, 3x3
 EXIT_LAST = (1536, 2048)  # Figure 5, Exit flow: `SeparableConv 1536, 3x3`, `SeparableConv 2048, 3x3`
 K = 3  # every kernel of Figure 5 but the shortcuts' 1x1
 CLASSES = 1000  # Sec. 4.5.2, p. 6: "(1000 classes, no fully-connected layers)"
+JFT_CLASSES = 17_000  # Sec. 4.1, p. 4: "a set of 17,000 classes"
+JFT_UNITS = (4096, 4096)  # Sec. 4.5.1, p. 5: "two fully-connected layers of 4096 units each"
 TABLE3_PARAMS = 22_855_952  # Table 3, p. 6
 
 sizes = st.integers(min_value=7, max_value=320)
@@ -162,6 +164,34 @@ def test_the_dropout_rate_is_sec_4_3s(torch_threads: int, tf_threads: int) -> No
     model = build_without_weights(keras_xception, input_shape=(71, 71, 3), middle_repeats=0)
     assert isinstance(model.get_layer("dropout"), keras.layers.Dropout)
     assert model.get_layer("dropout").rate == 0.5
+
+
+@pytest.mark.parametrize("framework", ["keras", "torch"])
+def test_the_jft_head_has_two_4096_unit_layers_and_no_dropout(framework: str, torch_threads: int, tf_threads: int):
+    """Sec. 4.5.1: on JFT, two fully-connected layers of 4096 units before the logistic regression over JFT's
+    17,000 classes (Sec. 4.1); Sec. 4.3: no dropout in the JFT experiments."""
+    trace = probe(Config("xception", 71, (("jft", True), ("middle_repeats", 0))), framework)
+    head = trace.layers[-8:]
+    assert [r.kind for r in head] == ["avgpool", "flatten", "dense", "relu", "dense", "relu", "dense", "softmax"]
+    assert [r.channels for r in head if r.kind == "dense"] == [*JFT_UNITS, JFT_CLASSES]
+    assert not [r for r in trace.layers if r.kind == "dropout"]
+
+
+def test_a_jft_network_is_checked_as_the_jft_configuration(torch_threads: int) -> None:
+    """A JFT network passes every claim with no configuration named: its 115,629,968 parameters tell it from the
+    ImageNet network, whose claims (1000 classes, the dropout) are then not applicable."""
+    import torch
+
+    from implementations.torch.xception import xception
+    from paperverify import verify
+
+    with torch.device("meta"):
+        model = xception(jft=True)
+    result = verify(model, paper="chollet2017_xception", variant="xception")
+    assert result.ok and "checked as xception(jft=True)" in result.configuration, result.describe()
+    checked = {verdict.claim.rpartition("/")[2] for verdict in result.verdicts if verdict.status == "match"}
+    assert {"sec4_1_jft_classes", "sec4_5_1_fc_4096", "sec4_5_1_fc_4096_second", "sec4_5_1_two_fc"} <= checked
+    assert "sec4_5_2_classes" not in checked
 
 
 def test_a_3x3_shortcut_breaks_figure_5s_shortcut_box(torch_threads: int) -> None:

@@ -15,16 +15,15 @@ from keras import layers
 
 from implementations.specs.xception import (
     BN_EPSILON,
-    DROPOUT,
     ENTRY,
     EXIT,
     INPUT_SIZE,
     KERNEL,
     MIDDLE_REPEATS,
-    NUM_CLASSES,
     POOL,
     STEM,
     Block,
+    head,
     middle_blocks,
 )
 
@@ -61,11 +60,14 @@ def xception(
     *,
     input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
     middle_repeats: int = MIDDLE_REPEATS,
-    num_classes: int = NUM_CLASSES,
-    dropout: float = DROPOUT,
+    num_classes: int | None = None,
+    dropout: float | None = None,
+    jft: bool = False,
 ) -> keras.Model:
-    """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper), `num_classes`
-    outputs of the logistic regression and Sec. 4.3's dropout rate before it."""
+    """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper) and the ImageNet head
+    (Sec. 4.3's dropout, 1000 classes) or, with `jft`, the JFT one (Sec. 4.5.1's two fully-connected layers of
+    4096 units, 17,000 classes, no dropout); `num_classes` and `dropout` replace the head's own."""
+    top = head(jft=jft, num_classes=num_classes, dropout=dropout)
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for conv in STEM:
@@ -78,7 +80,11 @@ def xception(
             x = _block(x, f"{flow}.{block.name}", block)
     x = layers.GlobalAveragePooling2D(keepdims=True, name="avgpool")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
-    x = layers.Dense(num_classes, name="fc")(x)
+    for index, units in enumerate(top.hidden, 1):
+        x = layers.Dense(units, name=f"hidden{index}.fc")(x)
+        x = layers.ReLU(name=f"hidden{index}.relu")(x)
+    if top.dropout:
+        x = layers.Dropout(top.dropout, name="dropout")(x)
+    x = layers.Dense(top.classes, name="fc")(x)
     outputs = layers.Softmax(name="softmax")(x)
     return keras.Model(inputs, outputs, name=f"xception_{middle_repeats}")

@@ -24,6 +24,10 @@ Layer names (identical in both frameworks): `entry_flow.stem.conv1`, `entry_flow
 entry block 1's first), `.depthwise`, `.pointwise`, `.bn`; then `pool` (downsampling blocks), `shortcut`
 (`.conv`, `.bn`) and `add`; `exit_flow.block2` with `sepconv1`, `sepconv2` (`.depthwise`, `.pointwise`, `.bn`,
 `.relu`); then `avgpool`, `flatten`, `dropout`, `fc`, `softmax` (the logistic regression).
+
+The JFT networks (Sec. 4.5.1, p. 5) put "two fully-connected layers of 4096 units each before the logistic
+regression layer", `hidden1` and `hidden2` (`.fc`, `.relu`: the paper names no activation for them; a ReLU, as
+every other layer of Xception has), over JFT's 17,000 classes (Sec. 4.1, p. 4), with no dropout (Sec. 4.3).
 """
 
 from __future__ import annotations
@@ -41,8 +45,32 @@ KERNEL = 3
 POOL = 3
 #: Sec. 4.3, p. 4: "a dropout layer of rate 0.5 before the logistic regression layer".
 DROPOUT = 0.5
+#: Sec. 4.5.1, p. 5: on JFT, "two fully-connected layers of 4096 units each before the logistic regression layer".
+JFT_FULLY_CONNECTED = (4096, 4096)
+#: Sec. 4.1, p. 4: JFT's images are "annotated with labels from a set of 17,000 classes".
+JFT_CLASSES = 17_000
+#: Sec. 4.3, p. 4: "For the JFT experiments, no dropout was included".
+JFT_DROPOUT = 0.0
 #: BatchNorm epsilon, the same in both frameworks (the paper gives none).
 BN_EPSILON = 1e-3
+
+
+@dataclass(frozen=True)
+class Head:
+    """What follows the global average pool: fully-connected layers of `hidden` units (each with a ReLU), a dropout
+    of rate `dropout` (none at 0), and the logistic regression over `classes`."""
+
+    hidden: tuple[int, ...]
+    dropout: float
+    classes: int
+
+
+def head(*, jft: bool, num_classes: int | None, dropout: float | None) -> Head:
+    """The ImageNet head (Sec. 4.3's dropout, 1000 classes) or the JFT one (Sec. 4.5.1), `num_classes` and `dropout`
+    replacing its own where given."""
+    if jft:
+        return Head(JFT_FULLY_CONNECTED, JFT_DROPOUT if dropout is None else dropout, num_classes or JFT_CLASSES)
+    return Head((), DROPOUT if dropout is None else dropout, num_classes or NUM_CLASSES)
 
 
 @dataclass(frozen=True)

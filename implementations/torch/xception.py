@@ -16,15 +16,15 @@ from torch import nn
 from implementations.specs.padding import same_padding
 from implementations.specs.xception import (
     BN_EPSILON,
-    DROPOUT,
     ENTRY,
     EXIT,
     KERNEL,
     MIDDLE_REPEATS,
-    NUM_CLASSES,
     POOL,
     STEM,
     Block,
+    Head,
+    head,
     middle_blocks,
 )
 from implementations.torch.blocks import Add
@@ -106,7 +106,7 @@ def _stem_conv(cin: int, cout: int, kernel: int, stride: int) -> nn.Sequential:
 class Xception(nn.Module):
     """Figure 5's network with `middle_repeats` middle-flow blocks."""
 
-    def __init__(self, *, middle_repeats: int, num_classes: int, dropout: float) -> None:
+    def __init__(self, *, middle_repeats: int, top: Head) -> None:
         super().__init__()
         stem: list[tuple[str, nn.Module]] = []
         channels = 3
@@ -123,19 +123,33 @@ class Xception(nn.Module):
             self.add_module(flow, nn.Sequential(OrderedDict(modules)) if modules else nn.Identity())
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
-        self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(channels, num_classes)
+        self.order = ["entry_flow", "middle_flow", "exit_flow", "avgpool", "flatten"]
+        for index, units in enumerate(top.hidden, 1):
+            fc = nn.Sequential(OrderedDict([("fc", nn.Linear(channels, units)), ("relu", nn.ReLU())]))
+            self.add_module(f"hidden{index}", fc)
+            self.order.append(f"hidden{index}")
+            channels = units
+        if top.dropout:
+            self.dropout = nn.Dropout(top.dropout)
+            self.order.append("dropout")
+        self.fc = nn.Linear(channels, top.classes)
         self.softmax = nn.Softmax(dim=1)
+        self.order += ["fc", "softmax"]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for name in ("entry_flow", "middle_flow", "exit_flow", "avgpool", "flatten", "dropout", "fc", "softmax"):
+        for name in self.order:
             x = getattr(self, name)(x)
         return x
 
 
 def xception(
-    *, middle_repeats: int = MIDDLE_REPEATS, num_classes: int = NUM_CLASSES, dropout: float = DROPOUT
+    *,
+    middle_repeats: int = MIDDLE_REPEATS,
+    num_classes: int | None = None,
+    dropout: float | None = None,
+    jft: bool = False,
 ) -> Xception:
-    """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper), `num_classes`
-    outputs of the logistic regression and Sec. 4.3's dropout rate before it."""
-    return Xception(middle_repeats=middle_repeats, num_classes=num_classes, dropout=dropout)
+    """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper) and the ImageNet head
+    (Sec. 4.3's dropout, 1000 classes) or, with `jft`, the JFT one (Sec. 4.5.1's two fully-connected layers of
+    4096 units, 17,000 classes, no dropout); `num_classes` and `dropout` replace the head's own."""
+    return Xception(middle_repeats=middle_repeats, top=head(jft=jft, num_classes=num_classes, dropout=dropout))
