@@ -232,6 +232,7 @@ def mixer_skip_from_normalised_input() -> nn.Module:
 def xception_shortcut_from_previous_shortcut() -> nn.Module:
     """Xception (Figure 5) whose entry-flow modules after the first read their 1×1 shortcut from the previous
     module's shortcut branch instead of their own input: both are the previous module's output shape."""
+    from implementations.specs.xception import head
     from implementations.torch.xception import Xception, XceptionBlock
 
     class ChainedShortcuts(Xception):
@@ -246,8 +247,8 @@ def xception_shortcut_from_previous_shortcut() -> nn.Module:
                     y = getattr(module, name)(y)
                 shortcut = module.shortcut(x if previous is None else previous)  # the bug: always x
                 x, previous = module.add(y, shortcut), shortcut
-            for name in ("middle_flow", "exit_flow", "avgpool", "flatten", "dropout", "fc", "softmax"):
+            for name in self.order[1:]:
                 x = getattr(self, name)(x)
             return x
 
-    return ChainedShortcuts(middle_repeats=8, num_classes=1000, dropout=0.5)
+    return ChainedShortcuts(middle_repeats=8, top=head(jft=False, num_classes=None, dropout=None))
