@@ -23,7 +23,7 @@ register("lenet", ["lenet5"], input_channels=1)
 
 register("bninception", ["bn_inception"])
 
-register("densenet", ["densenet121", "densenet169", "densenet201", "densenet264"])
+register("densenet", ["densenet121", "densenet169", "densenet201", "densenet264", "densenet_cifar"])
 
 register("squeezenet", ["squeezenet", "squeezenet_simple_bypass", "squeezenet_complex_bypass"])
 

@@ -198,6 +198,20 @@ CASES: dict[str, Case] = {
             **(_deeper("densenet121") if v != "densenet121" else {}),
         ),
     ),
+    "densenet_cifar": Case(
+        # Depths valid with and without the bottleneck (3n + 4 = 6m + 4): one to three bottleneck layers a block;
+        # growth rates from 4, so that θ = 1/8 leaves every transition a feature-map or more.
+        space(
+            "densenet_cifar",
+            st.integers(8, 64),
+            depth=st.sampled_from([10, 16, 22]),
+            growth_rate=st.integers(4, 24),
+            compression=EIGHTHS,
+            bottleneck=st.booleans(),
+        ),
+        paper_size=32,
+        parity_size=32,
+    ),
     **_each(
         SQUEEZENETS,
         lambda v: Case(

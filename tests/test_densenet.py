@@ -96,18 +96,75 @@ def test_parameters_follow_sec3(config: Config, torch_threads: int) -> None:
     expected = 2 * 3 + 7 * 7 * 3 * 2 * k  # conv1: BN over the RGB input, then 2k 7×7 filters
     channels = 2 * k
     for block, layers in enumerate(BLOCKS[variant], start=1):
-        for _ in range(layers):
-            if bottleneck:
-                expected += 2 * channels + channels * 4 * k + 2 * 4 * k + 3 * 3 * 4 * k * k
-            else:
-                expected += 2 * channels + 3 * 3 * channels * k
-            channels += k
+        params, channels = _block_parameters(channels, layers, k, bottleneck)
+        expected += params
         if block < len(BLOCKS[variant]):
-            out = floor(Fraction(theta) * channels)
-            expected += 2 * channels + channels * out
-            channels = out
+            params, channels = _transition_parameters(channels, theta)
+            expected += params
     expected += channels * 1000 + 1000
     assert trace.params == expected
+
+
+def _block_parameters(channels: int, layers: int, k: int, bottleneck: bool) -> tuple[int, int]:
+    """A dense block's parameters and output feature-maps, from k0 = `channels` (Sec. 3, pp. 3-4): BN (2 per
+    channel) before each convolution, BN-ReLU-Conv(1×1, 4k) first with the bottleneck, no biases."""
+    params = 0
+    for _ in range(layers):
+        if bottleneck:
+            params += 2 * channels + channels * 4 * k + 2 * 4 * k + 3 * 3 * 4 * k * k
+        else:
+            params += 2 * channels + 3 * 3 * channels * k
+        channels += k
+    return params, channels
+
+
+def _transition_parameters(channels: int, theta: float) -> tuple[int, int]:
+    """A transition layer's parameters (BN, then a 1×1 convolution to floor(θ·m)) and its output feature-maps."""
+    out = floor(Fraction(theta) * channels)
+    return 2 * channels + channels * out, out
+
+
+# Sec. 3, Implementation Details, p. 4: on CIFAR, three dense blocks of equal length, a first convolution of 16
+# output channels (2k for DenseNet-BC), 3×3 convolutions padded to keep the size, maps of 32×32, 16×16, 8×8.
+CIFAR_BLOCKS = 3
+CIFAR_STEM = 16
+
+
+@probe_examples
+@given(config=CASES["densenet_cifar"].configs)
+def test_the_cifar_networks_follow_sec3(config: Config, torch_threads: int) -> None:
+    """Table 2's networks at any depth L, growth rate, compression and input size: n = (L − 4)/3 layers a block
+    (n = (L − 4)/6 with the bottleneck's two convolutions), each block's maps half the previous one's, every
+    parameter summed from the widths (the first convolution plain, no BN before it; ten classes), and depth L."""
+    trace = probe(config, "torch")
+    depth, (k, theta, bottleneck) = config.kwargs()["depth"], options(config)
+    layers = (depth - 4) // (6 if bottleneck else 3)
+    channels = 2 * k if bottleneck and theta < 1 else CIFAR_STEM
+    expected = 3 * 3 * 3 * channels
+    for block in range(1, CIFAR_BLOCKS + 1):
+        params, channels = _block_parameters(channels, layers, k, bottleneck)
+        expected += params
+        concat = trace.point(f"dense_block{block}")
+        side = out_size(config.input_size, 1, 1, 0)
+        for _ in range(block - 1):
+            side //= 2
+        assert concat.output_shape == (side, side, channels), concat.name
+        if block < CIFAR_BLOCKS:
+            params, channels = _transition_parameters(channels, theta)
+            expected += params
+    expected += channels * 10 + 10
+    assert trace.params == expected
+    assert trace.depth == depth
+    assert not [layer for layer in trace.layers if layer.kind in ("maxpool", "batchnorm") and layer.name == "conv1"]
+
+
+def test_a_cifar_depth_that_is_no_3n_plus_4_is_refused() -> None:
+    from implementations.torch.densenet import densenet_cifar
+
+    with pytest.raises(ValueError, match=r"3n \+ 4 without the bottleneck.*depth=41"):
+        densenet_cifar(depth=41)
+    with pytest.raises(ValueError, match=r"6n \+ 4 with the bottleneck.*depth=48"):
+        densenet_cifar(depth=48, bottleneck=True)
 
 
 @pytest.mark.parametrize("framework", ["torch", "keras"])

@@ -14,6 +14,10 @@ from keras import layers
 from implementations.specs.densenet import (
     BN_EPSILON,
     BOTTLENECK_WIDTH,
+    CIFAR_CLASSES,
+    CIFAR_DEPTH,
+    CIFAR_GROWTH_RATE,
+    CIFAR_KERNEL,
     COMPRESSION,
     GROWTH_RATE,
     POOL_KERNEL,
@@ -24,6 +28,8 @@ from implementations.specs.densenet import (
     TRANSITION_POOL,
     DenseNetSpec,
     check_options,
+    cifar_spec,
+    cifar_stem_width,
     spec_for,
     transition_channels,
 )
@@ -58,12 +64,17 @@ def _densenet(
     growth_rate: int,
     compression: float,
     bottleneck: bool,
+    cifar: bool = False,
 ) -> keras.Model:
     check_options(growth_rate, compression)
     inputs = keras.Input(input_shape, name="image")
-    x = _bn_relu_conv(inputs, "conv1", "", STEM_WIDTH * growth_rate, STEM_KERNEL, STEM_STRIDE)
-    x = layers.ZeroPadding2D(POOL_KERNEL // 2, name="pool1.pad")(x)
-    x = layers.MaxPooling2D(POOL_KERNEL, POOL_STRIDE, name="pool1.pool")(x)
+    if cifar:
+        width = cifar_stem_width(growth_rate, bottleneck, compression)
+        x = layers.Conv2D(width, CIFAR_KERNEL, padding="same", use_bias=False, name="conv1.conv")(inputs)
+    else:
+        x = _bn_relu_conv(inputs, "conv1", "", STEM_WIDTH * growth_rate, STEM_KERNEL, STEM_STRIDE)
+        x = layers.ZeroPadding2D(POOL_KERNEL // 2, name="pool1.pad")(x)
+        x = layers.MaxPooling2D(POOL_KERNEL, POOL_STRIDE, name="pool1.pool")(x)
     for index, count in enumerate(spec.blocks, start=1):
         for number in range(1, count + 1):
             x = _dense_layer(x, f"dense_block{index}.layer{number}", growth_rate, bottleneck)
@@ -150,4 +161,26 @@ def densenet264(
         growth_rate=growth_rate,
         compression=compression,
         bottleneck=bottleneck,
+    )
+
+
+def densenet_cifar(
+    *,
+    input_shape=(32, 32, 3),
+    depth: int = CIFAR_DEPTH,
+    growth_rate: int = CIFAR_GROWTH_RATE,
+    bottleneck: bool = False,
+    compression: float = 1.0,
+    num_classes: int = CIFAR_CLASSES,
+) -> keras.Model:
+    """Table 2's CIFAR DenseNets (p. 5; Sec. 3, Implementation Details, p. 4) of depth L and growth rate k;
+    DenseNet-BC with the bottleneck and compression 0.5."""
+    return _densenet(
+        cifar_spec(depth, bottleneck),
+        input_shape=input_shape,
+        num_classes=num_classes,
+        growth_rate=growth_rate,
+        compression=compression,
+        bottleneck=bottleneck,
+        cifar=True,
     )

@@ -32,6 +32,20 @@ Decisions where the paper is silent or could be read two ways:
   whose bias absorbs a constant). The fully-connected layer has one.
 * "7×7 global average pool" is a global average pool: 7×7 at 224, and the fully-connected layer (and every
   parameter count) does not depend on the input size.
+
+The CIFAR networks of Table 2 (p. 5; Sec. 3, Implementation Details, p. 4): three dense blocks of equal length on
+32×32, 16×16 and 8×8 maps, an initial convolution with 16 output channels (2k for DenseNet-BC) on the input
+images, no pooling before the first block, transition layers between the blocks, a global average pool and the
+classifier. Names as above, without pool1 and dense_block4; conv1 is `.conv` alone. The readings:
+
+* The initial convolution is a plain 3×3 convolution, stride 1, padded by one pixel: it meets the input images,
+  not a previous layer's output, so no BN-ReLU precedes it; the paper names its channels only, and 3×3 is the
+  kernel of every other convolution that keeps the map size ("For convolutional layers with kernel size 3×3,
+  each side of the inputs is zero-padded by one pixel to keep the feature-map size fixed").
+* Depth L counts the initial convolution, every convolution of the dense layers (one, or two with the
+  bottleneck), the two transition convolutions and the classifier: L = 3n + 4 layers of n per block (6n + 4 with
+  the bottleneck), so {L = 40, k = 12} has 12 layers per block and DenseNet-BC {L = 100, k = 12} 16.
+* The classifier is CIFAR-10's (10 classes): Table 2 prints one parameter count for C10 and C100.
 """
 
 from __future__ import annotations
@@ -45,7 +59,7 @@ class DenseNetSpec:
     """One column of Table 1 (p. 4): the number of layers of each of the four dense blocks."""
 
     name: str
-    blocks: tuple[int, int, int, int]
+    blocks: tuple[int, ...]
 
 
 #: Table 1, p. 4, the "× n" of each Dense Block row.
@@ -72,6 +86,16 @@ POOL_STRIDE = 2
 #: Table 1: transition layers "1 × 1 conv" then "2 × 2 average pool, stride 2".
 TRANSITION_POOL = 2
 
+#: Sec. 3, Implementation Details, p. 4: on CIFAR, "three dense blocks that each has an equal number of layers"
+#: and first "a convolution with 16 (or twice the growth rate for DenseNet-BC) output channels"; Table 2's first
+#: network is {L = 40, k = 12}.
+CIFAR_BLOCKS = 3
+CIFAR_STEM_WIDTH = 16
+CIFAR_KERNEL = 3
+CIFAR_DEPTH = 40
+CIFAR_GROWTH_RATE = 12
+CIFAR_CLASSES = 10
+
 #: BatchNorm epsilon, the same in both frameworks so that their outputs agree (the paper gives none).
 BN_EPSILON = 1e-5
 
@@ -80,6 +104,21 @@ def spec_for(depth: int) -> DenseNetSpec:
     if depth not in SPECS:
         raise ValueError(f"DenseNet depth must be one of {sorted(SPECS)}. Received: depth={depth}")
     return SPECS[depth]
+
+
+def cifar_spec(depth: int, bottleneck: bool) -> DenseNetSpec:
+    """The CIFAR network of depth L: three blocks of n layers, L = 3n + 4 (6n + 4 with the bottleneck)."""
+    per_layer = 2 if bottleneck else 1
+    layers, rest = divmod(depth - 4, CIFAR_BLOCKS * per_layer)
+    if rest or layers < 1:
+        form = "6n + 4 with the bottleneck" if bottleneck else "3n + 4 without the bottleneck"
+        raise ValueError(f"a CIFAR DenseNet's depth is {form} (n ≥ 1 layers per block). Received: depth={depth}")
+    return DenseNetSpec(f"densenet_cifar{depth}", (layers,) * CIFAR_BLOCKS)
+
+
+def cifar_stem_width(growth_rate: int, bottleneck: bool, compression: float) -> int:
+    """The initial convolution's channels: 16, or 2k for DenseNet-BC (bottleneck and θ < 1)."""
+    return STEM_WIDTH * growth_rate if bottleneck and compression < 1 else CIFAR_STEM_WIDTH
 
 
 def check_options(growth_rate: int, compression: float) -> None:

@@ -14,6 +14,10 @@ from torch import nn
 from implementations.specs.densenet import (
     BN_EPSILON,
     BOTTLENECK_WIDTH,
+    CIFAR_CLASSES,
+    CIFAR_DEPTH,
+    CIFAR_GROWTH_RATE,
+    CIFAR_KERNEL,
     COMPRESSION,
     GROWTH_RATE,
     POOL_KERNEL,
@@ -24,6 +28,8 @@ from implementations.specs.densenet import (
     TRANSITION_POOL,
     DenseNetSpec,
     check_options,
+    cifar_spec,
+    cifar_stem_width,
     spec_for,
     transition_channels,
 )
@@ -69,19 +75,33 @@ class DenseLayer(nn.Module):
 
 
 class DenseNet(nn.Module):
-    """Table 1's network: conv1, pool1, four dense blocks with transition layers between them, classification."""
+    """Table 1's network: conv1, pool1, four dense blocks with transition layers between them, classification;
+    with `cifar`, Table 2's: a plain 3×3 conv1 and three dense blocks."""
 
     def __init__(
-        self, spec: DenseNetSpec, *, growth_rate: int, compression: float, bottleneck: bool, num_classes: int
+        self,
+        spec: DenseNetSpec,
+        *,
+        growth_rate: int,
+        compression: float,
+        bottleneck: bool,
+        num_classes: int,
+        cifar: bool = False,
     ) -> None:
         super().__init__()
         check_options(growth_rate, compression)
-        channels = STEM_WIDTH * growth_rate
-        self.conv1 = nn.Sequential(OrderedDict(_bn_relu_conv("", 3, channels, STEM_KERNEL, STEM_STRIDE)))
-        self.pool1 = nn.Sequential(
-            OrderedDict(pad=nn.ZeroPad2d(POOL_KERNEL // 2), pool=nn.MaxPool2d(POOL_KERNEL, POOL_STRIDE))
-        )
-        self.order = ["conv1", "pool1"]
+        if cifar:
+            channels = cifar_stem_width(growth_rate, bottleneck, compression)
+            conv = nn.Conv2d(3, channels, CIFAR_KERNEL, padding=CIFAR_KERNEL // 2, bias=False)
+            self.conv1 = nn.Sequential(OrderedDict(conv=conv))
+            self.order = ["conv1"]
+        else:
+            channels = STEM_WIDTH * growth_rate
+            self.conv1 = nn.Sequential(OrderedDict(_bn_relu_conv("", 3, channels, STEM_KERNEL, STEM_STRIDE)))
+            self.pool1 = nn.Sequential(
+                OrderedDict(pad=nn.ZeroPad2d(POOL_KERNEL // 2), pool=nn.MaxPool2d(POOL_KERNEL, POOL_STRIDE))
+            )
+            self.order = ["conv1", "pool1"]
         for index, count in enumerate(spec.blocks, start=1):
             layers = []
             for number in range(1, count + 1):
@@ -163,3 +183,23 @@ def densenet264(
 ) -> DenseNet:
     """DenseNet-264, Table 1 (p. 4), DenseNet-264 column."""
     return _densenet(264, growth_rate, compression, bottleneck, num_classes)
+
+
+def densenet_cifar(
+    *,
+    depth: int = CIFAR_DEPTH,
+    growth_rate: int = CIFAR_GROWTH_RATE,
+    bottleneck: bool = False,
+    compression: float = 1.0,
+    num_classes: int = CIFAR_CLASSES,
+) -> DenseNet:
+    """Table 2's CIFAR DenseNets (p. 5; Sec. 3, Implementation Details, p. 4) of depth L and growth rate k;
+    DenseNet-BC with the bottleneck and compression 0.5."""
+    return DenseNet(
+        cifar_spec(depth, bottleneck),
+        growth_rate=growth_rate,
+        compression=compression,
+        bottleneck=bottleneck,
+        num_classes=num_classes,
+        cifar=True,
+    )
