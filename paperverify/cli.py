@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from paperverify import cache, frameworks
+from paperverify import cache, frameworks, schema
 from paperverify.check import CheckError
 from paperverify.closeness import ATOL, RTOL
 from paperverify.frameworks import NAMES
@@ -341,6 +341,9 @@ def diff(args: argparse.Namespace) -> int:
 
 
 def tables(args: argparse.Namespace) -> int:
+    if args.schema:
+        print(schema.reference(), end="")
+        return 0
     if args.check:
         _, problems = check_paper(Path(args.check))
         for problem in problems:
@@ -497,6 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tables_parser = commands.add_parser("tables", help="list papers, tables and claim counts")
     tables_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     tables_parser.add_argument("--check", metavar="DIR", help="validate one paper folder and print every problem")
+    tables_parser.add_argument(
+        "--schema", action="store_true", help="print the paper.toml reference (docs/paper-toml.md) and exit"
+    )
     tables_parser.set_defaults(func=tables)
     args = parser.parse_args(argv)
     try:

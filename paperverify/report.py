@@ -401,8 +401,8 @@ def render_markdown(report: dict[str, Any], limit: int = MARKDOWN_LIMIT) -> str:
         ),
         (
             "Coverage of the papers",
-            ["paper", "transcribed (claims)", "left out (reason)"],
-            [_row(coverage_row(item, reasons=True)) for item in report.get("coverage", [])],
+            ["paper", "transcribed (claims)", "left out (the reasons: report.html, report.json)"],
+            [_row(coverage_row(item)) for item in report.get("coverage", [])],
         ),
         (
             "Models checked",

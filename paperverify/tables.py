@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import tomllib
 
-from paperverify import quantities, registry
+from paperverify import quantities, registry, schema
 from paperverify.printed import Interval, PrintedValueError, parse_activations, parse_number, parse_shape, unit_of
 from paperverify.structure import MAX_REPEAT, LayerSpec, parse_structure
 
@@ -41,24 +41,6 @@ STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value"
 STATEMENT_POINT = "point"
 STATEMENT_UNIT = "unit"
 
-_PAPER_KEYS = {
-    "id",
-    "title",
-    "authors",
-    "year",
-    "venue",
-    "arxiv",
-    "arxiv_version",
-    "pages",
-    "unpaginated",
-    "architecture",
-    "macs_convention",
-    "input_size",
-    "input_size_source",
-    "leaves_open",
-    "leaves_open_source",
-    "left_out",
-}
 #: What a paper may leave open (`[paper] leaves_open`, with the words or figure that show it in
 #: `leaves_open_source`): our implementation's choice there is not the paper's, and the equivalence check runs
 #: ours with the user's. Name -> what it is.
@@ -66,61 +48,10 @@ LRN_CONSTANTS = "lrn_constants"
 CONVENTIONS = {
     LRN_CONSTANTS: "the size, α, β and k of local response normalisation",
 }
-_PAPER_REQUIRED = ("id", "title", "authors", "year", "architecture", "input_size")
-_TABLE_KEYS = {
-    "id",
-    "kind",
-    "file",
-    "label",
-    "page",
-    "caption",
-    "row_key",
-    "transcription",
-    "added_columns",
-    "columns",
-    "rows",
-    "tolerances",
-    "errata",
-    "unchecked",
-    "claims",
-}
-_COLUMN_KEYS = {
-    "check", "reason", "quantity", "variants", "variant", "config", "config_reason", "unit", "scale", "prefixes",
-    "prefixes_reason", "claim_name",
-}  # fmt: skip
-_ROW_KEYS = {
-    "check", "reason", "point", "points", "layers", "exclude", "quantity", "config", "config_reason", "unit", "scale",
-    "variant", "repeat",
-}  # fmt: skip
 #: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
-_TOLERANCE_KEYS = {"row", "column", "absolute", "reason", "citation"}
-_ERRATUM_KEYS = {"row", "column", "printed", "corrected", "reason", "citation"}
-#: One printed cell of a checked row and column that is transcribed but not checked, and why (a cited figure
-#: counted in a way the paper does not say).
-_UNCHECKED_KEYS = {"row", "column", "reason"}
-
-#: The TOML type of every key: a type, a tuple of types, or ("list", type) for a list of that type.
+_ENTRIES = {"tolerances": schema.TOLERANCE, "errata": schema.ERRATUM, "unchecked": schema.UNCHECKED}
 _Schema = dict[str, Any]
-_PAPER_TYPES: _Schema = {
-    "id": str, "title": str, "authors": ("list", str), "year": int, "venue": str, "arxiv": str,
-    "arxiv_version": str, "architecture": str, "macs_convention": str, "input_size": int, "input_size_source": str,
-    "pages": str, "unpaginated": str, "leaves_open": ("list", str), "leaves_open_source": str, "left_out": dict,
-}  # fmt: skip
-_TABLE_TYPES: _Schema = {
-    "id": str, "kind": str, "file": str, "label": str, "page": int, "caption": str, "row_key": str,
-    "transcription": str, "added_columns": dict, "columns": dict, "rows": dict, "tolerances": ("list", dict),
-    "errata": ("list", dict), "unchecked": ("list", dict), "claims": int,
-}  # fmt: skip
-_COLUMN_TYPES: _Schema = {
-    "check": bool, "reason": str, "quantity": str, "variants": (str, ("list", str)), "variant": str, "config": dict,
-    "config_reason": str, "unit": str, "scale": str, "prefixes": str, "prefixes_reason": str, "claim_name": str,
-}  # fmt: skip
-_ROW_TYPES: _Schema = {
-    "check": bool, "reason": str, "point": str, "layers": ("list", str), "exclude": ("list", str), "quantity": str,
-    "config": dict, "config_reason": str, "unit": str, "scale": str, "points": dict, "variant": str, "repeat": int,
-}  # fmt: skip
-_ENTRY_TYPES: _Schema = {key: str for key in _TOLERANCE_KEYS | _ERRATUM_KEYS | _UNCHECKED_KEYS}
 #: Builder options a `config` may set: plain scalars (they become keyword arguments).
 _CONFIG_VALUE = (str, int, float, bool)
 #: The largest number a table's config may hand a builder (a middle flow repeated 3,000,000 times, an input of
@@ -445,8 +376,8 @@ class _Loader:
         if not isinstance(meta, dict):
             self.problem(sidecar, "expected a [paper] section with title, authors, arxiv, ... Received: none")
             return None
-        self.unknown_keys(sidecar, "[paper]", meta, _PAPER_KEYS)
-        missing = [key for key in _PAPER_REQUIRED if key not in meta]
+        self.unknown_keys(sidecar, "[paper]", meta, schema.PAPER.names)
+        missing = [key for key in schema.PAPER.required if key not in meta]
         if "arxiv" in meta and "arxiv_version" not in meta:
             missing.append("arxiv_version")  # an arXiv paper is cited with its version, any other by its venue
         if "arxiv" not in meta and "venue" not in meta:
@@ -459,7 +390,7 @@ class _Loader:
                 f"[paper] id must equal the folder name {self.folder.name!r}. Received: {meta.get('id')!r}",
             )
         self.unknown_keys(sidecar, "top level", data, {"paper", "tables"})
-        if not self.typed(sidecar, "[paper]", meta, _PAPER_TYPES):
+        if not self.typed(sidecar, "[paper]", meta, schema.PAPER.types):
             return None
         if "input_size" in meta and not meta["input_size"] > 0:
             self.problem(
@@ -500,7 +431,7 @@ class _Loader:
         table_ids: set[str] = set()
         for index, table in enumerate(tables):
             where = f"[[tables]] #{index + 1}"
-            self.unknown_keys(sidecar, where, table, _TABLE_KEYS)
+            self.unknown_keys(sidecar, where, table, schema.TABLE.names)
             if not self.table_typed(sidecar, f"{where} ({table.get('id', '?')})", table):
                 continue
             table_id = table.get("id")
@@ -560,14 +491,14 @@ class _Loader:
                 **where,
             )
 
-    def typed(self, file: Path, where: str, section: dict[str, Any], schema: _Schema) -> bool:
+    def typed(self, file: Path, where: str, section: dict[str, Any], types: _Schema) -> bool:
         """Whether every known key of `section` has its schema type; a problem for each that does not."""
         ok = True
-        for key, expected in schema.items():
-            if key in section and not _is(section[key], expected):
+        for key, expected in types.items():
+            if key in section and not schema.matches(section[key], expected):
                 self.problem(
                     file,
-                    f"{where}: {key} must be {_describe(expected)}. Received: {section[key]!r} "
+                    f"{where}: {key} must be {schema.describe(expected)}. Received: {section[key]!r} "
                     f"({type(section[key]).__name__})",
                 )
                 ok = False
@@ -575,15 +506,15 @@ class _Loader:
 
     def table_typed(self, sidecar: Path, where: str, table: dict[str, Any]) -> bool:
         """Every type in one [[tables]] entry: its keys, its columns, rows, tolerances and errata."""
-        ok = self.typed(sidecar, where, table, _TABLE_TYPES)
-        for section, schema in (("columns", _COLUMN_TYPES), ("rows", _ROW_TYPES)):
+        ok = self.typed(sidecar, where, table, schema.TABLE.types)
+        for section, types in (("columns", schema.COLUMN.types), ("rows", schema.ROW.types)):
             for name, spec in table.get(section, {}).items() if isinstance(table.get(section), dict) else ():
                 label = f"{where} {section[:-1]} {name!r}"
                 if not isinstance(spec, dict):
                     self.problem(sidecar, f"{label} must be a table of keys. Received: {spec!r}")
                     ok = False
                     continue
-                ok = self.typed(sidecar, label, spec, schema) and ok
+                ok = self.typed(sidecar, label, spec, types) and ok
                 points = spec.get("points", {})
                 if isinstance(points, dict) and not all(isinstance(point, str) for point in points.values()):
                     self.problem(sidecar, f"{label}: points maps a column to a named point. Received: {points!r}")
@@ -610,7 +541,7 @@ class _Loader:
         for section in ("tolerances", "errata", "unchecked"):
             for entry in table.get(section, []) if isinstance(table.get(section), list) else ():
                 if isinstance(entry, dict):
-                    ok = self.typed(sidecar, f"{where} {section} entry", entry, _ENTRY_TYPES) and ok
+                    ok = self.typed(sidecar, f"{where} {section} entry", entry, _ENTRIES[section].types) and ok
         return ok
 
     def load_table(self, paper: Paper, table: dict[str, Any]) -> list[Claim]:
@@ -646,10 +577,10 @@ class _Loader:
         if header is None:
             return []
         for name in table.get("columns", {}):
-            self.unknown_keys(sidecar, f"{where} column {name!r}", table["columns"][name], _COLUMN_KEYS)
+            self.unknown_keys(sidecar, f"{where} column {name!r}", table["columns"][name], schema.COLUMN.names)
             self.unchecked_keys(sidecar, table["columns"][name], column=name)
         for name, row in table.get("rows", {}).items():
-            self.unknown_keys(sidecar, f"{where} row {name!r}", row, _ROW_KEYS)
+            self.unknown_keys(sidecar, f"{where} row {name!r}", row, schema.ROW.names)
             if name not in rows:
                 self.problem(path, f"paper.toml declares row {name!r}; no row of the CSV has that key", row=name)
             if row.get("check", True) is False and not str(row.get("reason", "")).strip():
@@ -757,14 +688,10 @@ class _Loader:
         """Widened tolerances and errata by (row, column), each validated against the CSV."""
         sidecar = self.folder / "paper.toml"
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        for section, keys, required in (
-            ("tolerances", _TOLERANCE_KEYS, ("row", "column", "absolute", "reason", "citation")),
-            ("errata", _ERRATUM_KEYS, ("row", "column", "printed", "corrected", "reason", "citation")),
-            ("unchecked", _UNCHECKED_KEYS, ("row", "column", "reason")),
-        ):
+        for section, entries in _ENTRIES.items():
             for entry in table.get(section, []):
-                self.unknown_keys(sidecar, f"table {table['id']!r} {section}", entry, keys)
-                missing = [key for key in required if not str(entry.get(key, "")).strip()]
+                self.unknown_keys(sidecar, f"table {table['id']!r} {section}", entry, entries.names)
+                missing = [key for key in entries.required if not str(entry.get(key, "")).strip()]
                 if missing:
                     self.problem(
                         sidecar,
@@ -1032,7 +959,7 @@ class _Loader:
         # takes an `input_size` (MobileNet's fixed average-pool window), not to one that does not (EfficientNet).
         configured = "input_size" in options
         input_size = options.pop("input_size", paper.meta["input_size"])
-        if not _is(input_size, int) or input_size <= 0:
+        if not schema.matches(input_size, int) or input_size <= 0:
             if not configured:  # the [paper] input_size, reported once where it is written
                 return
             self.problem(
@@ -1120,24 +1047,6 @@ class _Loader:
 def _widening_reason(widened: dict[str, Any] | None) -> str:
     """Why a tolerance was widened, with its citation; empty for a tolerance from the printed precision."""
     return "" if widened is None else f"{' '.join(widened['reason'].split())} [{widened['citation']}]"
-
-
-def _is(value: Any, expected: Any) -> bool:
-    if isinstance(expected, tuple) and expected and expected[0] == "list":
-        return isinstance(value, list) and all(_is(item, expected[1]) for item in value)
-    if isinstance(expected, tuple):
-        return any(_is(value, option) for option in expected)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
-
-
-def _describe(expected: Any) -> str:
-    if isinstance(expected, tuple) and expected and expected[0] == "list":
-        return f"a list of {_describe(expected[1])}s"
-    if isinstance(expected, tuple):
-        return " or ".join(_describe(option) for option in expected)
-    return {str: "a string", int: "an integer", bool: "true or false", dict: "a table", list: "a list"}[expected]
 
 
 def _one_line(text: str) -> str:

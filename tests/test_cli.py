@@ -61,7 +61,7 @@ def test_report_exits_0_when_every_claim_matches_and_writes_every_format(tmp_pat
     summary = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "## Coverage of the papers" in summary
     transcribed = "Table 1 (75), Table 6 (12), Text and figures (74)"
-    assert f"| he2016_resnet | {transcribed} | Tables 2-5: Top-1 and top-5 error rates" in summary
+    assert f"| he2016_resnet | {transcribed} | Tables 2-5, Tables 7-14 |" in summary
 
 
 def test_report_exits_2_for_an_unknown_format(tmp_path: Path, capsys) -> None:

@@ -3,6 +3,7 @@ file, row and column, saying what was expected and what was received."""
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -802,3 +803,32 @@ def test_one_problem_is_said_once(paper: Path) -> None:
 
     twice = [TableError("t.csv", "bad", row="r"), TableError("t.csv", "bad", row="r"), TableError("t.csv", "other")]
     assert [str(p) for p in _once(twice)] == ["t.csv, row r: bad (2 times)", "t.csv: other"]
+
+
+def test_the_paper_toml_reference_is_generated_from_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/paper-toml.md is what `paperverify tables --schema` prints from paperverify/schema.py, the schema the
+    tables are validated from: after a change to the schema, regenerate it."""
+    from paperverify.cli import main
+
+    assert main(["tables", "--schema"]) == 0
+    reference = Path(__file__).resolve().parents[1] / "docs" / "paper-toml.md"
+    assert capsys.readouterr().out == reference.read_text(encoding="utf-8")
+
+
+def test_every_schema_key_is_documented_and_an_unknown_one_is_named(tmp_path: Path) -> None:
+    """Each section's keys appear in the reference; a key the schema does not know is an error listing the keys
+    it does know."""
+    from paperverify import schema
+
+    reference = schema.reference()
+    for section in schema.SECTIONS:
+        assert f"## `{section.header}`" in reference
+        assert all(f"| `{key.name}` |" in reference for key in section.keys)
+    folder = tmp_path / "demo2016_net"
+    shutil.copytree(Path(tables.default_roots()[0]) / "he2016_resnet", folder)
+    toml = folder / "paper.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("[paper]\n", '[paper]\nlicence = "none"\n', 1), encoding="utf-8"
+    )
+    _, problems = check_paper(folder)
+    assert any("unknown key 'licence'" in str(problem) and "'left_out'" in str(problem) for problem in problems)
