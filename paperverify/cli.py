@@ -344,6 +344,11 @@ def tables(args: argparse.Namespace) -> int:
     if args.schema:
         print(schema.reference(), end="")
         return 0
+    if args.status:
+        from paperverify.sanity import status
+
+        print(status(_roots(args.tables)), end="")
+        return 0
     if args.check:
         _, problems = check_paper(Path(args.check))
         for problem in problems:
@@ -502,6 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     tables_parser.add_argument("--check", metavar="DIR", help="validate one paper folder and print every problem")
     tables_parser.add_argument(
         "--schema", action="store_true", help="print the paper.toml reference (docs/paper-toml.md) and exit"
+    )
+    tables_parser.add_argument(
+        "--status", action="store_true", help="print the status table of every paper (docs/status.md) and exit"
     )
     tables_parser.set_defaults(func=tables)
     args = parser.parse_args(argv)

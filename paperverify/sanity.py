@@ -113,6 +113,51 @@ def coverage_row(item: dict[str, Any], reasons: bool = False) -> list[str]:
     return [item["paper"], transcribed, ("; " if reasons else ", ").join(left) or "none recorded"]
 
 
+def status(roots: Iterable[Path] | None = None) -> str:
+    """The status table as Markdown (docs/status.md, `paperverify tables --status`): per paper, its architecture,
+    the variants of it its claims check, its claims, those checked against an erratum's correction and those within
+    a widened tolerance, its printed cells left unchecked ([[tables.unchecked]]) and the printed tables it leaves
+    out; then the totals."""
+    from paperverify import frameworks, registry
+
+    lines = [
+        "| architecture | paper | variants | claims | errata | widened | unchecked cells | left out |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    total = 0
+    papers = [paper for paper, _ in map(check_paper, paper_folders(default_roots() if roots is None else roots))]
+    for paper in sorted((p for p in papers if p is not None), key=lambda p: (p.meta["year"], p.id)):
+        meta, claims = paper.meta, paper.claims
+        total += len(claims)
+        own = sorted(
+            {c.config.variant for c in claims if registry.get(c.config.variant).architecture == meta["architecture"]}
+        )
+        unchecked = sum(len(table.get("unchecked", [])) for table in paper.tables)
+        cells = [
+            meta["architecture"],
+            _citation(meta),
+            ", ".join(f"`{variant}`" for variant in own),
+            str(len(claims)),
+            str(sum(1 for claim in claims if claim.erratum)),
+            str(sum(1 for claim in claims if claim.tolerance_reason)),
+            str(unchecked),
+            ", ".join(paper.left_out) or "none",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    checks = len(frameworks.BUILDING) * total
+    names = " and ".join(frameworks.BUILDING)
+    lines += ["", f"{len(papers)} papers, {total:,} claims, each checked in {names}: {checks:,} checks."]
+    return "\n".join(lines) + "\n"
+
+
+def _citation(meta: dict[str, Any]) -> str:
+    """`He et al., arXiv 1512.03385v1`; `Simonyan & Zisserman, ...`; the venue of a paper not on arXiv."""
+    surnames = [author.split()[-1] for author in meta["authors"]]
+    who = surnames[0] if len(surnames) == 1 else " & ".join(surnames) if len(surnames) == 2 else f"{surnames[0]} et al."
+    where = f"arXiv {meta['arxiv']}{meta.get('arxiv_version', '')}" if "arxiv" in meta else meta.get("venue", "")
+    return f"{who}, {where.split(';')[0]}"
+
+
 def _thirdparty_problems(claims: list[Claim]) -> list[str]:
     from paperverify.thirdparty import SOURCES, ThirdPartyError, load
 
