@@ -82,10 +82,10 @@ def test_lenet5_with_a_plain_tanh_or_a_relu_fails_the_squashing_cells(torch_thre
     assert failing["tanh_amplitude"].measured == failing["tanh_slope"].measured == "0"
 
 
-def test_a_squashing_module_the_probe_cannot_tell_is_an_error_until_declared(torch_threads: int) -> None:
-    """A user's module computing A · tanh(S · x), scaling included, is one layer of the unknown kind: the claims
-    that need its kind (the activation, its constants, its connections) are errors naming it and saying how to
-    declare it; declared as kind tanh, it is measured as a whole and every claim passes."""
+def test_a_users_squashing_module_is_read_through_its_scalings(torch_threads: int) -> None:
+    """A user's module computing A · tanh(S · x) with `torch.tanh` and two products by numbers is opened: its one
+    layer is the tanh, whose constants are the factors around it, and every claim passes with nothing declared. A
+    plain `torch.tanh` has A = S = 1: the right function with the wrong constants."""
     import torch
     from torch import nn
 
@@ -95,24 +95,21 @@ def test_a_squashing_module_the_probe_cannot_tell_is_an_error_until_declared(tor
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return A * torch.tanh(S * x)
 
-    model = _meta(lenet5)
-    for stage in (model.C1, model.S2, model.C3, model.S4, model.C5, model.F6):
-        stage.squash = Scaled()
-    failing = _failing(verify(model, paper="lecun1998_lenet5", variant="lenet5"))
-    assert set(failing) == {
-        "sec2b_squashing", "tanh_amplitude", "tanh_slope", "sec2a_connections",
-        *(f"sec2b_{stage}_connections" for stage in ("c1", "s2", "c3", "s4", "c5")),
-    }  # fmt: skip
-    for verdict in failing.values():
-        assert verdict.status == "error" and "squash" in verdict.detail and "--kind CLASS=KIND" in verdict.detail
-    declared = verify(model, paper="lecun1998_lenet5", variant="lenet5", kinds={"Scaled": "tanh"})
-    assert declared.ok, declared.describe()
+    class Plain(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.tanh(x)
+
+    for squash, failing in ((Scaled, {}), (Plain, {"tanh_amplitude": "1", "tanh_slope": "1"})):
+        model = _meta(lenet5)
+        for stage in (model.C1, model.S2, model.C3, model.S4, model.C5, model.F6):
+            stage.squash = squash()
+        result = verify(model, paper="lecun1998_lenet5", variant="lenet5")
+        assert {name: verdict.measured for name, verdict in _failing(result).items()} == failing, result.describe()
 
 
-def test_a_functional_tanh_has_its_constants_read_only_in_a_module_of_its_own(torch_threads: int) -> None:
-    """A stage whose forward scales `torch.tanh` around its convolution applies a tanh (its activation claim
-    passes), but the probe cannot tell the scaling from the stage's other work: its constants are errors saying
-    to compute the squashing in a module of its own."""
+def test_a_stage_that_scales_a_functional_tanh_around_its_convolution_passes(torch_threads: int) -> None:
+    """A stage whose forward is A · tanh(S · conv(x)), written inline, applies Eq. 6's squashing: the factors of
+    its two products by numbers are the tanh's constants."""
     import torch
     from torch import nn
 
@@ -124,15 +121,25 @@ def test_a_functional_tanh_has_its_constants_read_only_in_a_module_of_its_own(to
             self.conv = conv
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return A * torch.tanh(S * self.conv(x))
+            return A * torch.tanh(self.conv(x) / 1.5)
 
     model = _meta(lenet5)
     model.C1 = Stage(model.C1.conv)
-    failing = _failing(verify(model, paper="lecun1998_lenet5", variant="lenet5"))
-    assert set(failing) == {"tanh_amplitude", "tanh_slope"}
-    for verdict in failing.values():
-        assert verdict.status == "error"
-        assert "'C1.tanh'" in verdict.detail and "module or layer of its own" in verdict.detail
+    result = verify(model, paper="lecun1998_lenet5", variant="lenet5")
+    assert result.ok, result.describe()
+
+
+def test_a_tanh_whose_constants_cannot_be_read_is_an_error_saying_what_to_do() -> None:
+    """A tanh record without constants (a Keras operation, an ONNX node) makes the constants' claims errors naming
+    the layer and how to have it measured, never a 0 or a 1."""
+    from paperverify import compare
+    from paperverify.tables import load_claims
+
+    [claim] = [c for c in load_claims() if c.id == "lecun1998_lenet5/squashing/lenet5/A/tanh_amplitude"]
+    layers = tuple(LayerRecord(f"{point}.tanh", "tanh", ((1, 1, 6),), (1, 1, 6), 0, 0, 0) for point in claim.layers)
+    verdict = compare.safe_judge(claim, Trace("keras", (32, 32, 1), layers))
+    assert verdict.status == "error"
+    assert "'C1.tanh'" in verdict.detail and "--kind CLASS=tanh" in verdict.detail
 
 
 def test_the_probes_read_a_tanhs_constants(torch_threads: int, tf_threads: int) -> None:

@@ -172,6 +172,7 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
         model = meta_copy(model)
         modules = list(model.named_modules())
     calls: list[tuple[Call, tuple[int, ...]]] = []
+    scalings: list[tuple[torch.Tensor, torch.Tensor, float]] = []
     producers = Producers()
     stood_in = []
     for name, module in modules:
@@ -182,12 +183,20 @@ def probe_model(model: nn.Module, input_shape: tuple[int, int, int]) -> Trace:
     try:
         height, width, channels = input_shape
         x = torch.empty(1, channels, height, width, device="meta")
-        trace(model, x, lambda call: calls.append((call, producers.layer(call))), producers.other, modules=modules)
+        trace(
+            model,
+            x,
+            lambda call: calls.append((call, producers.layer(call))),
+            producers.other,
+            modules=modules,
+            on_scale=lambda tensor, output, factor: scalings.append((tensor, output, factor)),
+        )
     finally:
         for module in stood_in:
             del module.__dict__["forward"]
     owned = _owned_parameters(modules)
-    records = [_record(call, owned)._replace(sources=sources) for call, sources in calls]
+    squashing = _squashing_factors(scalings)
+    records = [_record(call, owned, squashing)._replace(sources=sources) for call, sources in calls]
     records += _unattributed(owned)
     return Trace("torch", tuple(input_shape), tuple(records))
 
@@ -238,9 +247,23 @@ class BatchDimensionError(ValueError):
     """A layer whose output has lost the probe's batch dimension (or returns no tensor at all)."""
 
 
-def _record(call: Call, owned: dict[int, tuple[str, torch.Tensor]]) -> LayerRecord:
+def _squashing_factors(
+    scalings: list[tuple[torch.Tensor, torch.Tensor, float]],
+) -> Callable[[Call], tuple[float, float]]:
+    """The (A, S) of a functional tanh, A tanh(S a): the factor its input was scaled by and the first one its
+    output is (1 where there is none); `scalings` holds each (tensor, its scaled output, factor) of the pass."""
+    made = {id(output): factor for _, output, factor in scalings}
+    read: dict[int, float] = {}
+    for tensor, _, factor in scalings:
+        read.setdefault(id(tensor), factor)
+    return lambda call: (read.get(id(call.output), 1.0), made.get(id(call.inputs[0]), 1.0) if call.inputs else 1.0)
+
+
+def _record(
+    call: Call, owned: dict[int, tuple[str, torch.Tensor]], squashing: Callable[[Call], tuple[float, float]]
+) -> LayerRecord:
     """A layer's record; a functional layer takes the containers' parameters among its inputs (each once: they
-    leave `owned`)."""
+    leave `owned`); a functional tanh takes the factors around it as its constants (`_squashing_factors`)."""
     output = _shape(call.output)
     if output is None or len(output) == 0 or output[0] != 1:
         raise BatchDimensionError(
@@ -250,6 +273,8 @@ def _record(call: Call, owned: dict[int, tuple[str, torch.Tensor]]) -> LayerReco
         )
     module, kind = call.module, call.kind
     attributes = _attributes(module) if module is not None else _functional_attributes(call)
+    if module is None and kind == "tanh":
+        attributes = {**attributes, "constants": squashing(call)}
     in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
     if "kernel" not in attributes and module is not None and kinds.declared(type(module)):
         attributes = {**attributes, **kinds.tiling_window(kind, in_shapes, out_shape)}

@@ -6,8 +6,9 @@ module's `forward` written with `F.relu(x)`, `x + y`, `x * gate`, `torch.flatten
 A `TorchFunctionMode` active during the pass sees those calls; each one of a kind in `FUNCTIONS`, made while a
 container's own forward runs (not inside a leaf module, whose hook speaks for it), is a layer named after the
 container and the function (`layer1.0.relu`, `layer1.0.add`, a second `layer1.0.add_1`). A sum or product is a
-layer only between two tensors (`x * 0.5` passes its input on, as a view does); a tensor times its own sigmoid
-(`x * torch.sigmoid(x)`) is a swish.
+layer only between two tensors (`x * 0.5` or `x / 2` passes its input on, as a view does, and is reported to
+`on_scale` with its factor: a squashing function's constants are read from them); a tensor times its own
+sigmoid (`x * torch.sigmoid(x)`) is a swish.
 
 A leaf module of a class the probe cannot tell and with no parameters or buffers of its own (a user's `Swish`
 whose forward is `x * torch.sigmoid(x)`, a channel shuffle written with `view` and `transpose`) is opened: its
@@ -15,9 +16,10 @@ forward's calls are its layers, named under it, as a container's are, provided i
 functions and the plumbing of `PLUMBING`; one that calls anything else (`torch.matmul`, a division) stays one
 layer of the unknown kind, so that its cost is never taken for zero.
 
-`trace(model, x, on_call, on_other)` runs the model once and calls `on_call(call)` for every layer in execution
-order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a container
-calls (`Producers` follows which layer produced each tensor), so that both passes number the layers alike. A
+`trace(model, x, on_call, on_other, on_scale)` runs the model once and calls `on_call(call)` for every layer in
+execution order (`call.index` is its trace index) and `on_other(inputs, output)` for every other function a
+container calls (`Producers` follows which layer produced each tensor), so that both passes number the layers
+alike. A
 tensor `on_call` returns takes the layer's output's place in the rest of the pass (not for a layer inside an
 opened module, whose calls are reported only once it has ended).
 """
@@ -67,6 +69,11 @@ FUNCTIONS: dict[Any, tuple[str, str]] = {
     **_table("conv2d", "conv", F.conv2d),  # a container's own weight, convolved functionally
     **_table("dense", "linear", F.linear),
 }  # fmt: skip
+#: A tensor times or divided by a number: function -> the power its number scales by (`x * 2`, `x / 2`).
+_SCALINGS: dict[Any, int] = {
+    **dict.fromkeys((torch.mul, _T.mul, _T.__mul__, _T.__rmul__), 1),
+    **dict.fromkeys((torch.div, _T.div, _T.__truediv__), -1),
+}
 #: Reductions that are a global average pool when they average a map's two spatial axes (`x.mean((2, 3))`).
 _MEANS = frozenset({torch.mean, _T.mean})
 #: Kinds that are layers only between two tensors or more: `x * 0.5` and `torch.cat([x])` pass the value on.
@@ -116,6 +123,25 @@ def _spatial_mean(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return sorted(d % rank for d in dims) == ([2, 3] if rank == 4 else [1])
 
 
+def _factor(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> float | None:
+    """The factor a call scales one tensor by (`2 / 3 * x`: 2/3; `x / 4`: 1/4), None for any other call."""
+    power = _SCALINGS.get(func)
+    if power is None or kwargs.get("rounding_mode") is not None or len(args) != 2:
+        return None
+    first, second = args
+    if isinstance(first, torch.Tensor):
+        tensor, number = first, second
+    elif power > 0:
+        tensor, number = second, first  # 2 * x
+    else:
+        return None  # 2 / x scales nothing
+    if not isinstance(tensor, torch.Tensor) or not isinstance(number, int | float) or isinstance(number, bool):
+        return None
+    if power > 0:
+        return float(number)
+    return 1 / float(number) if number else None
+
+
 class _Tracer(TorchFunctionMode):
     def __init__(
         self,
@@ -123,8 +149,10 @@ class _Tracer(TorchFunctionMode):
         on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None,
         kind_of: Callable[[str, nn.Module], str],
         modules: list[tuple[str, nn.Module]],
+        on_scale: Callable[[torch.Tensor, torch.Tensor, float], None] | None = None,
     ) -> None:
         super().__init__()
+        self.on_scale = on_scale
         self.leaves = {id(m): name for name, m in modules if name and not m._modules}
         #: Leaves opened as containers (see the module docstring), and the calls each made so far; a None
         #: entry marks one that called a function neither a layer nor plumbing.
@@ -227,6 +255,12 @@ class _Tracer(TorchFunctionMode):
             output = func(*args, **kwargs)
         if not self.running or id(self.running[-1]) in self.leaves:
             return output  # inside a layer (its module hook speaks for it), or outside the model
+        factor = _factor(func, args, kwargs)
+        if factor is not None and isinstance(output, torch.Tensor):  # no layer, even inside an opened module
+            if self.on_scale is not None:
+                self.on_scale(args[0] if isinstance(args[0], torch.Tensor) else args[1], output, factor)
+            self._other(tuple(tensors(args)), output)
+            return output
         found = FUNCTIONS.get(func)
         if found is None and func in _MEANS and _spatial_mean(args, kwargs):
             found = ("avgpool", "avgpool")
@@ -287,16 +321,18 @@ def trace(
     on_other: Callable[[tuple[torch.Tensor, ...], Any], None] | None = None,
     kind_of: Callable[[str, nn.Module], str] | None = None,
     modules: list[tuple[str, nn.Module]] | None = None,
+    on_scale: Callable[[torch.Tensor, torch.Tensor, float], None] | None = None,
 ) -> Any:
     """Run `model(x)` in inference mode without gradients, reporting every layer (see the module docstring);
     the model's training flags are restored afterwards. `kind_of(name, module)` tells a leaf module's kind;
-    `modules` is `list(model.named_modules())` if the caller has it already."""
+    `modules` is `list(model.named_modules())` if the caller has it already; `on_scale(tensor, output, factor)`
+    hears of every tensor a container scales by a number."""
     if kind_of is None:
         from paperverify.frameworks.torch.probe import kind_of as probe_kind_of
 
         kind_of = probe_kind_of
     modules = list(model.named_modules()) if modules is None else modules
-    tracer = _Tracer(on_call, on_other, kind_of, modules)
+    tracer = _Tracer(on_call, on_other, kind_of, modules, on_scale)
     flags = [(module, module.training) for _, module in modules]
     for module, _ in flags:  # model.eval(), without nn.Module.__setattr__'s cost on every module
         module.__dict__["training"] = False
