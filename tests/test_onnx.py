@@ -228,3 +228,22 @@ def test_an_export_keeps_alexnets_normalisation_and_leaves_its_dropout_out(tmp_p
     assert statuses["sec3.3_lrn_alpha_conv1"][0] == statuses["sec3.3_lrn_beta_conv1"][0] == "match"
     status, _, detail = statuses["sec4.2_dropout_fc6"]
     assert status == "skipped" and "an inference export leaves dropout out" in detail
+
+
+def test_a_scaled_tanh_exported_keeps_its_constants(tmp_path: Path, torch_threads: int) -> None:
+    """LeNet-5's squashing function, 1.7159 · tanh(x / 1.5) (Eq. 6, Appendix A), exports as Div, Tanh, Mul by
+    constants: the probe reads A and S back from them, as the PyTorch probe does; a plain Tanh is A = S = 1."""
+    import torch
+    from torch import nn
+
+    from paperverify.frameworks.onnx.probe import probe_model
+
+    class Squash(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return 1.7159 * torch.tanh(x / 1.5)
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), Squash(), nn.Conv2d(2, 2, 3), nn.Tanh())
+    trace = probe_model(export(model, tmp_path / "model.onnx", size=8, channels=1), 8, 1)
+    constants = [layer.constants for layer in trace.layers if layer.kind == "tanh"]
+    assert len(constants) == 2 and constants[1] == (1.0, 1.0)
+    assert constants[0] == pytest.approx((1.7159, 1 / 1.5), rel=1e-6)

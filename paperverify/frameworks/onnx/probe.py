@@ -14,9 +14,10 @@ the weight. A node of an op type the probe cannot tell is a layer of the unknown
 are measured, and only the claims that need its cost are errors naming it.
 
 What exporters split, the probe joins again: a `MatMul` by a constant followed by the `Add` of a constant bias is
-one dense layer, and `x * Sigmoid(x)` is one swish. Parameters are the floating-point initializers a layer reads
-as weights, counted for each layer that reads them (exporters merge initializers of equal values, such as the zero
-biases of folded BatchNorms); a BatchNormalization's mean and variance are buffers. An exporter that folded
+one dense layer, `x * Sigmoid(x)` is one swish, and a `Tanh` takes the scalar factors around it as its constants
+(A tanh(S a)). Parameters are the floating-point initializers a layer reads as weights, counted for each layer
+that reads them (exporters merge initializers of equal values, such as the zero biases of folded BatchNorms); a
+BatchNormalization's mean and variance are buffers. An exporter that folded
 BatchNorm into the convolutions before it (PyTorch's does, in inference mode) leaves convolutions with a bias and
 no BatchNorm: the trace is the exported graph's.
 """
@@ -330,6 +331,10 @@ class _Reader:
         self.names: set[str] = set()
         #: Values on the way from a square x·x to a local response normalisation of x: x and the nodes so far.
         self.squares: dict[str, tuple[str, tuple[onnx.NodeProto, ...]]] = {}
+        #: Values a product or quotient by a scalar constant made, and its factor (a tanh's S, A tanh(S a)).
+        self.scaled: dict[str, float] = {}
+        #: Tanh records whose output a scalar factor has already read (its A).
+        self.amplified: set[int] = set()
         self.consumers: dict[str, int] = {}
         for node in model.graph.node:
             for name in node.input:
@@ -376,6 +381,7 @@ class _Reader:
         if declared is None and self._local_response_norm(node, data):
             return
         if declared is None and (op in _PLUMBING or self._scalar_operation(node, data)):
+            self._scaling(node, data)
             for output in node.output:
                 self.producer[output] = self.producer[data[0]]
             return
@@ -385,6 +391,27 @@ class _Reader:
             return
         kind = declared or self._kind(node, data)
         self.record(node, kind, data)
+        if kind == "tanh":  # A tanh(S a): S scaled its input; A, the first factor its output meets, is set then
+            self.records[-1] = self.records[-1]._replace(constants=(1.0, self.scaled.get(data[0], 1.0)))
+
+    def _scaling(self, node: onnx.NodeProto, data: list[str]) -> None:
+        """A product or quotient of one value by a scalar constant (`Mul` by 1.7159, `Div` by 1.5): its output
+        remembers the factor, and a tanh's output scaled so takes it as its amplitude A."""
+        others = [name for name in node.input if name and name not in data]
+        divides_it = node.op_type == "Div" and node.input[0] == data[0]  # x / 1.5, not 1.5 / x
+        if len(data) != 1 or len(others) != 1 or not (node.op_type == "Mul" or divides_it):
+            return
+        value = self.constants.values.get(others[0])
+        if value is None or np.size(value) != 1 or not float(np.ravel(value)[0]):
+            return
+        factor = float(np.ravel(value)[0]) ** (1 if node.op_type == "Mul" else -1)
+        self.scaled[node.output[0]] = factor
+        index = self.producer[data[0]]
+        if index != MODEL_INPUT and index not in self.amplified and self.layers[index].output == data[0]:
+            layer = self.records[index]
+            if layer.kind == "tanh" and layer.constants is not None:
+                self.records[index] = layer._replace(constants=(factor, layer.constants[1]))
+                self.amplified.add(index)
 
     def _local_response_norm(self, node: onnx.NodeProto, data: list[str]) -> bool:
         """PyTorch's exporters write a local response normalisation as `x / (k + α·avg(x·x))^β`, the average taken
