@@ -125,8 +125,9 @@ def status(roots: Iterable[Path] | None = None) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     total = 0
-    papers = [paper for paper, _ in map(check_paper, paper_folders(default_roots() if roots is None else roots))]
-    for paper in sorted((p for p in papers if p is not None), key=lambda p: (p.meta["year"], p.id)):
+    loaded = [paper for paper, _ in map(check_paper, paper_folders(default_roots() if roots is None else roots))]
+    papers = sorted((paper for paper in loaded if paper is not None), key=lambda paper: (paper.meta["year"], paper.id))
+    for paper in papers:
         meta, claims = paper.meta, paper.claims
         total += len(claims)
         own = sorted(

@@ -108,8 +108,8 @@ def test_a_users_squashing_module_is_read_through_its_scalings(torch_threads: in
 
 
 def test_a_stage_that_scales_a_functional_tanh_around_its_convolution_passes(torch_threads: int) -> None:
-    """A stage whose forward is A · tanh(S · conv(x)), written inline, applies Eq. 6's squashing: the factors of
-    its two products by numbers are the tanh's constants."""
+    """A stage whose forward is A · tanh(S · conv(x)), written inline with `torch.tanh` or around an `nn.Tanh`,
+    applies Eq. 6's squashing: the factors of its two products by numbers are the tanh's constants."""
     import torch
     from torch import nn
 
@@ -123,10 +123,21 @@ def test_a_stage_that_scales_a_functional_tanh_around_its_convolution_passes(tor
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return A * torch.tanh(self.conv(x) / 1.5)
 
-    model = _meta(lenet5)
-    model.C1 = Stage(model.C1.conv)
-    result = verify(model, paper="lecun1998_lenet5", variant="lenet5")
-    assert result.ok, result.describe()
+    class ModuleStage(Stage):
+        """The same with an `nn.Tanh` module between the two products."""
+
+        def __init__(self, conv: nn.Module) -> None:
+            super().__init__(conv)
+            self.act = nn.Tanh()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return A * self.act(S * self.conv(x))
+
+    for stage in (Stage, ModuleStage):
+        model = _meta(lenet5)
+        model.C1 = stage(model.C1.conv)
+        result = verify(model, paper="lecun1998_lenet5", variant="lenet5")
+        assert result.ok, result.describe()
 
 
 def test_a_tanh_whose_constants_cannot_be_read_is_an_error_saying_what_to_do() -> None:

@@ -250,8 +250,9 @@ class BatchDimensionError(ValueError):
 def _squashing_factors(
     scalings: list[tuple[torch.Tensor, torch.Tensor, float]],
 ) -> Callable[[Call], tuple[float, float]]:
-    """The (A, S) of a functional tanh, A tanh(S a): the factor its input was scaled by and the first one its
-    output is (1 where there is none); `scalings` holds each (tensor, its scaled output, factor) of the pass."""
+    """The factors a tanh's output and input are scaled by around it, A · tanh(S · a) (1 where there is none): the
+    first factor its output meets and the one its input was made by; `scalings` holds each (tensor, its scaled
+    output, factor) of the pass."""
     made = {id(output): factor for _, output, factor in scalings}
     read: dict[int, float] = {}
     for tensor, _, factor in scalings:
@@ -263,7 +264,7 @@ def _record(
     call: Call, owned: dict[int, tuple[str, torch.Tensor]], squashing: Callable[[Call], tuple[float, float]]
 ) -> LayerRecord:
     """A layer's record; a functional layer takes the containers' parameters among its inputs (each once: they
-    leave `owned`); a functional tanh takes the factors around it as its constants (`_squashing_factors`)."""
+    leave `owned`); a tanh's constants take the factors around it (`_squashing_factors`)."""
     output = _shape(call.output)
     if output is None or len(output) == 0 or output[0] != 1:
         raise BatchDimensionError(
@@ -273,8 +274,11 @@ def _record(
         )
     module, kind = call.module, call.kind
     attributes = _attributes(module) if module is not None else _functional_attributes(call)
-    if module is None and kind == "tanh":
-        attributes = {**attributes, "constants": squashing(call)}
+    if kind == "tanh":  # the factors around it scale its own constants (a plain tanh's are 1, 1)
+        own = attributes.get("constants") if module is not None else numeric.PLAIN_TANH
+        if own is not None:
+            amplitude, slope = squashing(call)
+            attributes = {**attributes, "constants": (own[0] * amplitude, own[1] * slope)}
     in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
     if "kernel" not in attributes and module is not None and kinds.declared(type(module)):
         attributes = {**attributes, **kinds.tiling_window(kind, in_shapes, out_shape)}
