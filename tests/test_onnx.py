@@ -83,25 +83,28 @@ def test_an_export_of_a_planted_departure_fails_the_cells_it_changes(
 
 
 @pytest.mark.parametrize(
-    "variant", ["resnet50", "mobilenet_v1", "efficientnet_b0", "densenet121", "googlenet", "se_resnet50", "mixer_s32"]
+    "variant",
+    ["resnet50", "mobilenet_v1", "efficientnet_b0", "densenet121", "googlenet", "se_resnet50", "mixer_s32", "lenet5"],
 )
 def test_an_unfolded_export_of_ours_is_traced_as_pytorch_traces_it(
     variant: str, tmp_path: Path, torch_threads: int
 ) -> None:
-    """Layer by layer, the graph's trace is our PyTorch trace: kinds, shapes, parameters, buffers and multiply-adds
-    (a swish written as x·sigmoid(x), a 'same' padding computed from its input's shape, a local response
-    normalisation written out in squares and a 3-D pool, a token-mixing MatMul and its bias are joined again)."""
+    """Layer by layer, the graph's trace is our PyTorch trace: kinds, shapes, parameters, buffers, multiply-adds and
+    connection tables (a swish written as x·sigmoid(x), a 'same' padding computed from its input's shape, a local
+    response normalisation written out in squares and a 3-D pool, a token-mixing MatMul and its bias, LeNet-5's
+    subsampling, its C3 kernel scattered from its table and its RBF output are joined again; F6's transposes to
+    channels last and back are no layers)."""
     from paperverify.frameworks.onnx.probe import probe_model
 
-    config = Config(variant, 224, ())
-    ours = reference(config, "torch")
-    found = probe_model(export(_ours(variant), tmp_path / "model.onnx", fold=False), 224, 3)
+    size, channels = (32, 1) if variant == "lenet5" else (224, 3)
+    ours = reference(Config(variant, size, ()), "torch")
+    found = probe_model(export(_ours(variant), tmp_path / "model.onnx", size, channels, fold=False), size, channels)
 
     def rows(trace: object) -> list[tuple]:
         """Every layer but those that only move values: an inference export leaves dropout out, and a module that
         reshapes inside itself (our SE gate, the Mixer's patches into tokens) does it in the graph."""
         return [
-            (r.kind, r.output_shape, r.params, r.buffers, r.macs, r.kernel, r.stride, r.groups)
+            (r.kind, r.output_shape, r.params, r.buffers, r.macs, r.kernel, r.stride, r.groups, r.links, r.bias)
             for r in trace.layers
             if r.kind not in INERT and r.kind != "transpose"
         ]
@@ -247,3 +250,31 @@ def test_a_scaled_tanh_exported_keeps_its_constants(tmp_path: Path, torch_thread
     constants = [layer.constants for layer in trace.layers if layer.kind == "tanh"]
     assert len(constants) == 2 and constants[1] == (1.0, 1.0)
     assert constants[0] == pytest.approx((1.7159, 1 / 1.5), rel=1e-6)
+
+
+def test_lenet5_exported_passes_every_claim_and_a_full_c3_fails_its_cells(tmp_path: Path, torch_threads: int) -> None:
+    """Our LeNet-5 exported measures what it measures in PyTorch for every claim its paper makes (C3's connection
+    table, the subsampling layers' coefficients and biases, the RBF output, the seven layers); with C3 an ordinary
+    convolution of all six maps (as most implementations write it), C3's parameters and connections and the totals
+    fail."""
+    from torch import nn
+
+    from implementations.torch.lenet import lenet5
+
+    faithful = verify(export(lenet5(), tmp_path / "faithful.onnx", 32, 1), paper="lecun1998_lenet5")
+    assert faithful.ok, faithful.describe()
+    ours = verify(lenet5(), paper="lecun1998_lenet5")
+    inexact = {c.id for c in ours.claims if c.quantity in ("tanh_amplitude", "tanh_slope")}  # the graph's float32
+
+    def measured(result: object) -> set[tuple]:
+        return {(v.claim, v.status, v.claim in inexact or v.measured) for v in result.verdicts}  # type: ignore[attr-defined]
+
+    assert measured(faithful) == measured(ours)
+    full = lenet5()
+    full.C3.conv = nn.Conv2d(6, 16, 5)
+    result = verify(export(full, tmp_path / "full.onnx", 32, 1), paper="lecun1998_lenet5")
+    failing = {v.claim.removeprefix("lecun1998_lenet5/") for v in result.verdicts if v.status in ("mismatch", "error")}
+    assert failing == {
+        "text/sec2b_c3_params", "text/sec2b_c3_connections", "text/sec2a_connections", "text/sec2a_params",
+        "fig12/lenet5/params",
+    }, result.describe()  # fmt: skip

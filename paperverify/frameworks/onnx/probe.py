@@ -15,11 +15,16 @@ are measured, and only the claims that need its cost are errors naming it.
 
 What exporters split, the probe joins again: a `MatMul` by a constant followed by the `Add` of a constant bias is
 one dense layer, `x * Sigmoid(x)` is one swish, and a `Tanh` takes the scalar factors around it as its constants
-(A tanh(S a)). Parameters are the floating-point initializers a layer reads as weights, counted for each layer
-that reads them (exporters merge initializers of equal values, such as the zero biases of folded BatchNorms); a
-BatchNormalization's mean and variance are buffers. An exporter that folded
-BatchNorm into the convolutions before it (PyTorch's does, in inference mode) leaves convolutions with a bias and
-no BatchNorm: the trace is the exported graph's.
+(A tanh(S a)); LeNet-5's subsampling (a window average times a coefficient per map, plus a bias) and its RBF
+output (`Sub`, `Pow` by 2, `ReduceSum`) are one layer each, and a convolution whose kernel is scattered from fewer
+weights than it holds has a connection table (C3). A Transpose that only moves a map's channels last or first is
+no layer: the values after it are read in their new layout.
+
+Parameters are the floating-point initializers a layer reads as weights, counted for each layer that reads them
+(exporters merge initializers of equal values, such as the zero biases of folded BatchNorms); a
+BatchNormalization's mean and variance are buffers. An exporter that folded BatchNorm into the convolutions before
+it (PyTorch's does, in inference mode) leaves convolutions with a bias and no BatchNorm: the trace is the exported
+graph's.
 """
 
 from __future__ import annotations
@@ -157,7 +162,7 @@ class Layer:
     bias: str | None = None
     #: A written-out local response normalisation's constants (n, α, β, k).
     normalisation: tuple[int, float, float, float] | None = None
-    #: Whether the graph's maps are N, C, H, W (PyTorch's exports) rather than N, H, W, C.
+    #: Whether its output map is N, C, H, W (as PyTorch's exports write maps) rather than N, H, W, C.
     channels_first: bool = True
     #: The small constants the probe knows the values of (shapes and pads it folded among them), by tensor.
     constants: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -323,7 +328,10 @@ class _Reader:
         values: dict[str, onnx.ValueInfoProto],
         constants: _Constants,
     ) -> None:
-        self.model, self.entry, self.order, self.values, self.constants = model, entry, order, values, constants
+        self.model, self.entry, self.values, self.constants = model, entry, values, constants
+        #: Each image-derived tensor's layout, where it is not the graph's own (a map a Transpose put channels last).
+        self.layouts: dict[str, str] = {entry: order}
+        self.order = order
         self.records: list[LayerRecord] = []
         self.layers: list[Layer] = []
         #: The record each data tensor comes from (MODEL_INPUT for the image).
@@ -339,8 +347,16 @@ class _Reader:
         for node in model.graph.node:
             for name in node.input:
                 self.consumers[name] = self.consumers.get(name, 0) + 1
+        #: The nodes of the graph read that read each tensor (set by `trace`).
+        self.readers: dict[str, list[onnx.NodeProto]] = {}
+        #: Outputs of nodes a layer recorded before them stands for (an RBF's `Pow` and `ReduceSum`).
+        self.joined: set[str] = set()
 
     def trace(self, nodes: Iterable[onnx.NodeProto], input_shape: tuple[int, int, int]) -> Trace:
+        nodes = list(nodes)
+        for node in nodes:
+            for name in node.input:
+                self.readers.setdefault(name, []).append(node)
         for node in nodes:
             given = [name for name in node.input if name]
             if given and all(name in self.constants for name in given):
@@ -370,7 +386,11 @@ class _Reader:
                 f"of {name!r} (found {dims or 'nothing'}); is the graph valid (onnx.checker.check_model)?"
             )
         rest = tuple(int(d) for d in dims[1:])  # type: ignore[arg-type]
-        return (*rest[1:], rest[0]) if self.order == "NCHW" and len(rest) == 3 else rest
+        return (*rest[1:], rest[0]) if self.layout(name) == "NCHW" and len(rest) == 3 else rest
+
+    def layout(self, name: str) -> str:
+        """`NCHW` or `NHWC`: where a tensor's channels are (the graph's order unless a Transpose moved them)."""
+        return self.layouts.get(name, self.order)
 
     def node(self, node: onnx.NodeProto) -> None:
         op = node.op_type
@@ -378,7 +398,14 @@ class _Reader:
         declared = kinds.declared_kinds().get(op)
         if not data:
             return  # reads no image-derived value (a Shape's arithmetic): nothing to record
-        if declared is None and self._local_response_norm(node, data):
+        for output in node.output:  # a value keeps the layout of the value it is computed from
+            self.layouts[output] = self.layout(data[0])
+        if node.output[0] in self.joined:  # a later node of a layer already recorded (an RBF's Pow and sum)
+            self.producer[node.output[0]] = self.producer[data[0]]
+            return
+        if declared is None and (self._moves_channels(node) or self._local_response_norm(node, data)):
+            return
+        if declared is None and op == "Sub" and self._rbf(node, data):
             return
         if declared is None and (op in _PLUMBING or self._scalar_operation(node, data)):
             self._scaling(node, data)
@@ -387,7 +414,7 @@ class _Reader:
             return
         if declared is None and op == "Add" and self._bias(node, data):
             return
-        if declared is None and op == "Mul" and self._swish(node, data):
+        if declared is None and op == "Mul" and (self._swish(node, data) or self._coefficients(node, data)):
             return
         kind = declared or self._kind(node, data)
         self.record(node, kind, data)
@@ -412,6 +439,77 @@ class _Reader:
             if layer.kind == "tanh" and layer.constants is not None:
                 self.records[index] = layer._replace(constants=(factor, layer.constants[1]))
                 self.amplified.add(index)
+
+    def _moves_channels(self, node: onnx.NodeProto) -> bool:
+        """A Transpose of a map that only moves its channels last or first (`x.permute(0, 2, 3, 1)` around a
+        dense layer applied at every position): no layer, and its output has the other layout."""
+        if node.op_type != "Transpose":
+            return False
+        perm = tuple(attribute(node, "perm", ()))
+        layout = {(0, 2, 3, 1): "NHWC", (0, 3, 1, 2): "NCHW"}.get(perm)
+        if layout is None or layout == self.layout(node.input[0]):
+            return False
+        self.layouts[node.output[0]] = layout
+        self.producer[node.output[0]] = self.producer[node.input[0]]
+        return True
+
+    def _reader(self, name: str, op: str) -> onnx.NodeProto | None:
+        """The one node reading `name`, where there is one and it is an `op`."""
+        readers = self.readers.get(name, [])
+        return readers[0] if len(readers) == 1 and readers[0].op_type == op else None
+
+    def _scalar(self, name: str) -> float | None:
+        """A constant scalar's value; None for anything else."""
+        value = self.constants.values.get(name)
+        return float(np.ravel(value)[0]) if value is not None and np.size(value) == 1 else None
+
+    def _coefficients(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """A window average or sum times one constant per map: LeNet-5's trainable subsampling (Sec. II.B, "multiplied
+        by a trainable coefficient, and added to a trainable bias"), the pool's record becoming one subsample
+        layer; the bias an `Add` after it joins as a convolution's (`_bias`)."""
+        index = self.producer[data[0]] if len(data) == 1 else MODEL_INPUT
+        if index == MODEL_INPUT or index != len(self.records) - 1 or self.consumers.get(data[0], 0) != 1:
+            return False
+        pool = self.records[index]
+        others = [name for name in node.input if name and name != data[0]]
+        if pool.kind != "avgpool" or pool.kernel is None or len(others) != 1 or others[0] not in self.constants:
+            return False
+        if math.prod(self._constant_shape(others[0])) != pool.output_shape[-1]:
+            return False
+        self.records[index] = pool._replace(
+            kind="subsample",
+            params=pool.params + self._params(others),
+            channels=pool.output_shape[-1],
+            macs=count_macs(pool.name, "subsample", pool.input_shapes, pool.output_shape, pool.kernel),
+        )
+        self.layers[index].output = node.output[0]
+        self.producer[node.output[0]] = index
+        return True
+
+    def _rbf(self, node: onnx.NodeProto, data: list[str]) -> bool:
+        """LeNet-5's output layer y_i = Σ_j (x_j − w_ij)² (Eq. 7) as exporters write it: the `Sub` of a constant
+        matrix of parameter vectors, a `Pow` by 2, a `ReduceSum` over the last axis, each the only reader of the
+        one before: one rbf layer. Its vectors are buffers, "chosen by hand and kept fixed" (p. 8): the graph
+        does not say which initializers were learned."""
+        centres = [name for name in node.input if name and name not in data]
+        if len(data) != 1 or node.input[0] != data[0] or len(centres) != 1 or centres[0] not in self.constants:
+            return False
+        power = self._reader(node.output[0], "Pow")
+        total = self._reader(power.output[0], "ReduceSum") if power is not None else None
+        if total is None or power is None or self._scalar(power.input[1]) != 2.0 or attribute(total, "keepdims", 1):
+            return False
+        axes = [self._scalar(name) for name in total.input[1:2]] or [None]
+        rank = len(self.values[node.output[0]].type.tensor_type.shape.dim)
+        shape = self._constant_shape(centres[0])
+        if len(shape) != 2 or axes[0] is None or int(axes[0]) % rank != rank - 1:
+            return False
+        index = self.producer[data[0]]
+        inputs = (self.records[index].output_shape,) if index != MODEL_INPUT else None
+        self.layouts[total.output[0]] = self.layout(data[0])
+        self.record(node, "rbf", data, output=total.output[0], inputs=inputs)
+        self.records[-1] = self.records[-1]._replace(buffers=self._params(centres), channels=shape[0])
+        self.joined.update((power.output[0], total.output[0]))
+        return True
 
     def _local_response_norm(self, node: onnx.NodeProto, data: list[str]) -> bool:
         """PyTorch's exporters write a local response normalisation as `x / (k + α·avg(x·x))^β`, the average taken
@@ -481,11 +579,12 @@ class _Reader:
         axes = attribute(node, "axes")
         if axes is None and len(node.input) > 1 and node.input[1] in self.constants.values:
             axes = [int(a) for a in np.ravel(self.constants.values[node.input[1]])]
-        spatial = {4: [2, 3] if self.order == "NCHW" else [1, 2], 3: [1]}.get(rank)
+        spatial = {4: [2, 3] if self.layout(name) == "NCHW" else [1, 2], 3: [1]}.get(rank)
         return axes is not None and sorted(a % rank for a in axes) == spatial
 
     def _bias(self, node: onnx.NodeProto, data: list[str]) -> bool:
-        """The Add of a constant bias to a dense layer or convolution without one, its only reader: joined to it."""
+        """The Add of a constant bias to a dense layer, convolution or subsampling without one, its only reader:
+        joined to it."""
         if len(data) != 1:
             return False
         index = self.producer[data[0]]
@@ -493,7 +592,9 @@ class _Reader:
             return False
         layer = self.records[index]
         bias = [name for name in node.input if name and name != data[0]]
-        if layer.kind not in ("dense", "conv2d") or layer.bias or len(bias) != 1 or bias[0] not in self.constants:
+        if layer.kind not in ("dense", "conv2d", "subsample") or layer.bias:
+            return False
+        if len(bias) != 1 or bias[0] not in self.constants:
             return False
         if math.prod(self._constant_shape(bias[0])) != layer.output_shape[-1]:
             return False
@@ -522,38 +623,50 @@ class _Reader:
         """Elements of the floating-point initializers behind `names`."""
         return self.constants.numel(set().union(*(self.constants.origins.get(name, frozenset()) for name in names)))
 
-    def record(self, node: onnx.NodeProto, kind: str, data: list[str]) -> None:
+    def record(
+        self,
+        node: onnx.NodeProto,
+        kind: str,
+        data: list[str],
+        output: str | None = None,
+        inputs: tuple[tuple[int, ...], ...] | None = None,
+    ) -> None:
+        """Record `node` as a layer of `kind` reading `data`; `output` and `inputs` where a layer joined from several
+        nodes ends in another node's output or reads a value before the plumbing that reshaped it."""
         op = node.op_type
+        result = output or node.output[0]
         constant = [(position, name) for position, name in enumerate(node.input) if name in self.constants]
         params = self._params(name for position, name in constant if position in _WEIGHTS.get(op, ()))
         buffers = self._params(name for position, name in constant if position in _BUFFERS.get(op, ()))
         name = self._name(node)
-        inputs = tuple(self.shape(node, value) for value in data)
-        output = self.shape(node, node.output[0])
-        attributes = self._attributes(node, output) if kind != kinds.UNKNOWN else {}
+        inputs = inputs or tuple(self.shape(node, value) for value in data)
+        shape = self.shape(node, result)
+        attributes = self._attributes(node, shape) if kind != kinds.UNKNOWN else {}
         unknown = kind == kinds.UNKNOWN
+        macs = None
+        if not unknown:
+            kernel, groups, links = attributes.get("kernel"), attributes.get("groups", 1), attributes.get("links")
+            macs = count_macs(name, kind, inputs, shape, kernel, groups, links)
         self.records.append(
             LayerRecord(
                 name=name,
                 kind=kind,
                 input_shapes=inputs,
-                output_shape=output,
+                output_shape=shape,
                 params=params,
                 buffers=buffers,
-                macs=None
-                if unknown
-                else count_macs(name, kind, inputs, output, attributes.get("kernel"), attributes.get("groups", 1)),
+                macs=macs,
                 origin=op if unknown else None,
                 sources=tuple(self.producer[value] for value in data),
                 **attributes,
             )
         )
-        layer = Layer(self.model, node, node.output[0], channels_first=self.order == "NCHW")
+        layer = Layer(self.model, node, result, channels_first=self.layout(result) == "NCHW")
         layer.constants = self.constants.values
         if kind == "lrn" and attributes.get("constants"):
             layer.normalisation = attributes["constants"]
         self.layers.append(layer)
-        for output_name in node.output:
+        for output_name in {*node.output, result}:
             self.producer[output_name] = len(self.records) - 1
 
     def _attributes(self, node: onnx.NodeProto, output: tuple[int, ...]) -> dict[str, Any]:
@@ -569,6 +682,7 @@ class _Reader:
                 "stride": tuple(attributes.get("strides", (1, 1))),
                 "channels": output[-1],
                 "groups": int(attributes.get("group", 1)),
+                "links": self._links(weight, kernel),
                 "bias": has_bias,
             }
         if op in ("Gemm", "MatMul"):
@@ -581,6 +695,17 @@ class _Reader:
             alpha, beta, k = (float(attributes.get(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
             return {"constants": (size, alpha / size, beta, k)}
         return {}
+
+    def _links(self, weight: str | None, kernel: Any) -> int | None:
+        """The connected (input map, output map) pairs of a convolution whose kernel is assembled from fewer weights
+        than it holds, one kh×kw kernel per pair, the rest zero (LeNet-5's C3, Table I, written as a scatter into a
+        zero kernel); None for an ordinary kernel."""
+        if weight is None or not kernel:
+            return None
+        learned, area = self._params([weight]), math.prod(kernel)
+        if not learned or learned >= math.prod(self._constant_shape(weight)) or learned % area:
+            return None
+        return learned // area
 
     def _name(self, node: onnx.NodeProto) -> str:
         """The module path the exporter wrote (PyTorch's dynamo exporter in metadata, its TorchScript exporter and

@@ -154,11 +154,11 @@ def run(model: onnx.ModelProto, image: np.ndarray, wanted: Collection[int], sink
     feeds: dict[str, np.ndarray] = {entry: image.transpose(0, 3, 1, 2) if channels_first else image}
     values = _outputs(_session(model, (), names), feeds, names)
     for position, index in enumerate(order):
-        output = values[found[index].output]
-        replacement = sink(index, output.transpose(0, 2, 3, 1) if channels_first and output.ndim == 4 else output)
+        output, first = values[found[index].output], found[index].channels_first
+        replacement = sink(index, output.transpose(0, 2, 3, 1) if first and output.ndim == 4 else output)
         if replacement is None:
             continue
-        native = replacement.transpose(0, 3, 1, 2) if channels_first and replacement.ndim == 4 else replacement
+        native = replacement.transpose(0, 3, 1, 2) if first and replacement.ndim == 4 else replacement
         feeds[found[index].output] = native.astype(np.float32)
         rest = tuple(dict.fromkeys(found[i].output for i in order[position + 1 :]) - feeds.keys())
         if rest:
