@@ -133,9 +133,9 @@ def _constant(kind: str, position: int) -> Measure:
         constants = found[-1].constants
         if constants is None:
             raise ValueError(
-                f"layer {found[-1].name!r}: the probe cannot read its constants (a Keras operation or an ONNX node): "
-                f"compute it in a module or layer of its own and declare that class as kind {kind!r} "
-                f"(`--kind CLASS={kind}`), so that it is measured as a whole"
+                f"layer {found[-1].name!r}: the probe cannot read its constants (its function does not run on two "
+                f"numbers): compute it in a module or layer of its own that does and declare that class as kind "
+                f"{kind!r} (`--kind CLASS={kind}`), so that it is measured as a whole"
             )
         return Decimal(repr(float(constants[position])))
 

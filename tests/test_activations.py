@@ -140,9 +140,33 @@ def test_a_stage_that_scales_a_functional_tanh_around_its_convolution_passes(tor
         assert result.ok, result.describe()
 
 
+def test_a_keras_squashing_written_with_operations_is_read_through_its_scalings(tf_threads: int) -> None:
+    """Our Keras LeNet-5 with each squashing function a `Lambda` of `A * keras.ops.tanh(x / 1.5)`: the tanh operation
+    takes the numbers around it as its constants and every claim passes with nothing declared; with
+    `keras.ops.tanh(x)` alone, A and S fail with 1."""
+    import keras
+
+    from implementations.keras import lenet
+
+    def build(squash: Any) -> keras.Model:
+        model = lenet.lenet5()
+        originals = {layer.name for layer in model.layers if isinstance(layer, lenet.Squash)}
+        inputs = keras.Input(model.inputs[0].shape[1:])
+        x = inputs
+        for layer in model.layers[1:]:
+            x = keras.layers.Lambda(squash, name=layer.name)(x) if layer.name in originals else layer(x)
+        return keras.Model(inputs, x)
+
+    scaled = verify(build(lambda x: A * keras.ops.tanh(x / 1.5)), paper="lecun1998_lenet5", variant="lenet5")
+    assert scaled.ok, scaled.describe()
+    plain = verify(build(keras.ops.tanh), paper="lecun1998_lenet5", variant="lenet5")
+    failing = {name: verdict.measured for name, verdict in _failing(plain).items()}
+    assert failing == {"tanh_amplitude": "1", "tanh_slope": "1"}, plain.describe()
+
+
 def test_a_tanh_whose_constants_cannot_be_read_is_an_error_saying_what_to_do() -> None:
-    """A tanh record without constants (a Keras operation, an ONNX node) makes the constants' claims errors naming
-    the layer and how to have it measured, never a 0 or a 1."""
+    """A tanh record without constants (a layer declared tanh whose function cannot run on two numbers) makes the
+    constants' claims errors naming the layer and how to have it measured, never a 0 or a 1."""
     from paperverify import compare
     from paperverify.tables import load_claims
 

@@ -100,6 +100,12 @@ def squashing(at_one: float, at_two: float) -> tuple[float, float] | None:
     return (at_one / slope, math.atanh(slope))
 
 
+def scaled_squashing(own: tuple[float, ...], amplitude: float, slope: float) -> tuple[float, float]:
+    """The (A, S) of a tanh whose own constants are `own` with its output multiplied by `amplitude` and its input
+    by `slope` (`1.7159 * tanh(x / 1.5)` around a plain tanh, `own` = PLAIN_TANH), as probes read them."""
+    return (own[0] * amplitude, own[1] * slope)
+
+
 def same_padding(
     side: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
 ) -> Padding:

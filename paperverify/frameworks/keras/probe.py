@@ -286,12 +286,56 @@ def _graph_records(model: keras.Model, start: int, entry: Callable[[Any], int]) 
             return last[id(node)]
         return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
 
+    made, read = _scalings(model)
     for node in execution_order(model):
         found = node_records(node, start + len(records), tuple(source(t) for t in node.input_tensors))
+        if found and found[-1].kind == "tanh" and found[-1].constants is not None:  # A tanh(S a), `_scalings`
+            amplitude = read.get(id(node.output_tensors[0]), 1.0)
+            slope = made.get(id(node.input_tensors[0]), 1.0) if len(found) == 1 and node.input_tensors else 1.0
+            found[-1] = found[-1]._replace(constants=numeric.scaled_squashing(found[-1].constants, amplitude, slope))
         records.extend(found)
         if found:
             last[id(node)] = start + len(records) - 1
     return records
+
+
+def _scalings(model: keras.Model) -> tuple[dict[int, float], dict[int, float]]:
+    """The products and quotients of a tensor and a number in a functional model (`1.7159 * ops.tanh(x / 1.5)`),
+    which are no layers: the factor that made each tensor, and the factor each tensor is scaled by (by tensor id).
+    A tanh's constants take the factors around it, as the PyTorch and ONNX probes read them."""
+    made: dict[int, float] = {}
+    read: dict[int, float] = {}
+    seen: set[int] = set()
+    stack = [t._keras_history for t in model.outputs]
+    while stack:
+        history = stack.pop()
+        if history.operation is None or not history.operation._inbound_nodes:
+            continue
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        factor = _factor(node)
+        if factor is not None:
+            made[id(node.output_tensors[0])] = factor
+            read.setdefault(id(node.input_tensors[0]), factor)
+        stack.extend(t._keras_history for t in node.input_tensors)
+    return made, read
+
+
+def _factor(node: Any) -> float | None:
+    """The number a call multiplies one tensor by (`x * 2`, `2 * x`, `x / 1.5` as 1 / 1.5); None for another call."""
+    operation, arguments = node.operation, list(node.arguments.args)
+    if len(node.input_tensors) != 1 or len(arguments) != 2:
+        return None
+    numbers = [a for a in arguments if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    if len(numbers) != 1 or not numbers[0]:
+        return None
+    if isinstance(operation, _np.Multiply):
+        return float(numbers[0])
+    if isinstance(operation, (_np.TrueDivide, _np.Divide)) and arguments[1] is numbers[0]:
+        return 1 / float(numbers[0])
+    return None
 
 
 def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> list[LayerRecord]:
@@ -332,14 +376,15 @@ NORMALISATION = ("size", "alpha", "beta", "k")
 def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
     """A layer's own constants (LayerRecord.constants): a local response normalisation's (n, α, β, k), read from
     `size`, `alpha`, `beta` and `k`; a dropout's rate; the (A, S) of a layer of the tanh kind, A tanh(S a),
-    measured on two values unless it is an `Activation`; None for any other layer or one that holds none."""
+    measured on two values unless it is an `Activation` or `ops.tanh`; None for any other layer or one that holds
+    none."""
     if kind == "lrn" and all(hasattr(layer, name) for name in NORMALISATION):
         size, alpha, beta, k = (getattr(layer, name) for name in NORMALISATION)
         return (int(size), float(alpha), float(beta), float(k))
     if kind == "dropout" and isinstance(getattr(layer, "rate", None), (int, float)):
         return (float(layer.rate),)
     if kind == "tanh":
-        return numeric.PLAIN_TANH if isinstance(layer, keras.layers.Activation) else _squashing(layer)
+        return numeric.PLAIN_TANH if isinstance(layer, (keras.layers.Activation, _np.Tanh)) else _squashing(layer)
     return None
 
 

@@ -41,7 +41,7 @@ from onnx import helper, numpy_helper, shape_inference
 
 from paperverify import kinds
 from paperverify.counting import count_macs
-from paperverify.probes.numeric import MODEL_INPUT
+from paperverify.probes.numeric import MODEL_INPUT, PLAIN_TANH, scaled_squashing
 from paperverify.trace import LayerRecord, Trace
 
 #: Initializers with at most this many elements keep their values in the graph shape inference reads (shapes,
@@ -419,7 +419,8 @@ class _Reader:
         kind = declared or self._kind(node, data)
         self.record(node, kind, data)
         if kind == "tanh":  # A tanh(S a): S scaled its input; A, the first factor its output meets, is set then
-            self.records[-1] = self.records[-1]._replace(constants=(1.0, self.scaled.get(data[0], 1.0)))
+            slope = self.scaled.get(data[0], 1.0)
+            self.records[-1] = self.records[-1]._replace(constants=scaled_squashing(PLAIN_TANH, 1.0, slope))
 
     def _scaling(self, node: onnx.NodeProto, data: list[str]) -> None:
         """A product or quotient of one value by a scalar constant (`Mul` by 1.7159, `Div` by 1.5): its output
@@ -437,7 +438,7 @@ class _Reader:
         if index != MODEL_INPUT and index not in self.amplified and self.layers[index].output == data[0]:
             layer = self.records[index]
             if layer.kind == "tanh" and layer.constants is not None:
-                self.records[index] = layer._replace(constants=(factor, layer.constants[1]))
+                self.records[index] = layer._replace(constants=scaled_squashing(layer.constants, factor, 1.0))
                 self.amplified.add(index)
 
     def _moves_channels(self, node: onnx.NodeProto) -> bool:

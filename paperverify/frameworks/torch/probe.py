@@ -278,7 +278,7 @@ def _record(
         own = attributes.get("constants") if module is not None else numeric.PLAIN_TANH
         if own is not None:
             amplitude, slope = squashing(call)
-            attributes = {**attributes, "constants": (own[0] * amplitude, own[1] * slope)}
+            attributes = {**attributes, "constants": numeric.scaled_squashing(own, amplitude, slope)}
     in_shapes, out_shape = tuple(hwc(t.shape) for t in call.inputs), hwc(output)
     if "kernel" not in attributes and module is not None and kinds.declared(type(module)):
         attributes = {**attributes, **kinds.tiling_window(kind, in_shapes, out_shape)}
