@@ -278,3 +278,23 @@ def test_lenet5_exported_passes_every_claim_and_a_full_c3_fails_its_cells(tmp_pa
         "text/sec2b_c3_params", "text/sec2b_c3_connections", "text/sec2a_connections", "text/sec2a_params",
         "fig12/lenet5/params",
     }, result.describe()  # fmt: skip
+
+
+def test_a_graph_sorted_with_its_shortcuts_first_is_read_in_program_order(tmp_path: Path, torch_threads: int) -> None:
+    """Keras' ONNX export (tf2onnx) sorts Xception's projection shortcuts before their block's main path, so that in
+    graph order a block's shortcut sits next to the block before's and the alignment paired them across blocks.
+    The probe reads a graph in program order, whatever the exporter's sort: our Xception exported, each shortcut
+    moved up to just after the node that computes its input, passes with every layer paired."""
+    exported = export(_ours("xception"), tmp_path / "model.onnx", size=299)
+    nodes = list(exported.graph.node)
+    for conv in [n for n in nodes if n.op_type == "Conv" and "/shortcut/" in n.name]:
+        nodes.remove(conv)
+        after = next(i for i, n in enumerate(nodes) if conv.input[0] in n.output)
+        nodes.insert(after + 1, conv)
+    assert nodes != list(exported.graph.node)
+    del exported.graph.node[:]
+    exported.graph.node.extend(nodes)
+    onnx.checker.check_model(exported)
+    result = verify(exported, paper="chollet2017_xception", variant="xception")
+    assert result.ok, result.describe()
+    assert not result.alignment.unpaired_ours and not result.alignment.reordered, result.alignment.summary()

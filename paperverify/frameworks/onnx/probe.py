@@ -5,13 +5,14 @@ small constants (shapes, pads, axes) keep their values and the nodes computed fr
 (`onnx.reference`), so that ONNX shape inference with data propagation tells every node's output shape at batch 1
 and the probe's input size (an exporter's computed paddings and reshapes included).
 
-Each remaining node is then one of three things. A layer of a kind (`_KINDS`, by op type; a kind a user declares
-for an op type, `--kind Erf=gelu`, wins), named after the module scope the exporter wrote into its name or
-metadata. Plumbing (`Cast`, `Squeeze`, `Slice`, `Shape`, a sum or product with a scalar, a subtraction or
-division by a constant, as PyTorch's `x * 0.5` or `(x - mean) / std`): no record; its output comes from the layer
-its input came from. Or the computation of a weight (the transpose or dequantisation of an initializer): part of
-the weight. A node of an op type the probe cannot tell is a layer of the unknown kind: its shapes and parameters
-are measured, and only the claims that need its cost are errors naming it.
+Each remaining node, taken in the order a program runs them (`program_order`), is then one of three things. A
+layer of a kind (`_KINDS`, by op type; a kind a user declares for an op type, `--kind Erf=gelu`, wins), named after
+the module scope the exporter wrote into its name or metadata. Plumbing (`Cast`, `Squeeze`, `Slice`, `Shape`, a
+sum or product with a scalar, a subtraction or division by a constant, as PyTorch's `x * 0.5` or
+`(x - mean) / std`): no record; its output comes from the layer its input came from. Or the computation of a
+weight (the transpose or dequantisation of an initializer): part of the weight. A node of an op type the probe
+cannot tell is a layer of the unknown kind: its shapes and parameters are measured, and only the claims that need
+its cost are errors naming it.
 
 What exporters split, the probe joins again: a `MatMul` by a constant followed by the `Add` of a constant bias is
 one dense layer, `x * Sigmoid(x)` is one swish, and a `Tanh` takes the scalar factors around it as its constants
@@ -190,7 +191,31 @@ def probe_graph(model: onnx.ModelProto, size: int, channels: int) -> tuple[Trace
             break
         shapes.update(found)
     reader = _Reader(model, entry.name, order, values, constants)
-    return reader.trace(inferred.graph.node, (height, width, channels)), reader.layers
+    return reader.trace(program_order(inferred.graph), (height, width, channels)), reader.layers
+
+
+def program_order(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """The graph's nodes in the order a program would run them, whatever order the exporter sorted them in: each
+    output in turn, a node after its inputs, a node's inputs in the order it lists them, each input's branch to its
+    end before the next one starts (as the Keras probe orders a functional model: `Add(main, shortcut)` runs the
+    main path, then the shortcut); nodes no output needs come last, in the graph's order."""
+    producer = {name: node for node in graph.node for name in node.output}
+    order: list[onnx.NodeProto] = []
+    done: set[int] = set()
+    for output in graph.output:
+        stack = [(producer[output.name], False)] if output.name in producer else []
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in done:
+                continue
+            if expanded:
+                done.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            parents = [producer[name] for name in node.input if name in producer]
+            stack.extend((parent, False) for parent in reversed(parents) if id(parent) not in done)
+    return order + [node for node in graph.node if id(node) not in done]
 
 
 def _known_shapes(nodes: Iterable[onnx.NodeProto], values: dict[str, onnx.ValueInfoProto]) -> dict[str, np.ndarray]:
