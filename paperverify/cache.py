@@ -35,7 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from paperverify import frameworks, kinds, registry
-from paperverify.tables import Config
+from paperverify.claims import Config
 from paperverify.trace import Trace
 
 #: The environment variable naming the cache's folder.

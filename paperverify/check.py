@@ -27,13 +27,14 @@ from typing import Any
 
 from paperverify import compare, frameworks, registry
 from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, Alignment, align
+from paperverify.claims import Claim, Config
 from paperverify.compare import FAILING, SKIPPED, Status, Verdict
 from paperverify.configuration import builder_defaults, infer, options_of, other_input
 from paperverify.kinds import INERT, WEIGHT_LAYERS
 from paperverify.probes import reference
 from paperverify.quantities import QUANTITIES
 from paperverify.stagemap import StageMap
-from paperverify.tables import Claim, Config, load_claims, with_shipped
+from paperverify.tables import load_claims, with_shipped
 from paperverify.trace import Trace
 
 

@@ -27,12 +27,13 @@ from pathlib import Path
 
 from paperverify import cache, frameworks, schema
 from paperverify.check import CheckError
+from paperverify.claims import TableValidationError
 from paperverify.closeness import ATOL, RTOL
 from paperverify.frameworks import NAMES
 from paperverify.registry import FRAMEWORKS
 from paperverify.report import ReportError
 from paperverify.stagemap import StageMap, StageMapError
-from paperverify.tables import TableValidationError, check_paper, load_claims, paper_folders, with_shipped
+from paperverify.tables import check_paper, load_claims, paper_folders, with_shipped
 from paperverify.thirdparty import ThirdPartyError
 
 

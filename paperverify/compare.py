@@ -7,11 +7,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import NamedTuple
 
+from paperverify.claims import Claim
 from paperverify.kinds import ACTIVATIONS, POOLING, UNKNOWN, UnknownKindError
 from paperverify.printed import Interval
 from paperverify.quantities import measure
 from paperverify.structure import LayerSpec
-from paperverify.tables import Claim
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, unknown_kinds
 
 #: Layer kinds a printed structure lists; normalisation, activations and additions are not printed, except

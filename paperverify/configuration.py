@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperverify import compare, frameworks, registry
+from paperverify.claims import Claim, Config
 from paperverify.probes import reference
-from paperverify.tables import Claim, Config
 from paperverify.trace import Trace
 
 Options = tuple[tuple[str, Any], ...]

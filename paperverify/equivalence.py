@@ -46,12 +46,13 @@ import numpy as np
 from paperverify import frameworks, registry
 from paperverify.alignment import align as line_up
 from paperverify.check import CheckError, declared_kinds, framework_of, names_give_points, select_claims
+from paperverify.claims import LRN_CONSTANTS, Claim
 from paperverify.closeness import ATOL, RTOL, Closeness, Difference
 from paperverify.frameworks import Framework
 from paperverify.kinds import BATCHNORM, COPYABLE, INERT, MERGES
 from paperverify.probes.numeric import MODEL_INPUT, Normalisation, Padding, Weights
 from paperverify.stagemap import StageMap
-from paperverify.tables import LRN_CONSTANTS, Claim, default_roots, load_claims
+from paperverify.tables import default_roots, load_claims
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
 #: Input sides tried, smallest first, for a PyTorch model when none is given (a Keras model has its own).

@@ -24,8 +24,8 @@ import pytest
 from paperverify import frameworks
 
 if TYPE_CHECKING:
+    from paperverify.claims import Claim
     from paperverify.compare import Verdict
-    from paperverify.tables import Claim
 
 VERDICT = "paperverify_verdict"
 CHECK = "paperverify_check"
@@ -99,7 +99,8 @@ def _check_output(config: pytest.Config) -> None:
 def _claims(config: pytest.Config) -> list[Claim]:
     """The claims of the shipped tables and the --pv-tables folders, loaded once per process."""
     if _claims_key not in config.stash:
-        from paperverify.tables import TableValidationError, load_claims, with_shipped
+        from paperverify.claims import TableValidationError
+        from paperverify.tables import load_claims, with_shipped
 
         roots = with_shipped(config.getoption("--pv-tables"))
         try:

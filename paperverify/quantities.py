@@ -28,7 +28,7 @@ from paperverify.trace import (
 )
 
 if TYPE_CHECKING:
-    from paperverify.tables import Claim
+    from paperverify.claims import Claim
 
 Measure = Callable[["Claim", Trace], "int | Decimal"]
 

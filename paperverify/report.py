@@ -56,9 +56,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from paperverify import __version__
+from paperverify.claims import Claim
 from paperverify.compare import FAILING, PASSING, SKIPPED, STATUSES, SUMMARY_ORDER, Verdict
 from paperverify.sanity import coverage_row
-from paperverify.tables import Claim
 
 if TYPE_CHECKING:
     import pandas

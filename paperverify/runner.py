@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from paperverify import cache, compare, frameworks
+from paperverify.claims import Claim, Config
 from paperverify.compare import Verdict
 from paperverify.probes import fresh, probe
 from paperverify.registry import FRAMEWORKS
-from paperverify.tables import Claim, Config
 from paperverify.trace import Trace
 
 #: The environment variables that size PyTorch's and TensorFlow's thread pools when they are imported.

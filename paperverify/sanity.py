@@ -23,7 +23,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from paperverify.tables import Claim, check_paper, default_roots, paper_folders
+from paperverify.claims import Claim
+from paperverify.tables import check_paper, default_roots, paper_folders
 
 PROVENANCE = ("title", "authors", "year", "venue", "input_size_source")
 #: Quantities printed at a scale (×10^9, M): their unit must be declared, so a changed unit is an error.

@@ -6,15 +6,13 @@ received. Tables are data only: TOML and CSV, read with the standard library, ne
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import io
 import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,8 +20,19 @@ from typing import Any, NamedTuple
 import tomllib
 
 from paperverify import quantities, registry, schema
+from paperverify.claims import (
+    CONVENTIONS,
+    Claim,
+    Config,
+    Erratum,
+    Paper,
+    Source,
+    TableError,
+    TableValidationError,
+)
+from paperverify.csvtable import not_a_file, read_csv
 from paperverify.printed import Interval, PrintedValueError, parse_activations, parse_number, parse_shape, unit_of
-from paperverify.structure import MAX_REPEAT, LayerSpec, parse_structure
+from paperverify.structure import MAX_REPEAT, parse_structure
 
 #: Quantities a claim can state (paperverify.quantities): numeric ones compare within a tolerance, exact ones
 #: are whole numbers that admit no rounding, point ones are stated at a named point.
@@ -41,13 +50,6 @@ STATEMENT_COLUMNS = ("page", "location", "quote", "variant", "quantity", "value"
 STATEMENT_POINT = "point"
 STATEMENT_UNIT = "unit"
 
-#: What a paper may leave open (`[paper] leaves_open`, with the words or figure that show it in
-#: `leaves_open_source`): our implementation's choice there is not the paper's, and the equivalence check runs
-#: ours with the user's. Name -> what it is.
-LRN_CONSTANTS = "lrn_constants"
-CONVENTIONS = {
-    LRN_CONSTANTS: "the size, α, β and k of local response normalisation",
-}
 #: A grid column's or row's unit as a power of ten: `scale = "10^6"` for a table printed "in millions".
 _SCALE = re.compile(r"^10\^(?P<exponent>[+-]?\d+)$")
 _ENTRIES = {"tolerances": schema.TOLERANCE, "errata": schema.ERRATUM, "unchecked": schema.UNCHECKED}
@@ -59,133 +61,6 @@ _CONFIG_VALUE = (str, int, float, bool)
 MAX_OPTION = 10_000
 #: A plain name for a table id: no path separator, no `..`.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
-#: A CSV whose lines end in a carriage return alone (as old Mac editors saved them).
-_CR_ONLY = "expected lines ending in LF or CRLF. Received: line ends of a carriage return alone (save it again as LF)"
-
-
-def _not_a_file(path: Path) -> str:
-    """Why `path` is not a regular file to read ('' when it is)."""
-    try:
-        if path.is_file():
-            return ""
-        if path.is_dir():
-            return "a folder, not a file"
-        if path.is_symlink():
-            return "a symbolic link to nothing"
-        return "no such file" if not path.exists() else "not a regular file (a FIFO or a device?)"
-    except OSError as err:  # a symbolic link loop, a permission denied on the folder
-        return f"cannot be read ({err.strerror or err})"
-
-
-class TableError(ValueError):
-    """One problem in a reference table, located by file, row and column."""
-
-    def __init__(self, file: Path | str, message: str, *, row: str | None = None, column: str | None = None) -> None:
-        row, column, message = (None if x is None else _one_line(x) for x in (row, column, message))
-        self.file, self.row, self.column, self.message = str(file), row, column, message
-        where = [self.file]
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column!r}")
-        super().__init__(f"{', '.join(where)}: {message}")
-
-
-class TableValidationError(ValueError):
-    """All the problems found in one or more table folders."""
-
-    def __init__(self, problems: list[TableError]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"{len(problems)} problem(s) in the reference tables:\n{lines}")
-
-
-@dataclass(frozen=True)
-class Config:
-    """What to build and probe: a variant, the input size, and builder options (sorted pairs)."""
-
-    variant: str
-    input_size: int
-    options: tuple[tuple[str, Any], ...] = ()
-
-    def kwargs(self) -> dict[str, Any]:
-        return dict(self.options)
-
-    def __str__(self) -> str:
-        extra = "".join(
-            f", {key}={value!r}" for key, value in self.options if (key, value) != ("input_size", self.input_size)
-        )
-        return f"{self.variant}(input_size={self.input_size}{extra})"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a claim was printed."""
-
-    paper: str
-    architecture: str
-    arxiv: str
-    table: str
-    label: str
-    page: int | None
-    file: str
-    row: str
-    column: str
-    quote: str | None = None
-    venue: str = ""
-    #: What the paper leaves open (`CONVENTIONS`).
-    leaves_open: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        page = f", p. {self.page}" if self.page is not None else ""
-        origin = f"arXiv {self.arxiv}" if self.arxiv else self.venue
-        return f"{origin}, {self.label}{page}, row {self.row!r}, column {self.column!r}"
-
-
-@dataclass(frozen=True)
-class Erratum:
-    printed: str
-    corrected: str
-    reason: str
-    citation: str
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One checkable cell: what the paper printed about one quantity of one configuration."""
-
-    id: str
-    quantity: str
-    printed: str
-    expected: Interval | tuple[int, ...] | tuple[LayerSpec, ...]
-    tolerance: str
-    config: Config
-    source: Source
-    point: str | None = None
-    layers: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    erratum: Erratum | None = None
-    notes: tuple[str, ...] = ()
-    tolerance_reason: str = ""
-    unit: str | None = None  # the unit paper.toml declares for the printed value (None: not declared)
-
-
-@dataclass
-class Paper:
-    """A paper's metadata and every claim its tables make."""
-
-    id: str
-    folder: Path
-    meta: dict[str, Any]
-    tables: list[dict[str, Any]]
-    claims: list[Claim] = field(default_factory=list)
-
-    @property
-    def left_out(self) -> dict[str, str]:
-        """The printed tables not transcribed, each with why (`[paper] left_out`)."""
-        return dict(self.meta.get("left_out", {}))
 
 
 def default_roots() -> list[Path]:
@@ -354,7 +229,7 @@ class _Loader:
 
     def load(self) -> Paper | None:
         sidecar = self.folder / "paper.toml"
-        missing = _not_a_file(sidecar)
+        missing = not_a_file(sidecar)
         if missing:
             self.problem(sidecar, f"expected a paper.toml describing the paper and its tables. Received: {missing}")
             return None
@@ -569,11 +444,11 @@ class _Loader:
         path = self.folder / table["file"]
         if not self.inside(path, sidecar, where, table["file"]):
             return []
-        missing = _not_a_file(path)
+        missing = not_a_file(path)
         if missing:
             self.problem(path, f"{where} declares this file. Received: {missing}")
             return []
-        header, rows = self.read_csv(path, table["row_key"])
+        header, rows = read_csv(path, table["row_key"], self.problem)
         if header is None:
             return []
         for name in table.get("columns", {}):
@@ -612,71 +487,6 @@ class _Loader:
                 f"A cell or row was lost or added. Empty cells in checked columns: {empty}",
             )
         return claims
-
-    def read_csv(self, path: Path, row_key: str) -> tuple[list[str] | None, dict[str, tuple[int, dict[str, str]]]]:
-        try:
-            raw = path.read_bytes()
-        except OSError as err:
-            self.problem(path, f"cannot read the file: {err.strerror or err}")
-            return None, {}
-        try:
-            # CRLF line ends read as LF, inside a quoted multi-line cell too (Xception's Figure 5 boxes).
-            text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-        except UnicodeDecodeError as err:
-            line = raw[: err.start].count(b"\n") + 1
-            self.problem(
-                path,
-                f"expected UTF-8 text. Received: byte {raw[err.start : err.start + 1]!r} that is not UTF-8 "
-                "(save the file as UTF-8)",
-                row=f"on line {line}",
-            )
-            return None, {}
-        if "\r" in text:
-            self.problem(path, _CR_ONLY)
-            return None, {}
-        if text and not text.endswith("\n"):
-            self.problem(
-                path,
-                "expected the file to end with a line break. Received: a last line without one (a truncated file?)",
-                row=f"on line {text.count(chr(10)) + 1}",
-            )
-            return None, {}
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            records = list(reader)
-        except csv.Error as err:
-            self.problem(path, f"expected a CSV file. Received: {err}", row=f"on line {reader.line_num}")
-            return None, {}
-        if not records:
-            self.problem(path, "expected a header row. Received: an empty file")
-            return None, {}
-        header = [name.strip() for name in records[0]]
-        if row_key not in header:
-            self.problem(path, f"expected the row key column {row_key!r}. Received: columns {header}", column=row_key)
-            return None, {}
-        for name in {name for name in header if header.count(name) > 1}:
-            self.problem(path, "a column header appears twice", column=name)
-        rows: dict[str, tuple[int, dict[str, str]]] = {}
-        for line, record in enumerate(records[1:], start=2):
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(header):
-                self.problem(path, f"expected {len(header)} cells. Received: {len(record)}", row=f"on line {line}")
-                continue
-            cells = {name: cell.strip() for name, cell in zip(header, record, strict=True)}
-            key = cells[row_key]
-            if not key:
-                self.problem(path, "expected a row key. Received: an empty cell", row=f"on line {line}", column=row_key)
-            elif key in rows:
-                self.problem(
-                    path,
-                    f"duplicate row key {key!r} (first on line {rows[key][0]})",
-                    row=f"{key!r} (line {line})",
-                    column=row_key,
-                )
-            else:
-                rows[key] = (line, cells)
-        return header, rows
 
     def adjustments(
         self,
@@ -1047,8 +857,3 @@ class _Loader:
 def _widening_reason(widened: dict[str, Any] | None) -> str:
     """Why a tolerance was widened, with its citation; empty for a tolerance from the printed precision."""
     return "" if widened is None else f"{' '.join(widened['reason'].split())} [{widened['citation']}]"
-
-
-def _one_line(text: str) -> str:
-    """A problem is one line: line breaks inside a cell (a stray quote joins lines) are shown escaped."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")

@@ -32,7 +32,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from implementations.specs.efficientnet import SCALINGS
-from paperverify.tables import Config
+from paperverify.claims import Config
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from paperverify.claims import Config
 from paperverify.closeness import DEFAULT, assert_close
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES
 from tests.parity import Tamper, parity, perturb, rows_in_chw_order
 

@@ -9,10 +9,10 @@ import pytest
 
 from paperverify import verify
 from paperverify.alignment import SOFTMAX_LEFT_TO_LOSS, align
+from paperverify.claims import Config
 from paperverify.cli import main
 from paperverify.probes import probe
 from paperverify.registry import variants
-from paperverify.tables import Config
 from paperverify.trace import SHORTCUT, LayerRecord, Trace
 
 STRANGERS = Path(__file__).parent / "strangers"

@@ -22,9 +22,9 @@ import os
 import pytest
 from hypothesis import given
 
+from paperverify.claims import Config
 from paperverify.probes import probe
 from paperverify.probes.numeric import Weights
-from paperverify.tables import Config
 from tests.models import CASES
 from tests.parity import parity
 

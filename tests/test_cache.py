@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from paperverify import cache, registry
+from paperverify.claims import Config
 from paperverify.probes import probe
 from paperverify.runner import run
-from paperverify.tables import Config, load_claims
+from paperverify.tables import load_claims
 from paperverify.trace import LayerRecord, Trace
 
 VARIANT = "cache_demo_net"

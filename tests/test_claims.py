@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from paperverify.claims import Claim
 from paperverify.compare import Verdict
-from paperverify.tables import Claim, load_claims
+from paperverify.tables import load_claims
 
 
 def test_claim(pv_claim: Claim, pv_framework: str, pv_judge: Callable[[Claim, str], Verdict]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from paperverify import compare
+from paperverify.claims import Claim
 from paperverify.counting import count_connections, count_macs
 from paperverify.kinds import UnknownKindError
-from paperverify.tables import Claim, load_claims
+from paperverify.tables import load_claims
 from paperverify.trace import Trace
 
 CLAIMS = {claim.id: claim for claim in load_claims()}

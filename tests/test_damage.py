@@ -21,7 +21,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from paperverify.tables import Claim, TableValidationError, default_roots, load_claims, paper_folders
+from paperverify.claims import Claim, TableValidationError
+from paperverify.tables import default_roots, load_claims, paper_folders
 
 FOLDERS = paper_folders(default_roots())
 #: Each shipped paper's claims, loaded once: what an undamaged copy loads.

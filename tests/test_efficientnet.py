@@ -26,9 +26,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.closeness import assert_close
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.examples import probe_examples
 from tests.models import CASES
 from tests.parity import parity, perturb

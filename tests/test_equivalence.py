@@ -286,8 +286,8 @@ def test_our_torch_resnet50_is_equivalent_to_our_keras_resnet50(torch_threads: i
 def resnet50_layers() -> list[str]:
     """Every layer of our ResNet-50 trace: all of them line up with the same implementation in the other
     framework."""
+    from paperverify.claims import Config
     from paperverify.probes import probe
-    from paperverify.tables import Config
 
     return [record.name for record in probe(Config("resnet50", 64), "torch").layers]
 

@@ -34,9 +34,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.closeness import DEFAULT, assert_close
 from paperverify.probes import probe
-from paperverify.tables import Config, load_claims
+from paperverify.tables import load_claims
 from tests.examples import network_examples
 from tests.models import CASES
 

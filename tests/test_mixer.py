@@ -24,10 +24,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.closeness import DEFAULT, assert_close
 from paperverify.probes import probe
 from paperverify.probes.numeric import Weights
-from paperverify.tables import Config
 from tests.examples import probe_examples
 from tests.models import CASES, MIXERS
 from tests.parity import parity

@@ -21,8 +21,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import pytest
 from hypothesis import given
 
+from paperverify.claims import Config
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES
 from tests.parity import parity, swap_kh_kw
 

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import registry
+from paperverify.claims import Config
 from paperverify.closeness import DEFAULT
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.examples import network_examples, probe_examples
 from tests.models import CASES
 from tests.parity import parity

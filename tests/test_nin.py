@@ -20,8 +20,8 @@ import os
 import pytest
 from hypothesis import given
 
+from paperverify.claims import Config
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES
 from tests.parity import parity, perturb
 

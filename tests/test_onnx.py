@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from paperverify import registry, verify
+from paperverify.claims import Config
 from paperverify.kinds import INERT
 from paperverify.probes import reference
-from paperverify.tables import Config
 from tests.test_strangers import STRANGERS, Stranger, _build
 from tests.weights import randomise_torch_weights
 

@@ -21,7 +21,7 @@ flops,,9.9×10^9
 """
 
 TEST_FILE = """
-from paperverify.tables import Claim
+from paperverify.claims import Claim
 
 
 def test_claim(pv_claim: Claim, pv_framework: str, pv_judge) -> None:
@@ -133,7 +133,7 @@ def test_an_unrelated_suite_loads_no_claim_and_passes(pytester: pytest.Pytester,
 
 
 REPORTED_TWICE = """
-from paperverify.tables import Claim
+from paperverify.claims import Claim
 
 
 def test_claim(pv_claim: Claim, pv_framework: str, pv_judge) -> None:

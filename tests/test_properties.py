@@ -13,8 +13,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES, RESNETS
 
 # Table 1: output channels of conv1 and of conv2_x ... conv5_x.

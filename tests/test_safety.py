@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from paperverify.check import CheckError, load_target
-from paperverify.tables import TableValidationError, load_claims
+from paperverify.claims import TableValidationError
+from paperverify.tables import load_claims
 from tests.test_tables import SIDECAR
 
 HOSTILE_CELLS = [

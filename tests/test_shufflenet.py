@@ -21,10 +21,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.closeness import RTOL
 from paperverify.counting import count_connections, count_macs
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES, SHUFFLENETS
 from tests.parity import parity
 

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperverify.claims import Config
 from paperverify.probes import probe
-from paperverify.tables import Config
 from tests.models import CASES, SQUEEZENETS
 from tests.parity import parity, perturb
 

@@ -12,9 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import tables
+from paperverify.claims import TableValidationError
+from paperverify.csvtable import CR_ONLY
 from paperverify.printed import PrintedValueError, parse_number, parse_shape, unit_of
 from paperverify.structure import LayerSpec, parse_structure
-from paperverify.tables import TableValidationError, check_paper, load_claims
+from paperverify.tables import check_paper, load_claims
 
 SIDECAR = """\
 [paper]
@@ -787,7 +789,7 @@ def test_a_table_left_out_is_named_with_its_reason_and_listed(paper: Path, capsy
 
 def test_cr_only_line_ends_are_named_as_such_in_a_csv_and_read_in_paper_toml(paper: Path) -> None:
     write(paper, table=CSV.replace("\n", "\r"))
-    assert problems(paper) == [f"{paper / 'table1.csv'}: {tables._CR_ONLY}"]
+    assert problems(paper) == [f"{paper / 'table1.csv'}: {CR_ONLY}"]
     write(paper, sidecar=SIDECAR.replace("\n", "\r"))  # TOML is read as text: any line end is one
     assert problems(paper) == []
 
@@ -799,7 +801,8 @@ def test_one_problem_is_said_once(paper: Path) -> None:
     assert [p for p in problems(paper) if "input_size" in p] == [
         f"{paper / 'paper.toml'}: [paper] input_size must be a positive integer. Received: input_size = -1"
     ]
-    from paperverify.tables import TableError, _once
+    from paperverify.claims import TableError
+    from paperverify.tables import _once
 
     twice = [TableError("t.csv", "bad", row="r"), TableError("t.csv", "bad", row="r"), TableError("t.csv", "other")]
     assert [str(p) for p in _once(twice)] == ["t.csv, row r: bad (2 times)", "t.csv: other"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from paperverify.claims import Claim, Config, Source
 from paperverify.compare import judge
 from paperverify.counting import count_macs
 from paperverify.kinds import WEIGHT_LAYERS
 from paperverify.printed import Interval
-from paperverify.tables import Claim, Config, Source
 from paperverify.trace import LayerRecord, Trace, longest_path
 
 

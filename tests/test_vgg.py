@@ -22,10 +22,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import compare
+from paperverify.claims import Config
 from paperverify.closeness import DEFAULT, assert_close
 from paperverify.counting import count_macs
 from paperverify.probes import probe
-from paperverify.tables import Config, load_claims
+from paperverify.tables import load_claims
 from tests.models import CASES, VGGS
 from tests.parity import parity, rows_in_chw_order
 

@@ -21,8 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paperverify import compare
+from paperverify.claims import Config
 from paperverify.probes import probe
-from paperverify.tables import Config, load_claims
+from paperverify.tables import load_claims
 from tests.models import CASES
 from tests.parity import parity
 

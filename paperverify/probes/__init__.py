@@ -7,7 +7,7 @@ from functools import cache
 
 from paperverify import cache as disk
 from paperverify import frameworks, registry
-from paperverify.tables import Config
+from paperverify.claims import Config
 from paperverify.trace import Trace
 
 
