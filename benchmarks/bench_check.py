@@ -4,7 +4,7 @@ For models of tests/strangers/ (their names are their own, so `check` lines them
 structure, and where the paper prints several configurations tells which one the model is), this times two
 commands, each in a fresh process, as a user runs them:
 
-* floor: import the target and build it without weights, as `check` does (`paperverify.check.load_target`:
+* floor: import the target and build it without weights, as `check` does (`paperverify.targets.load_target`:
   the framework's import, the target module's, the builder in the no-weight scope), and nothing else;
 * check: `paperverify check TARGET --paper P --variant V`, the whole command (tables read, the model
   probed, our implementation probed to line it up with, the configuration inferred, every claim judged, the
@@ -37,7 +37,7 @@ STRANGERS = [
     ("tests/strangers/keras_mobilenet.py:mobilenet", "howard2017_mobilenet", "mobilenet_v1"),
     ("tests/strangers/keras_xception.py:xception", "chollet2017_xception", "xception"),
 ]
-FLOOR = "from paperverify.check import load_target; load_target({target!r}, {{}})"
+FLOOR = "from paperverify.targets import load_target; load_target({target!r}, {{}})"
 
 
 def _best(command: list[str], repeats: int, cache: str | None = None) -> float:

@@ -73,9 +73,10 @@ def report(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from paperverify import report as reports
-    from paperverify.check import load_target, parse_kinds, parse_kwargs, verify
+    from paperverify.check import parse_kinds, verify
     from paperverify.stagemap import parse_entries
     from paperverify.stagemap import read as read_map
+    from paperverify.targets import load_target, parse_kwargs
     from paperverify.thirdparty import known
 
     formats = _formats(args.format)
@@ -133,8 +134,9 @@ def check(args: argparse.Namespace) -> int:
 
 def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, known_variant: str | None) -> int:
     """`check --equivalence`: build TARGET with its weights and compare it with our implementation."""
-    from paperverify.check import load_target, parse_kinds, parse_kwargs, select_claims
+    from paperverify.check import parse_kinds, select_claims
     from paperverify.equivalence import equivalence
+    from paperverify.targets import load_target, parse_kwargs
 
     hint = args.target.rpartition(":")[2].rpartition(".")[2]
     variant = (

@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from paperverify import assert_matches, verify
-from paperverify.check import CheckError, Deviation, PaperMismatchError, parse_kwargs
+from paperverify.check import CheckError, Deviation, PaperMismatchError
 from paperverify.cli import main
 from paperverify.stagemap import StageMap, StageMapError, parse_entries
+from paperverify.targets import parse_kwargs
 
 BROKEN = str(Path(__file__).parent / "broken_models.py")
 PAPER = "he2016_resnet"

@@ -328,7 +328,7 @@ def test_keras_applications_xception_is_equivalent_through_its_separable_convolu
     import keras
     import numpy as np
 
-    from paperverify.check import load_target
+    from paperverify.targets import load_target
     from paperverify.thirdparty import known
 
     entry = known("keras.applications:Xception")

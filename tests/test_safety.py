@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from paperverify.check import CheckError, load_target
+from paperverify.check import CheckError
 from paperverify.claims import TableValidationError
 from paperverify.tables import load_claims
+from paperverify.targets import load_target
 from tests.test_tables import SIDECAR
 
 HOSTILE_CELLS = [

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from paperverify import verify
-from paperverify.check import CheckError, load_target, parse_kwargs, select_claims
+from paperverify.check import CheckError, select_claims
 from paperverify.claims import Config
 from paperverify.cli import main
 from paperverify.probes import probe
+from paperverify.targets import load_target, parse_kwargs
 from paperverify.thirdparty import SOURCES, check_entry, known, load, run_conformance
 
 PAPER = "he2016_resnet"

@@ -21,12 +21,11 @@ from paperverify.check import (
     Deviation,
     Invariant,
     Verification,
-    load_target,
-    parse_kwargs,
     select_claims,
     verify,
 )
 from paperverify.stagemap import StageMap, StageMapError
+from paperverify.targets import load_target, parse_kwargs
 
 SOURCES = {"keras-applications": "keras_applications.toml", "torchvision": "torchvision.toml"}
 _HERE = Path(__file__).parent
