@@ -30,7 +30,7 @@ from paperverify.kinds import INERT, WEIGHT_LAYERS
 from paperverify.probes import reference
 from paperverify.quantities import QUANTITIES
 from paperverify.stagemap import StageMap
-from paperverify.tables import load_claims, with_shipped
+from paperverify.tables import load_claims, paper_folders, with_shipped
 from paperverify.trace import Trace
 
 
@@ -156,11 +156,11 @@ def select_claims(
     other configurations, the claims an invariant covers, carried to `config` (see `carry`). With `framework`,
     an option a claim leaves to our builder's default has that default (SENet's Table 1 is `reduction=16`).
     """
-    claims = load_claims(with_shipped(tables))
-    papers = sorted({claim.source.paper for claim in claims})
+    roots = with_shipped(tables)
+    papers = sorted({folder.name for folder in paper_folders(roots)})  # a paper's folder is named after its id
     if paper not in papers:
         raise CheckError(f"no reference tables for paper {paper!r}. Papers: {papers}")
-    of_paper = [claim for claim in claims if claim.source.paper == paper]
+    of_paper = load_claims(roots, paper=paper)
     variants = sorted({claim.config.variant for claim in of_paper})
     if variant is None:
         spelled = [v for v in variants if _letters(v) == _letters(hint)]

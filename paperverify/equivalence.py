@@ -405,7 +405,7 @@ def _paper_claim(paper: str, variant: registry.Variant) -> Claim:
     try:
         return select_claims(paper, variant.name)[0]
     except CheckError:
-        others = [claim for claim in load_claims(default_roots()) if claim.source.paper == paper]
+        others = load_claims(default_roots(), paper=paper)
         if variant.architecture not in {claim.source.architecture for claim in others}:
             raise
         return others[0]

@@ -134,24 +134,29 @@ def _once(problems: list[TableError]) -> list[TableError]:
     ]
 
 
-def load_claims(roots: Iterable[Path] | None = None, known_variants: Iterable[str] | None = None) -> list[Claim]:
-    """Every claim of every paper under the roots; TableValidationError listing all problems."""
+def load_claims(
+    roots: Iterable[Path] | None = None, known_variants: Iterable[str] | None = None, paper: str | None = None
+) -> list[Claim]:
+    """Every claim of every paper under the roots, or of the paper `paper` alone (its folder is named after its id;
+    no other paper is read); TableValidationError listing all problems."""
     claims: list[Claim] = []
     problems: list[TableError] = []
     seen: dict[str, str] = {}
     for root in default_roots() if roots is None else roots:
         problems.extend(_orphans(Path(root)))
     for folder in paper_folders(roots):
-        paper, found = check_paper(folder, known_variants)
-        problems.extend(found)
-        if paper is None:
+        if paper is not None and folder.name != paper:
             continue
-        if paper.id in seen:
+        found, problems_found = check_paper(folder, known_variants)
+        problems.extend(problems_found)
+        if found is None:
+            continue
+        if found.id in seen:
             problems.append(
-                TableError(folder / "paper.toml", f"paper id {paper.id!r} is also used by {seen[paper.id]}")
+                TableError(folder / "paper.toml", f"paper id {found.id!r} is also used by {seen[found.id]}")
             )
-        seen[paper.id] = str(folder)
-        claims.extend(paper.claims)
+        seen[found.id] = str(folder)
+        claims.extend(found.claims)
     if problems:
         raise TableValidationError(problems)
     return claims

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from hypothesis import given
@@ -47,9 +49,12 @@ def test_pools(pool_class: type[nn.Module], height: int, width: int, kernel: int
     padding = data.draw(st.integers(0, kernel // 2))
     with torch.device("meta"):
         pool, x = pool_class(kernel, stride, padding), torch.empty(1, 3, height, width)
-    if height + 2 * padding < kernel or width + 2 * padding < kernel:
-        with pytest.raises(RuntimeError):
+    if height + 2 * padding < kernel or width + 2 * padding < kernel:  # PyTorch's own error, without its kernel
+        with pytest.raises(RuntimeError) as ours:
             stand_in(pool)(x)
+        with pytest.raises(RuntimeError) as theirs:
+            pool(x)
+        assert str(ours.value) == str(theirs.value)
         return
     rule, real = _both(pool, x)
     assert rule == real
@@ -162,3 +167,52 @@ def test_a_concatenation_module_runs_without_the_real_meta_kernel(torch_threads:
     assert forward is not None
     x, y = torch.empty(2, 3, 5, 5, device="meta"), torch.empty(2, 4, 5, 5, device="meta")
     assert forward(x, y).shape == module(x, y).shape == (2, 7, 5, 5)
+
+
+#: Functional calls as models write them, each on meta tensors x and y of one shape (x an in-place call's input),
+#: and whether the probe stands in for it.
+_CALLS = {
+    "F.relu(x)": True, "F.relu(x, inplace=True)": True, "F.relu(x, True)": True, "torch.relu_(x)": True,
+    "x.relu()": True, "F.gelu(x)": True, "F.silu(x)": True, "torch.sigmoid(x)": True, "torch.tanh(x)": True,
+    "F.hardswish(x)": True, "F.relu6(x)": True, "F.softmax(x, 1)": True, "F.softmax(x, dim=-1)": True,
+    "F.log_softmax(x, dim=1)": True, "x.softmax(3)": True, "F.dropout(x, p=0.5, training=False)": True,
+    "F.dropout(x, p=0.5)": True, "x + y": True, "x * 0.5": True, "torch.add(x, y)": True,
+    "F.adaptive_avg_pool2d(x, 1)": True, "F.adaptive_avg_pool2d(x, (2, None))": True, "torch.cat([x, y], 1)": True,
+    "F.softmax(x, 1, dtype=torch.float64)": False, "x * y[:, :1]": False, "x.mean((2, 3))": False,
+    "F.softmax(x, 4)": False, "x.mul_(2.0)": True, "x.__iadd__(y)": True, "x.relu_()": True,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", sorted(_CALLS))
+def test_a_functional_call_on_meta_tensors_has_the_real_ones_shape_type_and_identity(code: str) -> None:
+    """The probe's shape-only results for the functional calls models write most (whose real meta kernels import
+    sympy and torch._dynamo on a process's first call), taken as the probe receives the call: the real call's
+    shape and type, an in-place call's input; a broadcast, a dtype, a bad dim or another function is left to the
+    real call (None), which raises where it must."""
+    import torch.nn.functional as F
+    from torch.overrides import TorchFunctionMode
+
+    from paperverify.frameworks.torch.shape_rules import functional
+
+    calls: list[tuple[Any, tuple, dict]] = []
+
+    class Capture(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+            calls.append((func, args, kwargs or {}))
+            return func(*args, **(kwargs or {}))
+
+    x, y = (torch.empty(2, 8, 5, 5, device="meta") for _ in range(2))
+    names = {"x": x, "y": y, "F": F, "torch": torch}
+    with Capture():
+        try:
+            real = eval(code, names)
+        except (RuntimeError, IndexError):
+            real = None
+    func, args, kwargs = calls[-1]  # the call itself, after any slice of its arguments
+    ours = functional(func, args, kwargs)
+    if not _CALLS[code]:
+        assert ours is None
+        return
+    assert ours is not None and real is not None
+    assert (ours.shape, ours.dtype, ours.device) == (real.shape, real.dtype, real.device)
+    assert (ours is args[0]) == (real is args[0])

@@ -250,7 +250,7 @@ class _Tracer(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
         kwargs = kwargs or {}
-        output = shape_rules.concatenation(func, args, kwargs)
+        output = shape_rules.functional(func, args, kwargs)
         if output is None:
             output = func(*args, **kwargs)
         if not self.running or id(self.running[-1]) in self.leaves:
