@@ -36,13 +36,16 @@ def options_of(claim: Claim, defaults: Mapping[str, Any]) -> Options:
 
 
 def builder_defaults(claims: Iterable[Claim], framework: str) -> dict[str, Any]:
-    """Our builder's default for every option some claim sets (`reduction=16` for SENet)."""
+    """Our builder's default for every option some claim sets (`reduction=16` for SENet), read from our builder in
+    `framework` where there is one (its framework is imported already: a Keras model's check need not import
+    PyTorch for it), else from the one references are built in; the frameworks' builders share their defaults."""
     claims = list(claims)
     keys = {key for claim in claims for key in claim.config.kwargs() if key != "input_size"}
     if not claims or not keys:
         return {}
     variant = registry.get(claims[0].config.variant)
-    builder = variant.builder(frameworks.for_references(variant.frameworks, framework))
+    own = framework in variant.frameworks
+    builder = variant.builder(framework if own else frameworks.for_references(variant.frameworks, framework))
     parameters = inspect.signature(builder).parameters
     return {
         key: parameters[key].default

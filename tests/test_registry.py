@@ -59,3 +59,21 @@ def test_a_duplicate_registered_before_the_registry_has_loaded_is_refused() -> N
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "refused: variant 'resnet50' is registered twice: by 'resnet' and by 'mine'" in result.stdout
+
+
+def test_every_variants_builders_share_their_options_defaults(torch_threads: int, tf_threads: int) -> None:
+    """A claim's configuration fills the options it leaves open from our builder's defaults, read from whichever
+    framework's builder is at hand (paperverify.configuration.builder_defaults): the frameworks' builders must
+    agree on every option but how each is told its input."""
+    import inspect
+
+    def defaults(builder: object) -> dict[str, object]:
+        parameters = inspect.signature(builder).parameters.items()  # type: ignore[arg-type]
+        return {k: p.default for k, p in parameters if p.default is not inspect.Parameter.empty}
+
+    inputs = {"input_size", "input_shape"}
+    for name in registry.variants():
+        variant = registry.get(name)
+        found = {framework: defaults(variant.builder(framework)) for framework in variant.frameworks}
+        options = [{k: v for k, v in d.items() if k not in inputs} for d in found.values()]
+        assert all(o == options[0] for o in options), (name, found)
