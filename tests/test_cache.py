@@ -182,3 +182,33 @@ def test_workers_give_the_serial_verdicts(torch_threads: int) -> None:
         parallel = run(claims, ["torch"], jobs=2)
     assert parallel == serial
     assert len(serial) == len(claims) and {verdict.status for verdict in serial} <= {"match", "erratum"}
+
+
+#: A check of a stranger's Keras MobileNet: ten configurations' references to tell which one it is.
+CHECK = ["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet"]
+WARM_CHECK = f"""
+import sys
+from paperverify.cli import main
+code = main({[*CHECK, "--variant", "mobilenet_v1"]!r})
+print(code, "torch" in sys.modules)
+"""
+
+
+def test_a_keras_models_warm_check_imports_no_pytorch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torch_threads: int, tf_threads: int
+) -> None:
+    """A Keras model is lined up with our implementation and its configuration told by references built in
+    PyTorch (at no cost on the meta device): each is cached, so that a later check of a Keras model imports no
+    PyTorch (issue 17's cost: importing it is more than a second)."""
+    from paperverify.cli import main
+
+    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(tmp_path / "cache"))
+    probe.cache_clear()
+    try:
+        assert main([*CHECK, "--variant", "mobilenet_v1"]) == 0
+    finally:
+        probe.cache_clear()
+    environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(tmp_path / "cache")}
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", WARM_CHECK], capture_output=True, text=True, env=environment, cwd=root)
+    assert done.stdout.splitlines()[-1] == "0 False", done.stdout[-2000:] + done.stderr[-2000:]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 
 from paperverify import cache as disk
@@ -35,10 +34,11 @@ def fresh(config: Config, framework: str) -> Trace:
 def reference(config: Config, framework: str) -> Trace:
     """Our implementation of `config` probed for comparing a model's trace with: built in the framework that
     builds it at no cost if one is installed (`frameworks.for_references`), else in `framework`. The trace cache
-    is read where it spares importing a framework or a costly build; a build at no cost in a framework this
-    process has imported already is quicker than reading the sources that key the cache."""
+    is read where it spares importing a framework or a costly build: a build at no cost in the model's own
+    framework is quicker than reading the sources that key the cache, but references built in another (a Keras
+    model's, in PyTorch) are cached, each of them, so that a later check need not import that framework."""
     chosen = frameworks.for_references(registry.get(config.variant).frameworks, framework)
-    if frameworks.cheap(chosen) and frameworks.package(chosen) in sys.modules:
+    if frameworks.cheap(chosen) and chosen == framework:
         with disk.disabled():
             return probe(config, chosen)
     return probe(config, chosen)
