@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperverify.compare import fits_once
-from paperverify.kinds import BATCHNORM, MERGES, POOLING, WEIGHT_LAYERS
+from paperverify.kinds import BATCHNORM, MERGES, POOLING, UNKNOWN, WEIGHT_LAYERS
 from paperverify.stagemap import StageMap
 from paperverify.trace import SHORTCUT, LayerRecord, Trace, is_under
 
@@ -38,6 +38,8 @@ _ATTRIBUTES = ("kernel", "stride", "channels", "groups", "output_shape", "weight
 _KIND_SCORE = 8
 _STRUCTURAL_SCORE = 4
 _ATTRIBUTE_SCORE = 2
+#: What pairing a layer of the unknown kind with a structural layer of ours is worth before its attributes.
+_UNKNOWN_SCORE = 2
 #: What a run of skipped layers costs: less than any pair is worth, so it only decides between equal pairings.
 _GAP = 1
 #: How far (in layers of ours) from where its neighbours put it a reordered layer may pair (step 2): more than an
@@ -217,10 +219,15 @@ def _likeness(yours: tuple[LayerRecord, ...], ours: tuple[LayerRecord, ...]) -> 
     same_kind = mine[:, None] == theirs[None, :]
     structural = np.array([_structural(r) for r in ours], dtype=bool)[None, :]
     score = np.where(same_kind, _KIND_SCORE + np.where(structural, _STRUCTURAL_SCORE, 0), 0).astype(np.int64)
+    # A layer whose kind the probe cannot tell (a user's module not declared) may be any structural layer of ours,
+    # though less readily than one of the same kind: paired, it takes our name, so that the claims about its point
+    # are errors naming it rather than misread at the layers around it.
+    unknown = np.array([r.kind == UNKNOWN for r in yours], dtype=bool)[:, None] & structural
+    score = np.where(unknown, _UNKNOWN_SCORE, score)
     for attribute in _ATTRIBUTES:
         mine, theirs = codes(attribute)
         agree = (mine[:, None] == theirs[None, :]) & (mine[:, None] >= 0)
-        score += np.where(same_kind & agree, _ATTRIBUTE_SCORE, 0)
+        score += np.where((same_kind | unknown) & agree, _ATTRIBUTE_SCORE, 0)
     return score
 
 
@@ -343,7 +350,10 @@ def _names(
 
 
 def _same(attribute: str, mine: object, theirs: object) -> bool:
-    """Whether an attribute agrees; a global pool's 2048 and 1×1×2048 are one output, flattened or not."""
+    """Whether an attribute agrees; a global pool's 2048 and 1×1×2048 are one output, flattened or not; the channels
+    of a user's class declared of a kind (`--kind RBF=rbf`), which the probe does not read, are no difference."""
+    if attribute == "channels" and mine is None:
+        return True
     if attribute == "output_shape" and isinstance(mine, tuple) and isinstance(theirs, tuple):
         return math.prod(mine) == math.prod(theirs) and (len(mine) == 1 or len(theirs) == 1 or mine == theirs)
     return mine == theirs

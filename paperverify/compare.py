@@ -227,7 +227,7 @@ def _compare_structure(claim: Claim, trace: Trace) -> _Outcome:
     about_shortcut = all(SHORTCUT in point.split(".") for point in claim.layers)
     found = [
         layer
-        for layer in trace.under(claim.layers, claim.exclude)
+        for layer in trace.side_by_side(trace.under(claim.layers, claim.exclude))
         if layer.kind in kinds and (about_shortcut or not layer.on_shortcut)
     ]
     if not found:

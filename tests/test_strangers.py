@@ -23,6 +23,8 @@ class Stranger:
     fails: frozenset[str]
     #: What the alignment's summary says about the departing layer.
     named: str
+    #: The kinds of the model's own classes, declared as a user declares them (`--kind CLASS=KIND`).
+    kinds: tuple[tuple[str, str], ...] = ()
 
     @property
     def framework(self) -> str:
@@ -46,7 +48,17 @@ SE_IN_CONV5 = frozenset({
     "text/sec4_se_params", "text/sec4_se_resnet50_gflops", "text/sec3.2_excitation",
 })  # fmt: skip
 
+#: LeNet-5's counts that change with C3's connection scheme: C3's own, and the totals.
+LENET_C3 = frozenset({
+    "text/sec2b_c3_params", "text/sec2b_c3_connections", "text/sec2a_params", "text/sec2a_connections",
+    "fig12/lenet5/params",
+})  # fmt: skip
+
 STRANGERS = [
+    Stranger(
+        "torch_lenet", "lecun1998_lenet5", "lenet5", "lenet5", "lenet5_full_c3", LENET_C3,
+        "yours c3 -> C3.conv: weights 2400, ours 1500", (("Subsampling", "subsample"), ("RBF", "rbf")),
+    ),
     Stranger(
         "torch_resnet", "he2016_resnet", "resnet50", "resnet50", "resnet50_stride_on_3x3", RESNET_MACS,
         "yours layer2.0.conv1 -> conv3_x.conv3_1.conv1: stride 1×1, ours 2×2",
@@ -199,7 +211,9 @@ def _cases(departure: bool) -> list:
 
 @pytest.mark.parametrize("stranger", _cases(departure=False))
 def test_a_faithful_strangers_model_passes_with_no_map(stranger: Stranger, torch_threads: int, tf_threads: int) -> None:
-    result = verify(_build(stranger, stranger.faithful), paper=stranger.paper, variant=stranger.variant)
+    result = verify(
+        _build(stranger, stranger.faithful), paper=stranger.paper, variant=stranger.variant, kinds=dict(stranger.kinds)
+    )
     assert result.ok, result.describe()
     assert result.alignment is not None  # its names give no point of the paper's: it was lined up by structure
     assert not result.alignment.unpaired_ours, result.alignment.summary()
@@ -209,7 +223,9 @@ def test_a_faithful_strangers_model_passes_with_no_map(stranger: Stranger, torch
 def test_a_planted_departure_fails_the_cells_it_changes_and_names_its_layer(
     stranger: Stranger, torch_threads: int, tf_threads: int
 ) -> None:
-    result = verify(_build(stranger, stranger.departure), paper=stranger.paper, variant=stranger.variant)
+    result = verify(
+        _build(stranger, stranger.departure), paper=stranger.paper, variant=stranger.variant, kinds=dict(stranger.kinds)
+    )
     failing = {verdict.claim.removeprefix(f"{stranger.paper}/") for verdict in result.failures}
     assert failing == stranger.fails, result.describe()
     assert result.alignment is not None
@@ -226,3 +242,20 @@ def test_group_convolutions_written_as_slices_are_one_layer_deep(tf_threads: int
     assert result.ok, result.describe()
     [depth] = [verdict for verdict in result.verdicts if verdict.claim.endswith("text/sec4.3_layers/shufflenet_g3")]
     assert depth.status == "match" and depth.measured == "50", depth
+
+
+def test_a_strangers_lenet5_with_its_own_classes_undeclared_errs_only_where_their_kinds_count() -> None:
+    """LeNet-5's subsampling layers written as a class of the user's, not declared: lined up with ours all the same
+    (a layer of the unknown kind may stand for any of ours), every claim passes but the four that count the
+    subsampling's cost or depth, which are errors naming the layer and how to declare its kind."""
+    from tests.strangers.torch_lenet import lenet5
+
+    result = verify(lenet5(), paper="lecun1998_lenet5")
+    statuses = {v.claim.removeprefix("lecun1998_lenet5/"): (v.status, v.detail) for v in result.verdicts}
+    errors = {claim for claim, (status, _) in statuses.items() if status == "error"}
+    assert errors == {
+        "text/sec2a_connections", "text/sec2b_depth", "text/sec2b_s2_connections", "text/sec2b_s4_connections"
+    }, result.describe()  # fmt: skip
+    assert all(status in ("match", "erratum", "error") for status, _ in statuses.values()), result.describe()
+    assert all("torch_lenet.Subsampling" in statuses[claim][1] and "--kind CLASS=KIND" in statuses[claim][1]
+               for claim in errors)  # fmt: skip
