@@ -95,7 +95,14 @@ class Alignment:
     def unpaired_yours(self) -> list[LayerRecord]:
         """The model's structural layers (weights, pooling, merges) that no layer of ours paired with."""
         paired = {u for u, _ in self.pairs}
-        return [r for i, r in enumerate(self.yours.layers) if i not in paired and _structural(r)]
+        # a layer written as parallel slices is one: its other branches and their concatenation are no addition
+        beside = {
+            i
+            for merge, members in self.yours.branch_groups().items()
+            if paired & set(members)
+            for i in (merge, *members)
+        }
+        return [r for i, r in enumerate(self.yours.layers) if i not in paired | beside and _structural(r)]
 
     @property
     def unpaired_ours(self) -> list[LayerRecord]:
@@ -109,8 +116,10 @@ class Alignment:
         channels, groups), then of output, then the pairs that differ in their weights alone as one line
         when there are many."""
         found: dict[int, list[str]] = {0: [], 1: [], 2: []}
+        joined = {members[0]: members for members in self.yours.branch_groups().values()}
         for u, o in self.pairs:
-            mine, theirs = self.yours.layers[u], self.ours.layers[o]
+            theirs = self.ours.layers[o]
+            mine = self.yours.side_by_side([self.yours.layers[u]])[0] if u in joined else self.yours.layers[u]
             if not _structural(theirs):
                 continue  # a BatchNorm or ReLU after a changed convolution differs because of it
             differing = [a for a in _ATTRIBUTES if not _same(a, getattr(mine, a), getattr(theirs, a))]

@@ -140,42 +140,50 @@ class Trace:
         sixteen convolutions of the maps Table I connects, a grouped convolution as one per group) is one layer
         of their summed channels, parameters and multiply-adds, its groups the branches where each reads an equal
         share of the input's channels, its connection table the branches' inputs where their kernels see fewer."""
-        joined: dict[int, LayerRecord] = {}
-        dropped: set[int] = set()
-        for merge in self.layers:
-            branches = [self.layers[s] for s in merge.sources or () if s >= 0]
-            if merge.kind != "concat" or len(branches) < 2 or len(branches) != len(merge.sources or ()):
-                continue
-            first = branches[0]
-            alike = all(
-                b.kind == first.kind and b.kind in WEIGHT_LAYERS and b.kernel == first.kernel
-                and b.stride == first.stride and b.sources == first.sources and len(b.sources or ()) == 1
-                for b in branches
-            )  # fmt: skip
-            if not alike or first.sources is None:
-                continue
-            source = first.sources[0]
-            whole = self.layers[source].output_shape if source >= 0 else self.input_shape
-            reads = [b.input_shapes[0][-1] // b.groups for b in branches]
-            outputs = [b.output_shape[-1] for b in branches]
-            equal = len(set(reads)) == 1 and reads[0] * len(branches) == whole[-1]
-            links = sum(r * o for r, o in zip(reads, outputs, strict=True))
-            joined[merge.sources[0]] = first._replace(
-                input_shapes=(whole,),
-                output_shape=merge.output_shape,
-                params=sum(b.params for b in branches),
-                buffers=sum(b.buffers for b in branches),
-                macs=None if any(b.macs is None for b in branches) else sum(b.macs for b in branches),  # type: ignore[misc]
-                channels=merge.output_shape[-1],
-                groups=len(branches) if equal else 1,
-                links=None if equal or links == whole[-1] * merge.output_shape[-1] else links,
-            )
-            dropped.update(merge.sources[1:])
+        groups = self.branch_groups()
+        joined = {members[0]: self._joined(merge, members) for merge, members in groups.items()}
+        dropped = {index for members in groups.values() for index in members[1:]}
         positions = {id(layer): index for index, layer in enumerate(self.layers)}
         return tuple(
             joined.get(positions.get(id(layer), -1), layer)
             for layer in layers
             if positions.get(id(layer), -1) not in dropped
+        )
+
+    def branch_groups(self) -> dict[int, list[int]]:
+        """The side-by-side weight layers `side_by_side` joins (by trace index), by the concatenation's index."""
+        groups: dict[int, list[int]] = {}
+        for index, merge in enumerate(self.layers):
+            sources = merge.sources or ()
+            branches = [self.layers[s] for s in sources if s >= 0]
+            if merge.kind != "concat" or len(branches) < 2 or len(branches) != len(sources):
+                continue
+            first = branches[0]
+            if all(
+                b.kind == first.kind and b.kind in WEIGHT_LAYERS and b.kernel == first.kernel
+                and b.stride == first.stride and b.sources == first.sources and len(b.sources or ()) == 1
+                for b in branches
+            ):  # fmt: skip
+                groups[index] = list(sources)
+        return groups
+
+    def _joined(self, merge: int, members: list[int]) -> LayerRecord:
+        branches = [self.layers[index] for index in members]
+        first, output = branches[0], self.layers[merge].output_shape
+        source = (first.sources or (-1,))[0]  # -1: the model's input
+        whole = self.layers[source].output_shape if source >= 0 else self.input_shape
+        reads = [b.input_shapes[0][-1] // b.groups for b in branches]
+        equal = len(set(reads)) == 1 and reads[0] * len(branches) == whole[-1]
+        links = sum(r * b.output_shape[-1] for r, b in zip(reads, branches, strict=True))
+        return first._replace(
+            input_shapes=(whole,),
+            output_shape=output,
+            params=sum(b.params for b in branches),
+            buffers=sum(b.buffers for b in branches),
+            macs=None if any(b.macs is None for b in branches) else sum(b.macs or 0 for b in branches),
+            channels=output[-1],
+            groups=len(branches) if equal else 1,
+            links=None if equal or links == whole[-1] * output[-1] else links,
         )
 
     def point(self, name: str) -> LayerRecord:

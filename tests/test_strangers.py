@@ -259,3 +259,14 @@ def test_a_strangers_lenet5_with_its_own_classes_undeclared_errs_only_where_thei
     assert all(status in ("match", "erratum", "error") for status, _ in statuses.values()), result.describe()
     assert all("torch_lenet.Subsampling" in statuses[claim][1] and "--kind CLASS=KIND" in statuses[claim][1]
                for claim in errors)  # fmt: skip
+
+
+def test_a_layer_written_as_parallel_slices_is_one_layer_to_the_alignment() -> None:
+    """The stranger's C3, sixteen convolutions of Table I's maps concatenated, pairs with our one C3 convolution
+    as a whole: none of its branches or its concatenation is listed as an addition, and it differs from ours in
+    nothing (channels, multiply-adds and its connection table are the joined layer's)."""
+    from tests.strangers.torch_lenet import lenet5
+
+    result = verify(lenet5(), paper="lecun1998_lenet5", kinds={"Subsampling": "subsample", "RBF": "rbf"})
+    assert result.alignment is not None
+    assert not result.alignment.unpaired_yours and not result.alignment.differences(), result.alignment.summary()
