@@ -1,4 +1,5 @@
-"""Keras layers several architectures share."""
+"""Keras layers several architectures share: local response normalisation, and ResNet's and SENet's zero-channel
+shortcut and convolution with BatchNorm."""
 
 from __future__ import annotations
 
@@ -31,3 +32,33 @@ class LocalResponseNorm(layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size, "alpha": self.alpha, "beta": self.beta, "k": self.k}
+
+
+class ChannelPad(layers.Layer):
+    """ResNet's option A shortcut (Sec. 3.3; SENet's too): identity with `extra` zero channels appended."""
+
+    paperverify_kind = "pad_channels"
+
+    def __init__(self, extra: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.extra = extra
+
+    def call(self, x):
+        return ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, self.extra]])
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + self.extra)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "extra": self.extra}
+
+
+def conv_bn(x, prefix: str, suffix: str, filters: int, kernel: int, stride: int, groups: int = 1, *, epsilon: float):
+    """A convolution without bias, as BN follows it (ResNet, Sec. 3.4; SENet), zero-padded explicitly when strided,
+    then its BatchNorm, named `<prefix>.pad<suffix>`, `<prefix>.conv<suffix>`, `<prefix>.bn<suffix>`."""
+    padding = "same"
+    if stride > 1 and kernel > 1:
+        x = layers.ZeroPadding2D(kernel // 2, name=f"{prefix}.pad{suffix}")(x)
+        padding = "valid"
+    x = layers.Conv2D(filters, kernel, stride, padding, groups=groups, use_bias=False, name=f"{prefix}.conv{suffix}")(x)
+    return layers.BatchNormalization(epsilon=epsilon, name=f"{prefix}.bn{suffix}")(x)

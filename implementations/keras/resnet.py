@@ -14,36 +14,8 @@ from contextlib import contextmanager
 import keras
 from keras import layers
 
+from implementations.keras.blocks import ChannelPad, conv_bn
 from implementations.specs.resnet import BN_EPSILON, ResNetSpec, cifar_spec, needs_projection, spec_for
-
-
-class ChannelPad(layers.Layer):
-    """Option A shortcut (Sec. 3.3): identity with `extra` zero channels appended."""
-
-    paperverify_kind = "pad_channels"
-
-    def __init__(self, extra: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.extra = extra
-
-    def call(self, x):
-        return keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, self.extra]])
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + self.extra)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "extra": self.extra}
-
-
-def _conv(x, prefix: str, suffix: str, filters: int, kernel: int, stride: int, groups: int = 1):
-    """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
-    padding = "same"
-    if stride > 1 and kernel > 1:
-        x = layers.ZeroPadding2D(kernel // 2, name=f"{prefix}.pad{suffix}")(x)
-        padding = "valid"
-    x = layers.Conv2D(filters, kernel, stride, padding, groups=groups, use_bias=False, name=f"{prefix}.conv{suffix}")(x)
-    return layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{prefix}.bn{suffix}")(x)
 
 
 def _block(x, name: str, convs, stride: int, residual: bool, shortcut: str):
@@ -52,13 +24,13 @@ def _block(x, name: str, convs, stride: int, residual: bool, shortcut: str):
     y = x
     for index, conv in enumerate(convs, start=1):
         conv_stride = stride if index == 1 else 1  # see specs.resnet: stride on the first convolution
-        y = _conv(y, name, str(index), conv.filters, conv.kernel, conv_stride)
+        y = conv_bn(y, name, str(index), conv.filters, conv.kernel, conv_stride, epsilon=BN_EPSILON)
         if index < len(convs):
             y = layers.ReLU(name=f"{name}.relu{index}")(y)
     cout = convs[-1].filters
     if residual:
         if needs_projection(shortcut, cin, cout, stride):
-            s = _conv(x, f"{name}.shortcut", "", cout, 1, stride)
+            s = conv_bn(x, f"{name}.shortcut", "", cout, 1, stride, epsilon=BN_EPSILON)
         elif stride != 1 or cin != cout:
             s = layers.MaxPooling2D(1, stride, name=f"{name}.shortcut.subsample")(x)
             s = ChannelPad(cout - cin, name=f"{name}.shortcut.pad")(s)
@@ -77,7 +49,7 @@ def _resnet(
     num_classes: int,
 ) -> keras.Model:
     inputs = keras.Input(input_shape, name="image")
-    x = _conv(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, spec.stem_stride)
+    x = conv_bn(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, spec.stem_stride, epsilon=BN_EPSILON)
     x = layers.ReLU(name="conv1.relu")(x)
     for stage in spec.stages:
         if stage.index == 2 and spec.max_pool:  # Table 1 prints "3×3 max pool, stride 2" in the conv2_x row.

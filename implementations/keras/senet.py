@@ -9,8 +9,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from implementations.keras.resnet import ChannelPad, _conv
-from implementations.specs.resnet import ResNetSpec, needs_projection
+from implementations.keras.blocks import ChannelPad, conv_bn
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection
 from implementations.specs.senet import (
     ALL_STAGES,
     REDUCTION,
@@ -55,14 +55,14 @@ def _block(x, name: str, convs, stride: int, stride_conv: int, shortcut: str, se
     y = x
     for index, conv in enumerate(convs, start=1):
         conv_stride = stride if index == stride_conv else 1
-        y = _conv(y, name, str(index), conv.filters, conv.kernel, conv_stride, conv.groups)
+        y = conv_bn(y, name, str(index), conv.filters, conv.kernel, conv_stride, conv.groups, epsilon=BN_EPSILON)
         if index < len(convs):
             y = layers.ReLU(name=f"{name}.relu{index}")(y)
     if se is not None:
         y = _squeeze_excitation(y, f"{name}.se", *se)
     cout = convs[-1].filters
     if needs_projection(shortcut, cin, cout, stride):
-        s = _conv(x, f"{name}.shortcut", "", cout, 1, stride)
+        s = conv_bn(x, f"{name}.shortcut", "", cout, 1, stride, epsilon=BN_EPSILON)
     elif stride != 1 or cin != cout:
         s = layers.MaxPooling2D(1, stride, name=f"{name}.shortcut.subsample")(x)
         s = ChannelPad(cout - cin, name=f"{name}.shortcut.pad")(s)
@@ -86,7 +86,7 @@ def _senet(
 ) -> keras.Model:
     stages = se_stage_indices(se_stages)
     inputs = keras.Input(input_shape, name="image")
-    x = _conv(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, 2)
+    x = conv_bn(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, 2, epsilon=BN_EPSILON)
     x = layers.ReLU(name="conv1.relu")(x)
     for stage in spec.stages:
         if stage.index == 2:  # Table 1 prints "max pool, 3×3, stride 2" above conv2_x.

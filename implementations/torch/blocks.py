@@ -1,5 +1,6 @@
 """Layers several PyTorch implementations share: the element-wise sum of a residual connection, the
-concatenation along the channels that joins parallel branches, and the channel-wise product of a gate."""
+concatenation along the channels that joins parallel branches, the channel-wise product of a gate, and ResNet's
+and SENet's zero-channel shortcut and convolution with BatchNorm."""
 
 from __future__ import annotations
 
@@ -36,3 +37,31 @@ class Scale(nn.Module):
 
     def forward(self, u: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         return u * s.reshape(s.shape[0], s.shape[1], 1, 1)
+
+
+class ChannelPad(nn.Module):
+    """ResNet's option A shortcut (Sec. 3.3; SENet's too): identity with `extra` zero channels appended."""
+
+    paperverify_kind = "pad_channels"
+
+    def __init__(self, extra: int) -> None:
+        super().__init__()
+        self.extra = extra
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra))
+
+
+def conv_bn_layers(
+    prefix: str, cin: int, cout: int, kernel: int, stride: int, groups: int = 1, *, epsilon: float
+) -> list[tuple[str, nn.Module]]:
+    """A convolution without bias, as BN follows it (ResNet, Sec. 3.4; SENet), zero-padded explicitly when
+    strided, then its BatchNorm: (name, layer) pairs named `pad<prefix>`, `conv<prefix>`, `bn<prefix>`."""
+    layers: list[tuple[str, nn.Module]] = []
+    padding = kernel // 2
+    if stride > 1 and kernel > 1:
+        layers.append((f"pad{prefix}", nn.ZeroPad2d(padding)))
+        padding = 0
+    layers.append((f"conv{prefix}", nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False)))
+    layers.append((f"bn{prefix}", nn.BatchNorm2d(cout, eps=epsilon)))
+    return layers

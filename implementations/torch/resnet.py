@@ -13,34 +13,7 @@ import torch
 from torch import nn
 
 from implementations.specs.resnet import BN_EPSILON, ResNetSpec, cifar_spec, needs_projection, spec_for
-from implementations.torch.blocks import Add
-
-
-class ChannelPad(nn.Module):
-    """Option A shortcut (Sec. 3.3): identity with `extra` zero channels appended."""
-
-    paperverify_kind = "pad_channels"
-
-    def __init__(self, extra: int) -> None:
-        super().__init__()
-        self.extra = extra
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra))
-
-
-def _conv_layers(
-    prefix: str, cin: int, cout: int, kernel: int, stride: int, groups: int = 1
-) -> list[tuple[str, nn.Module]]:
-    """A convolution without bias (BN follows it, Sec. 3.4), zero-padded explicitly when strided."""
-    layers: list[tuple[str, nn.Module]] = []
-    padding = kernel // 2
-    if stride > 1 and kernel > 1:
-        layers.append((f"pad{prefix}", nn.ZeroPad2d(padding)))
-        padding = 0
-    layers.append((f"conv{prefix}", nn.Conv2d(cin, cout, kernel, stride, padding, groups=groups, bias=False)))
-    layers.append((f"bn{prefix}", nn.BatchNorm2d(cout, eps=BN_EPSILON)))
-    return layers
+from implementations.torch.blocks import Add, ChannelPad, conv_bn_layers
 
 
 class Block(nn.Module):
@@ -52,7 +25,9 @@ class Block(nn.Module):
         channels = cin
         for index, conv in enumerate(convs, start=1):
             conv_stride = stride if index == 1 else 1  # see specs.resnet: stride on the first convolution
-            for name, layer in _conv_layers(str(index), channels, conv.filters, conv.kernel, conv_stride):
+            for name, layer in conv_bn_layers(
+                str(index), channels, conv.filters, conv.kernel, conv_stride, epsilon=BN_EPSILON
+            ):
                 self.add_module(name, layer)
                 self.main.append(name)
             if index < len(convs):
@@ -62,7 +37,7 @@ class Block(nn.Module):
         self.residual = residual
         if residual:
             if needs_projection(shortcut, cin, channels, stride):
-                projection = _conv_layers("", cin, channels, 1, stride)
+                projection = conv_bn_layers("", cin, channels, 1, stride, epsilon=BN_EPSILON)
                 self.shortcut = nn.Sequential(OrderedDict(projection))
             elif stride != 1 or cin != channels:
                 self.shortcut = nn.Sequential(
@@ -88,7 +63,7 @@ class ResNet(nn.Module):
 
     def __init__(self, spec: ResNetSpec, *, residual: bool, shortcut: str, num_classes: int) -> None:
         super().__init__()
-        stem = _conv_layers("", 3, spec.stem_filters, spec.stem_kernel, spec.stem_stride)
+        stem = conv_bn_layers("", 3, spec.stem_filters, spec.stem_kernel, spec.stem_stride, epsilon=BN_EPSILON)
         self.conv1 = nn.Sequential(OrderedDict([*stem, ("relu", nn.ReLU())]))
         channels = spec.stem_filters
         self.stages = [stage.name for stage in spec.stages]

@@ -11,7 +11,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from implementations.specs.resnet import ResNetSpec, needs_projection
+from implementations.specs.resnet import BN_EPSILON, ResNetSpec, needs_projection
 from implementations.specs.senet import (
     ALL_STAGES,
     REDUCTION,
@@ -23,8 +23,7 @@ from implementations.specs.senet import (
     se_stage_indices,
     se_width,
 )
-from implementations.torch.blocks import Add, Scale
-from implementations.torch.resnet import ChannelPad, _conv_layers
+from implementations.torch.blocks import Add, ChannelPad, Scale, conv_bn_layers
 
 
 class SqueezeExcitation(nn.Module):
@@ -57,7 +56,9 @@ class SEBlock(nn.Module):
         channels = cin
         for index, conv in enumerate(convs, start=1):
             conv_stride = stride if index == stride_conv else 1
-            for name, layer in _conv_layers(str(index), channels, conv.filters, conv.kernel, conv_stride, conv.groups):
+            for name, layer in conv_bn_layers(
+                str(index), channels, conv.filters, conv.kernel, conv_stride, conv.groups, epsilon=BN_EPSILON
+            ):
                 self.add_module(name, layer)
                 self.main.append(name)
             if index < len(convs):
@@ -68,7 +69,7 @@ class SEBlock(nn.Module):
             self.se = se
             self.main.append("se")
         if needs_projection(shortcut, cin, channels, stride):
-            self.shortcut = nn.Sequential(OrderedDict(_conv_layers("", cin, channels, 1, stride)))
+            self.shortcut = nn.Sequential(OrderedDict(conv_bn_layers("", cin, channels, 1, stride, epsilon=BN_EPSILON)))
         elif stride != 1 or cin != channels:
             self.shortcut = nn.Sequential(
                 OrderedDict(subsample=nn.MaxPool2d(1, stride), pad=ChannelPad(channels - cin))
@@ -102,7 +103,12 @@ class SENet(nn.Module):
         super().__init__()
         stages = se_stage_indices(se_stages)
         self.conv1 = nn.Sequential(
-            OrderedDict([*_conv_layers("", 3, spec.stem_filters, spec.stem_kernel, 2), ("relu", nn.ReLU())])
+            OrderedDict(
+                [
+                    *conv_bn_layers("", 3, spec.stem_filters, spec.stem_kernel, 2, epsilon=BN_EPSILON),
+                    ("relu", nn.ReLU()),
+                ]
+            )
         )
         channels = spec.stem_filters
         for stage in spec.stages:
