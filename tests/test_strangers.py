@@ -180,6 +180,11 @@ STRANGERS = [
         "ours has mlpconv3.pool (maxpool, 2×2/2×2, output 4×4×10), which yours lacks",
     ),
     Stranger(
+        "keras_nin", "lin2014_nin", "nin_cifar10", "nin_cifar10", "nin_cifar10_no_third_pool",
+        frozenset({"text/sec4.1_pool_mlpconv3"}),
+        "ours has mlpconv3.pool (maxpool, 2×2/2×2, output 4×4×10), which yours lacks",
+    ),
+    Stranger(
         "torch_efficientnet", "tan2019_efficientnet", "efficientnet_b0", "efficientnet_b0",
         "efficientnet_b0_k3_stage6", frozenset({"table2/efficientnet_b0/b0/macs"}),
         "yours features.5.0.block.1.0 -> stage6.layer1.depthwise.conv: kernel 3×3, ours 5×5",
@@ -188,6 +193,11 @@ STRANGERS = [
         "torch_mixer", "tolstikhin2021_mlpmixer", "mixer_b16", "mixer_b16", "mixer_b16_narrow_token_mlp",
         frozenset({"table1/mixer_b16/tokens_mlp/channels"}),
         "yours mixer_blocks.0.token_mix.fn.1.net.0 -> blocks.block1.token_mixing.fc1: channels 256, ours 384",
+    ),
+    Stranger(
+        "keras_mixer", "tolstikhin2021_mlpmixer", "mixer_s32", "mixer_s32", "mixer_s32_narrow_token_mlp",
+        frozenset({"table1/mixer_s32/tokens_mlp/channels", "table1/mixer_s32/params/layer_params"}),
+        "-> blocks.block1.token_mixing.fc1: channels 128, ours 256",
     ),
     Stranger(
         "torch_bninception", "ioffe2015_bninception", "bn_inception", "bn_inception", "bn_inception_max_pool_4a",
