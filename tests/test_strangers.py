@@ -195,6 +195,11 @@ STRANGERS = [
         "yours mixer_blocks.0.token_mix.fn.1.net.0 -> blocks.block1.token_mixing.fc1: channels 256, ours 384",
     ),
     Stranger(
+        "keras_efficientnet", "tan2019_efficientnet", "efficientnet_b0", "efficientnet_b0",
+        "efficientnet_b0_k3_stage6", frozenset({"table2/efficientnet_b0/b0/macs"}),
+        "-> stage6.layer1.depthwise.conv: kernel 3×3, ours 5×5",
+    ),
+    Stranger(
         "keras_mixer", "tolstikhin2021_mlpmixer", "mixer_s32", "mixer_s32", "mixer_s32_narrow_token_mlp",
         frozenset({"table1/mixer_s32/tokens_mlp/channels", "table1/mixer_s32/params/layer_params"}),
         "-> blocks.block1.token_mixing.fc1: channels 128, ours 256",
