@@ -209,6 +209,11 @@ STRANGERS = [
         frozenset({"figure5/bn_inception/inception_4a.branch4/structure"}),
         "yours has inception_4a.branch4.0 (maxpool, 3×3/1×1, output 14×14×576), which ours has not",
     ),
+    Stranger(
+        "keras_bninception", "ioffe2015_bninception", "bn_inception", "bn_inception", "bn_inception_max_pool_4a",
+        frozenset({"figure5/bn_inception/inception_4a.branch4/structure"}),
+        "ours has inception_4a.branch4.pool (avgpool, 3×3/1×1, output 14×14×576), which yours lacks",
+    ),
 ]  # fmt: skip
 
 
