@@ -60,6 +60,10 @@ STRANGERS = [
         "yours c3 -> C3.conv: weights 2400, ours 1500", (("Subsampling", "subsample"), ("RBF", "rbf")),
     ),
     Stranger(
+        "keras_lenet", "lecun1998_lenet5", "lenet5", "lenet5", "lenet5_full_c3", LENET_C3,
+        "-> C3.conv: weights 2400, ours 1500", (("Subsampling", "subsample"), ("RBF", "rbf")),
+    ),
+    Stranger(
         "torch_resnet", "he2016_resnet", "resnet50", "resnet50", "resnet50_stride_on_3x3", RESNET_MACS,
         "yours layer2.0.conv1 -> conv3_x.conv3_1.conv1: stride 1×1, ours 2×2",
     ),
