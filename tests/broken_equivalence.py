@@ -119,15 +119,17 @@ def keras_shortcut_from_previous_input(input_shape: tuple[int, int, int] = (64, 
     from keras import layers
 
     from implementations.keras import resnet as ours
+    from implementations.keras.blocks import conv_bn
+    from implementations.specs.resnet import BN_EPSILON
 
     spec = spec_for(18)
     inputs = keras.Input(input_shape, name="image")
-    x = layers.ReLU(name="conv1.relu")(ours._conv(inputs, "conv1", "", 64, 7, 2))
+    x = layers.ReLU(name="conv1.relu")(conv_bn(inputs, "conv1", "", 64, 7, 2, epsilon=BN_EPSILON))
     x = layers.ZeroPadding2D(1, name="conv2_x.maxpool.pad")(x)
     previous = layers.MaxPooling2D(3, 2, name="conv2_x.maxpool.pool")(x)
     x = ours._block(previous, "conv2_x.conv2_1", spec.stages[0].block, 1, True, "B")
-    y = layers.ReLU(name="conv2_x.conv2_2.relu1")(ours._conv(x, "conv2_x.conv2_2", "1", 64, 3, 1))
-    y = ours._conv(y, "conv2_x.conv2_2", "2", 64, 3, 1)
+    y = layers.ReLU(name="conv2_x.conv2_2.relu1")(conv_bn(x, "conv2_x.conv2_2", "1", 64, 3, 1, epsilon=BN_EPSILON))
+    y = conv_bn(y, "conv2_x.conv2_2", "2", 64, 3, 1, epsilon=BN_EPSILON)
     x = layers.ReLU(name="conv2_x.conv2_2.relu")(layers.Add(name="conv2_x.conv2_2.add")([y, previous]))  # the bug
     for stage in spec.stages[1:]:
         for number in range(1, stage.blocks + 1):
