@@ -150,6 +150,11 @@ STRANGERS = [
         "which yours lacks",
     ),
     Stranger(
+        "keras_alexnet", "krizhevsky2012_alexnet", "alexnet", "alexnet", "alexnet_ungrouped_conv4",
+        frozenset({"text/abstract_params", "text/sec3.5_conv4", "text/sec4_params"}),
+        "-> conv4.conv: groups 1, ours 2", (("LRN", "lrn"),),
+    ),
+    Stranger(
         "torch_alexnet", "krizhevsky2012_alexnet", "alexnet", "alexnet", "alexnet_ungrouped_conv4",
         frozenset({"text/abstract_params", "text/sec3.5_conv4", "text/sec4_params"}),
         "yours features.10 -> conv4.conv: groups 1, ours 2",

@@ -371,16 +371,22 @@ def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> li
 
 #: The attributes a local response normalisation layer holds its constants in (`alpha` the paper's α).
 NORMALISATION = ("size", "alpha", "beta", "k")
+#: The same as TensorFlow's `tf.nn.local_response_normalization` names them, which a user's layer wrapping it
+#: keeps: the window is 2·depth_radius + 1 channels, `bias` is k, and `alpha` multiplies the sum (the paper's α).
+TENSORFLOW_NORMALISATION = ("depth_radius", "alpha", "beta", "bias")
 
 
 def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
     """A layer's own constants (LayerRecord.constants): a local response normalisation's (n, α, β, k), read from
-    `size`, `alpha`, `beta` and `k`; a dropout's rate; the (A, S) of a layer of the tanh kind, A tanh(S a),
-    measured on two values unless it is an `Activation` or `ops.tanh`; None for any other layer or one that holds
-    none."""
+    `size`, `alpha`, `beta` and `k`, or TensorFlow's `depth_radius`, `alpha`, `beta` and `bias`; a dropout's
+    rate; the (A, S) of a layer of the tanh kind, A tanh(S a), measured on two values unless it is an `Activation`
+    or `ops.tanh`; None for any other layer or one that holds none."""
     if kind == "lrn" and all(hasattr(layer, name) for name in NORMALISATION):
         size, alpha, beta, k = (getattr(layer, name) for name in NORMALISATION)
         return (int(size), float(alpha), float(beta), float(k))
+    if kind == "lrn" and all(hasattr(layer, name) for name in TENSORFLOW_NORMALISATION):
+        radius, alpha, beta, k = (getattr(layer, name) for name in TENSORFLOW_NORMALISATION)
+        return (2 * int(radius) + 1, float(alpha), float(beta), float(k))
     if kind == "dropout" and isinstance(getattr(layer, "rate", None), (int, float)):
         return (float(layer.rate),)
     if kind == "tanh":
