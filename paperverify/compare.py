@@ -190,7 +190,7 @@ def _compare_activations(claim: Claim, trace: Trace) -> _Outcome:
         found = tuple(dict.fromkeys(layer.kind for layer in applied))
         unknown = [layer for layer in layers if layer.kind == UNKNOWN]
         if found != claim.expected and unknown:
-            raise UnknownKindError(unknown_kinds(unknown, f"the activation at {point}"))
+            raise UnknownKindError(unknown_kinds(unknown, f"the activation at {point}", "be told"))
         if found != claim.expected:
             text = ", ".join(found) or "none"
             other = next((layer for layer in applied if layer.kind not in claim.expected), None)

@@ -128,7 +128,7 @@ def _constant(kind: str, position: int) -> Measure:
         if not found:
             unknown = [layer for layer in layers if layer.kind == UNKNOWN]
             if unknown:
-                raise UnknownKindError(unknown_kinds(unknown, f"the {kind} at {point}"))
+                raise UnknownKindError(unknown_kinds(unknown, f"the {kind} at {point}", "be read"))
             return Decimal(0)
         constants = found[-1].constants
         if constants is None:

@@ -195,11 +195,12 @@ class Trace:
         return layers[-1]
 
 
-def unknown_kinds(layers: Iterable[LayerRecord], what: str) -> str:
-    """A message: `what` cannot be counted because of these layers of the unknown kind, and how to declare one."""
+def unknown_kinds(layers: Iterable[LayerRecord], what: str, cannot: str = "be counted") -> str:
+    """A message: `what` cannot be counted (or as `cannot` says) because of these layers of the unknown kind, and
+    how to declare one."""
     found = [f"{layer.name} ({layer.origin})" for layer in layers]
     listed = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-    return f"{what} cannot be counted: the probe cannot tell the kind of {listed}; {HOW_TO_DECLARE}"
+    return f"{what} cannot {cannot}: the probe cannot tell the kind of {listed}; {HOW_TO_DECLARE}"
 
 
 def total_macs(layers: Iterable[LayerRecord]) -> int:
