@@ -101,6 +101,14 @@ STRANGERS = [
         "-> conv_pw_7.conv: channels 256, ours 512",
     ),
     Stranger(
+        "keras_googlenet", "szegedy2015_googlenet", "googlenet", "googlenet", "googlenet_pool4_stride_1",
+        frozenset({
+            *(f"table1/googlenet/inception_5{m}/{q}" for m in "ab" for q in ("layer_macs", "output_shape")),
+            "table1/googlenet/pool4/output_shape", "text/sec1_budget",
+        }),
+        "-> pool4.pool: stride 1×1, ours 2×2", (("LRN", "lrn"),),
+    ),
+    Stranger(
         "torch_googlenet", "szegedy2015_googlenet", "googlenet", "googlenet", "googlenet_3x3_in_4e",
         frozenset({"table1/googlenet/inception_4e/layer_weights", "table1/googlenet/inception_4e/layer_macs"}),
         "yours inception4e.branch3.1.0 -> inception_4e.branch3.conv.conv: kernel 3×3, ours 5×5",
