@@ -252,3 +252,57 @@ def test_pytorch_lrn_given_the_papers_alpha_undivided_breaks_parity(torch_thread
     # Sec. 3.3 prints the constants, so ours keeps them and says how the model's differ.
     fixed = "conv1.lrn: yours n = 5, α = 2e-05, β = 0.75, k = 2, ours n = 5, α = 0.0001, β = 0.75, k = 2"
     assert f"{fixed}; the paper fixes them" in wrong.notes, wrong.notes
+
+
+def test_a_users_normalisation_class_declared_lrn_has_its_constants_measured(
+    torch_threads: int, tf_threads: int
+) -> None:
+    """A local response normalisation class of a user's whose attributes say nothing of its constants (a window
+    radius `r`, a TensorFlow kernel) is declared `lrn` and its (n, α, β, k) are measured on its outputs: the
+    stranger's Keras AlexNet with such a class passes Sec. 3.3; with k = 1 it fails k at conv1 and conv2 alone. The
+    measurement itself recovers known constants in both conventions (PyTorch divides its alpha by n)."""
+    import numpy as np
+    import tensorflow as tf
+    import torch
+    from keras import layers
+
+    from paperverify import kinds, verify
+    from paperverify.frameworks.torch.probe import probe_model as probe_torch
+    from paperverify.probes.numeric import normalisation
+    from tests.strangers import keras_alexnet
+
+    torch_lrn = torch.nn.LocalResponseNorm(3, alpha=3e-3, beta=0.5, k=1.5)
+    measured = normalisation(
+        lambda x: torch_lrn(torch.tensor(x).reshape(1, -1, 1, 1)).reshape(-1).numpy()  # float64
+    )
+    assert measured is not None and measured[0] == 3
+    assert np.allclose(measured[1:], (1e-3, 0.5, 1.5), rtol=1e-6)
+
+    class Normalise(layers.Layer):
+        def __init__(self, k: float = 2.0, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.r, self.constant = 2, k
+
+        def call(self, x):
+            return tf.nn.local_response_normalization(x, self.r, self.constant, 1e-4, 0.75)
+
+    class Normalisation(torch.nn.Module):  # the same in PyTorch, its window a radius
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.local_response_norm(x, 5, alpha=5e-4, beta=0.75, k=2.0)
+
+    with kinds.declaring({"Normalisation": "lrn"}):
+        trace = probe_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 1), Normalisation()), (4, 4, 3))
+    [record] = [layer for layer in trace.layers if layer.kind == "lrn"]
+    assert record.constants is not None and record.constants[0] == 5
+    assert np.allclose(record.constants[1:], (1e-4, 0.75, 2.0), rtol=1e-5)
+
+    class Unnormalised(Normalise):
+        def __init__(self, **kwargs) -> None:
+            super().__init__(k=1.0, **kwargs)
+
+    failing = {}
+    for normalise in (Normalise, Unnormalised):
+        model = keras_alexnet.build_alexnet(normalise=normalise)
+        result = verify(model, paper="krizhevsky2012_alexnet", kinds={normalise.__name__: "lrn"})
+        failing[normalise.__name__] = {v.claim.rpartition("/")[2] for v in result.failures}
+    assert failing == {"Normalise": set(), "Unnormalised": {"sec3.3_lrn_k_conv1", "sec3.3_lrn_k_conv2"}}, failing

@@ -100,6 +100,51 @@ def squashing(at_one: float, at_two: float) -> tuple[float, float] | None:
     return (at_one / slope, math.atanh(slope))
 
 
+def normalisation(apply: Callable[[np.ndarray], np.ndarray], channels: int = 16) -> Normalisation | None:
+    """(n, α, β, k) of a local response normalisation b_i = a_i / (k + α Σ_j a_j²)^β over n adjacent channels
+    (Krizhevsky et al. 2012, Sec. 3.3) from its outputs at one position, `apply` mapping `channels` input values to
+    as many outputs: n is how many outputs a bump in the middle channel changes; k, α, β fit the middle output of
+    that channel alone at three amplitudes, where b = x / (k + α x²)^β makes (x / b)^(1/β) linear in x². None for
+    outputs no such function gives."""
+    middle = channels // 2
+    base = np.full(channels, 0.5)
+    bumped = base.copy()
+    bumped[middle] = 3.0
+    before, after = apply(base), apply(bumped)
+    changed = np.flatnonzero(np.abs(after - before) > 1e-5 * np.abs(before).max())
+    if not len(changed) or middle not in changed or len(changed) != changed[-1] - changed[0] + 1:
+        return None
+
+    def ratio(x: float) -> float:
+        lone = np.zeros(channels)
+        lone[middle] = x
+        return x / float(apply(lone)[middle])
+
+    floor = ratio(1e-3)
+    found = [(x, ratio(x)) for x in 10.0 ** np.arange(-2.0, 7.0, 0.25)]
+    usable = [(x, g) for x, g in found if 1.05 < g / floor < 1e3]
+    if len(usable) < 3:
+        return None
+    (xa, ga), (xb, gb), (xc, gc) = usable[0], usable[len(usable) // 2], usable[-1]
+    ua, ub, uc = xa * xa, xb * xb, xc * xc
+
+    def bend(beta: float) -> float:
+        ha, hb, hc = (g ** (1 / beta) for g in (ga, gb, gc))
+        return (hb - ha) / (ub - ua) - (hc - hb) / (uc - ub)
+
+    low, high = 0.01, 10.0
+    if bend(low) * bend(high) > 0:
+        return None
+    for _ in range(200):
+        mid = math.sqrt(low * high)
+        low, high = (mid, high) if bend(low) * bend(mid) > 0 else (low, mid)
+    beta = math.sqrt(low * high)
+    ha, hc = ga ** (1 / beta), gc ** (1 / beta)
+    alpha = (hc - ha) / (uc - ua)
+    k = ha - alpha * ua
+    return (len(changed), float(alpha), beta, float(k)) if alpha > 0 and k > 0 else None
+
+
 def scaled_squashing(own: tuple[float, ...], amplitude: float, slope: float) -> tuple[float, float]:
     """The (A, S) of a tanh whose own constants are `own` with its output multiplied by `amplitude` and its input
     by `slope` (`1.7159 * tanh(x / 1.5)` around a plain tanh, `own` = PLAIN_TANH), as probes read them."""

@@ -22,12 +22,12 @@ class LRN(layers.Layer):
         return tf.nn.local_response_normalization(x, self.depth_radius, self.bias, self.alpha, self.beta)
 
 
-def build_alexnet(conv4_groups: int = 2) -> keras.Model:
+def build_alexnet(conv4_groups: int = 2, normalise: type[layers.Layer] = LRN) -> keras.Model:
     inputs = keras.Input((224, 224, 3))
     x = layers.ZeroPadding2D(2)(inputs)
-    x = LRN()(layers.Conv2D(96, 11, strides=4, activation="relu")(x))
+    x = normalise()(layers.Conv2D(96, 11, strides=4, activation="relu")(x))
     x = layers.MaxPooling2D(3, strides=2)(x)
-    x = LRN()(layers.Conv2D(256, 5, padding="same", groups=2, activation="relu")(x))
+    x = normalise()(layers.Conv2D(256, 5, padding="same", groups=2, activation="relu")(x))
     x = layers.MaxPooling2D(3, strides=2)(x)
     x = layers.Conv2D(384, 3, padding="same", activation="relu")(x)
     x = layers.Conv2D(384, 3, padding="same", groups=conv4_groups, activation="relu")(x)

@@ -378,7 +378,8 @@ TENSORFLOW_NORMALISATION = ("depth_radius", "alpha", "beta", "bias")
 
 def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
     """A layer's own constants (LayerRecord.constants): a local response normalisation's (n, α, β, k), read from
-    `size`, `alpha`, `beta` and `k`, or TensorFlow's `depth_radius`, `alpha`, `beta` and `bias`; a dropout's
+    `size`, `alpha`, `beta` and `k`, or TensorFlow's `depth_radius`, `alpha`, `beta` and `bias`, or else measured
+    (`_normalisation`); a dropout's
     rate; the (A, S) of a layer of the tanh kind, A tanh(S a), measured on two values unless it is an `Activation`
     or `ops.tanh`; None for any other layer or one that holds none."""
     if kind == "lrn" and all(hasattr(layer, name) for name in NORMALISATION):
@@ -387,11 +388,27 @@ def constants_of(layer: Any, kind: str) -> tuple[float, ...] | None:
     if kind == "lrn" and all(hasattr(layer, name) for name in TENSORFLOW_NORMALISATION):
         radius, alpha, beta, k = (getattr(layer, name) for name in TENSORFLOW_NORMALISATION)
         return (2 * int(radius) + 1, float(alpha), float(beta), float(k))
+    if kind == "lrn":
+        return _normalisation(layer)
     if kind == "dropout" and isinstance(getattr(layer, "rate", None), (int, float)):
         return (float(layer.rate),)
     if kind == "tanh":
         return numeric.PLAIN_TANH if isinstance(layer, (keras.layers.Activation, _np.Tanh)) else _squashing(layer)
     return None
+
+
+def _normalisation(layer: Any) -> numeric.Normalisation | None:
+    """The (n, α, β, k) of a layer declared a local response normalisation whose attributes do not name them,
+    measured on its outputs at one position (`numeric.normalisation`; TensorFlow's kernel takes float32)."""
+
+    def apply(values: Any) -> Any:
+        x = keras.ops.convert_to_tensor(values.reshape(1, 1, 1, -1), dtype="float32")
+        return keras.ops.convert_to_numpy(layer.call(x)).reshape(-1).astype("float64")
+
+    try:
+        return numeric.normalisation(apply)
+    except Exception:  # a layer that cannot run on one position of 16 channels: its constants are not read
+        return None
 
 
 def _squashing(layer: Any) -> tuple[float, float] | None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -122,7 +123,8 @@ def constants_of(module: nn.Module | None) -> tuple[float, ...] | None:
     """A module's own constants (LayerRecord.constants): an `nn.LocalResponseNorm`'s (n, α, β, k), its alpha,
     which PyTorch divides by the size, as the paper's α; the rate (`p` or `rate`) of a module of the dropout kind
     (a stochastic depth's too); the (A, S) of a module of the tanh kind, A tanh(S a), measured on two values
-    unless it is an `nn.Tanh`; None for any other module or one that cannot be measured."""
+    unless it is an `nn.Tanh`; a module declared a local response normalisation's (n, α, β, k), measured; None for
+    any other module or one that cannot be measured."""
     if isinstance(module, nn.LocalResponseNorm):
         return (module.size, module.alpha / module.size, module.beta, module.k)
     kind = kind_of("", module) if module is not None else None
@@ -132,7 +134,24 @@ def constants_of(module: nn.Module | None) -> tuple[float, ...] | None:
             return (float(rate),)
     if kind == "tanh":
         return numeric.PLAIN_TANH if type(module) is nn.Tanh else _squashing(module)
+    if kind == "lrn" and module is not None:
+        return _normalisation(module)
     return None
+
+
+def _normalisation(module: nn.Module) -> numeric.Normalisation | None:
+    """The (n, α, β, k) of a module declared a local response normalisation, measured on its outputs at one
+    position (`numeric.normalisation`)."""
+
+    def apply(values: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            x = torch.tensor(values, dtype=torch.float64, device="cpu").reshape(1, -1, 1, 1)
+            return module(x).reshape(-1).double().numpy()
+
+    try:
+        return numeric.normalisation(apply)
+    except Exception:  # a module that cannot run on one position of 16 channels: its constants are not read
+        return None
 
 
 def _squashing(module: nn.Module) -> tuple[float, float] | None:
