@@ -1,4 +1,7 @@
-"""What the equivalence check needs from each framework, in one framework-free form.
+"""What the probes and the equivalence check need from each framework, in one framework-free form.
+
+`program_order` orders a graph's nodes as a program runs them; `squashing` and `normalisation` measure a layer's
+constants from its outputs.
 
 `Weights` holds one weight layer's tensors in a canonical layout: a convolution kernel as
 (kh, kw, cin/groups, cout), a dense kernel as (in, out) with the rows of a flattened feature map in H, W, C
@@ -9,7 +12,7 @@ beta. Each framework's adapter (`paperverify/frameworks/<name>/run.py`) reads an
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,29 @@ import numpy as np
 
 #: A merge input that is the model's input rather than a layer's output.
 MODEL_INPUT = -1
+
+
+def program_order(outputs: Iterable[Any], parents: Callable[[Any], Iterable[Any]]) -> list[Any]:
+    """The nodes `outputs` are computed from, in the order a program would run them, whatever order a graph lists
+    them in: each output in turn, a node after its inputs, a node's inputs (`parents`) in the order it lists them,
+    each input's branch to its end before the next one starts (as PyTorch's forward runs `add(main(x),
+    shortcut(x))` or `cat(branch1(x), branch2(x), ...)`). The Keras and ONNX probes order their graphs so."""
+    order: list[Any] = []
+    done: set[int] = set()
+    for output in outputs:
+        stack = [(output, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in done:
+                continue
+            if expanded:
+                done.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(list(parents(node))) if id(parent) not in done)
+    return order
+
 
 #: Receives (trace index, output as an NHWC or (N, features) array) during a run; what it returns, if not None,
 #: is run on in the output's place (an array of the same shape and layout): the local comparison forces each of

@@ -179,35 +179,26 @@ def _size(variables: list[Any]) -> int:
     return sum(prod(v.shape) for v in variables)
 
 
-def execution_order(model: keras.Model) -> list[Any]:
+def execution_order(model: keras.Model, nodes: list[Any] | None = None) -> list[Any]:
     """The model's call nodes the probe records, in the order a program would run them: each output in turn, a
     node after its inputs, and a node's inputs in the order the call lists them, each input's branch to its end
     before the next one starts (as PyTorch's forward runs `add(main(x), shortcut(x))` or
     `cat(branch1(x), branch2(x), ...)`). Recorded: the model's layers, and the operations that are layers
-    (`operation_kind`)."""
+    (`operation_kind`). `nodes`: the model's `_graph_nodes`, where the caller has them."""
     members = {id(layer) for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)}
-    order: list[Any] = []
-    done: set[int] = set()
-    for output in model.outputs:
-        history = output._keras_history
-        if history.operation is None:
-            continue
-        stack = [(history.operation._inbound_nodes[history.node_index], False)]
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in done:
-                continue
-            if expanded:
-                done.add(id(node))
-                operation = node.operation
-                if id(operation) in members or (
-                    not isinstance(operation, keras.layers.Layer) and operation_kind(node) is not None
-                ):
-                    order.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(node.parent_nodes) if id(parent) not in done)
-    return order
+    return [
+        node
+        for node in (_graph_nodes(model) if nodes is None else nodes)
+        if id(node.operation) in members
+        or (not isinstance(node.operation, keras.layers.Layer) and operation_kind(node) is not None)
+    ]
+
+
+def _graph_nodes(model: keras.Model) -> list[Any]:
+    """Every call node of a functional model, in `numeric.program_order`."""
+    outputs = [t._keras_history for t in model.outputs]
+    roots = [h.operation._inbound_nodes[h.node_index] for h in outputs if h.operation is not None]
+    return numeric.program_order(roots, lambda node: node.parent_nodes)
 
 
 def fused_activation(layer: keras.layers.Layer) -> str | None:
@@ -286,8 +277,9 @@ def _graph_records(model: keras.Model, start: int, entry: Callable[[Any], int]) 
             return last[id(node)]
         return source(node.input_tensors[0]) if node.input_tensors else MODEL_INPUT
 
-    made, read = _scalings(model)
-    for node in execution_order(model):
+    nodes = _graph_nodes(model)
+    made, read = _scalings(nodes)
+    for node in execution_order(model, nodes):
         found = node_records(node, start + len(records), tuple(source(t) for t in node.input_tensors))
         if found and found[-1].kind == "tanh" and found[-1].constants is not None:  # A tanh(S a), `_scalings`
             amplitude = read.get(id(node.output_tensors[0]), 1.0)
@@ -299,27 +291,18 @@ def _graph_records(model: keras.Model, start: int, entry: Callable[[Any], int]) 
     return records
 
 
-def _scalings(model: keras.Model) -> tuple[dict[int, float], dict[int, float]]:
-    """The products and quotients of a tensor and a number in a functional model (`1.7159 * ops.tanh(x / 1.5)`),
-    which are no layers: the factor that made each tensor, and the factor each tensor is scaled by (by tensor id).
-    A tanh's constants take the factors around it, as the PyTorch and ONNX probes read them."""
+def _scalings(nodes: list[Any]) -> tuple[dict[int, float], dict[int, float]]:
+    """The products and quotients of a tensor and a number among a functional model's `nodes` (`1.7159 *
+    ops.tanh(x / 1.5)`), which are no layers: the factor that made each tensor, and the factor each tensor is
+    scaled by (by tensor id). A tanh's constants take the factors around it, as the PyTorch and ONNX probes read
+    them."""
     made: dict[int, float] = {}
     read: dict[int, float] = {}
-    seen: set[int] = set()
-    stack = [t._keras_history for t in model.outputs]
-    while stack:
-        history = stack.pop()
-        if history.operation is None or not history.operation._inbound_nodes:
-            continue
-        node = history.operation._inbound_nodes[history.node_index]
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in nodes:
         factor = _factor(node)
         if factor is not None:
             made[id(node.output_tensors[0])] = factor
             read.setdefault(id(node.input_tensors[0]), factor)
-        stack.extend(t._keras_history for t in node.input_tensors)
     return made, read
 
 

@@ -42,6 +42,7 @@ from onnx import helper, numpy_helper, shape_inference
 
 from paperverify import kinds
 from paperverify.counting import count_macs
+from paperverify.probes import numeric
 from paperverify.probes.numeric import MODEL_INPUT, PLAIN_TANH, scaled_squashing
 from paperverify.trace import LayerRecord, Trace
 
@@ -195,27 +196,13 @@ def probe_graph(model: onnx.ModelProto, size: int, channels: int) -> tuple[Trace
 
 
 def program_order(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
-    """The graph's nodes in the order a program would run them, whatever order the exporter sorted them in: each
-    output in turn, a node after its inputs, a node's inputs in the order it lists them, each input's branch to its
-    end before the next one starts (as the Keras probe orders a functional model: `Add(main, shortcut)` runs the
-    main path, then the shortcut); nodes no output needs come last, in the graph's order."""
+    """The graph's nodes in the order a program would run them (`numeric.program_order`), whatever order the
+    exporter sorted them in; nodes no output needs come last, in the graph's order."""
     producer = {name: node for node in graph.node for name in node.output}
-    order: list[onnx.NodeProto] = []
-    done: set[int] = set()
-    for output in graph.output:
-        stack = [(producer[output.name], False)] if output.name in producer else []
-        while stack:
-            node, expanded = stack.pop()
-            if id(node) in done:
-                continue
-            if expanded:
-                done.add(id(node))
-                order.append(node)
-                continue
-            stack.append((node, True))
-            parents = [producer[name] for name in node.input if name in producer]
-            stack.extend((parent, False) for parent in reversed(parents) if id(parent) not in done)
-    return order + [node for node in graph.node if id(node) not in done]
+    outputs = [producer[output.name] for output in graph.output if output.name in producer]
+    order = numeric.program_order(outputs, lambda node: [producer[name] for name in node.input if name in producer])
+    ordered = {id(node) for node in order}
+    return order + [node for node in graph.node if id(node) not in ordered]
 
 
 def _known_shapes(nodes: Iterable[onnx.NodeProto], values: dict[str, onnx.ValueInfoProto]) -> dict[str, np.ndarray]:
@@ -368,10 +355,6 @@ class _Reader:
         self.scaled: dict[str, float] = {}
         #: Tanh records whose output a scalar factor has already read (its A).
         self.amplified: set[int] = set()
-        self.consumers: dict[str, int] = {}
-        for node in model.graph.node:
-            for name in node.input:
-                self.consumers[name] = self.consumers.get(name, 0) + 1
         #: The nodes of the graph read that read each tensor (set by `trace`).
         self.readers: dict[str, list[onnx.NodeProto]] = {}
         #: Outputs of nodes a layer recorded before them stands for (an RBF's `Pow` and `ReduceSum`).
@@ -494,7 +477,7 @@ class _Reader:
         by a trainable coefficient, and added to a trainable bias"), the pool's record becoming one subsample
         layer; the bias an `Add` after it joins as a convolution's (`_bias`)."""
         index = self.producer[data[0]] if len(data) == 1 else MODEL_INPUT
-        if index == MODEL_INPUT or index != len(self.records) - 1 or self.consumers.get(data[0], 0) != 1:
+        if index == MODEL_INPUT or index != len(self.records) - 1 or len(self.readers.get(data[0], ())) != 1:
             return False
         pool = self.records[index]
         others = [name for name in node.input if name and name != data[0]]
@@ -614,7 +597,7 @@ class _Reader:
         if len(data) != 1:
             return False
         index = self.producer[data[0]]
-        if index == MODEL_INPUT or self.consumers.get(data[0], 0) != 1:
+        if index == MODEL_INPUT or len(self.readers.get(data[0], ())) != 1:
             return False
         layer = self.records[index]
         bias = [name for name in node.input if name and name != data[0]]
@@ -635,7 +618,7 @@ class _Reader:
             return False
         for gate, value in (data, data[::-1]):
             index = self.producer[gate]
-            if index == MODEL_INPUT or self.consumers.get(gate, 0) != 1:
+            if index == MODEL_INPUT or len(self.readers.get(gate, ())) != 1:
                 continue
             layer = self.records[index]
             if layer.kind == "sigmoid" and layer.sources == (self.producer[value],) and index == len(self.records) - 1:
