@@ -12,7 +12,7 @@ input (224×224×3 for the ImageNet networks, 32×32 for NIN's CIFAR network, 32
   PyTorch: `builder()` on the CPU, `.eval()`, then fvcore's `FlopCountAnalysis(model, x).total()` on a real
   1×C×S×S tensor under `torch.no_grad()` (fvcore counts one "flop" per multiply-add for conv/linear);
   and, as a second usual route, `builder()` + torchinfo's `summary(model, input_size=(1, C, S, S))`.
-  Keras: `builder(input_shape=(S, S, C))`, the model wrapped in a `tf.function` with a
+  Keras: `builder(input_size=S, input_channels=C)`, the model wrapped in a `tf.function` with a
   TensorSpec([1, S, S, C]), frozen with `convert_variables_to_constants_v2`, and the TensorFlow
   profiler's `total_float_ops` on the frozen graph (two float ops per multiply-add, so halved).
 
@@ -188,7 +188,7 @@ def _keras_operation(variant: str, route: str) -> Callable[[], int | None]:
     if route == "bare":
 
         def bare() -> None:
-            probe_keras.build_without_weights(builder, input_shape=shape)
+            probe_keras.build_without_weights(builder, input_size=size, input_channels=channels)
 
         return bare
     if route == "probe":
@@ -201,7 +201,7 @@ def _keras_operation(variant: str, route: str) -> Callable[[], int | None]:
         options = options.with_empty_output().build()  # the count only, no table on stdout
 
         def tfprofiler() -> int:
-            model = builder(input_shape=shape)
+            model = builder(input_size=size, input_channels=channels)
             function = tf.function(lambda x: model(x, training=False))
             concrete = function.get_concrete_function(tf.TensorSpec([1, *shape], tf.float32))
             frozen = convert_variables_to_constants_v2(concrete)

@@ -45,12 +45,10 @@ from paperverify.tables import load_claims
 configs = sorted({claim.config for claim in load_claims()}, key=str)
 for config in configs:
     variant, size = registry.get(config.variant), config.input_size
-    builder = variant.builder("torch")
+    keywords = {"input_size": size, "input_channels": variant.input_channels, **config.kwargs()}
     with torch.device("meta"):
-        builder(**registry.builder_options(builder, size, config.kwargs()))
-    builder = variant.builder("keras")
-    options = registry.builder_options(builder, size, config.kwargs())
-    build_without_weights(builder, input_shape=(size, size, variant.input_channels), **options)
+        variant.builder("torch")(**keywords)
+    build_without_weights(variant.builder("keras"), **keywords)
 print(json.dumps({"configs": len(configs)}))
 """
 

@@ -4,13 +4,16 @@ Our implementations are found by convention: the variants of architecture `resne
 of those names in `implementations.<framework>.resnet`, for every framework of paperverify.frameworks that has
 such a module. Listing variants and collecting tests import no framework; a builder's module is imported when
 the builder is first asked for.
+
+Every builder is called the same way, by keyword: `builder(input_size=s, input_channels=c, **options)`, the
+side of the square input image, its channels, and the options of a table row's configuration. A network that
+adapts to any input side (a global pool) still takes `input_size`.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -110,12 +113,3 @@ def get(name: str) -> Variant:
     if name not in _REGISTRY:
         raise RegistryError(f"no variant {name!r} is registered. Registered: {sorted(_REGISTRY)}")
     return _REGISTRY[name]
-
-
-def builder_options(builder: Callable[..., Any], input_size: int, options: dict[str, Any]) -> dict[str, Any]:
-    """A builder's keyword arguments: `options`, plus `input_size` for a builder that takes one (MobileNet
-    sizes its average pool, AlexNet its fc6, from it); an `input_size` among the options wins."""
-    kwargs = dict(options)
-    if "input_size" in inspect.signature(builder).parameters:
-        kwargs.setdefault("input_size", input_size)
-    return kwargs

@@ -47,7 +47,7 @@ def build(variant: str, framework: str, size: int, options: Mapping[str, Any], s
     statistics (fresh ones are the identity in inference, which would hide a misplaced BatchNorm)."""
     registered = registry.get(variant)
     builder = registered.builder(framework)
-    kwargs = registry.builder_options(builder, size, dict(options))
+    kwargs = {"input_size": size, "input_channels": registered.input_channels, **options}
     if framework == "torch":
         import torch
 
@@ -56,7 +56,7 @@ def build(variant: str, framework: str, size: int, options: Mapping[str, Any], s
     from paperverify.frameworks.keras.probe import no_weights
 
     with no_weights():  # Keras' initialisers cost most of a build: numpy draws the weights instead
-        model = builder(input_shape=(size, size, registered.input_channels), **kwargs)
+        model = builder(**kwargs)
     return randomise_keras_weights(random_keras_weights(model, seed), seed + 1)
 
 

@@ -173,7 +173,7 @@ def test_local_response_norm_follows_alexnets_formula(torch_threads: int, tf_thr
     assert not DEFAULT.compare(expected, a / 2**0.75).close  # the sum term is not negligible here
     assert not DEFAULT.compare(expected, alexnet_lrn(a, 1e-4 / 5)).close  # nor is α's scale
 
-    norm = keras_googlenet(input_shape=(32, 32, 3)).get_layer("norm1")
+    norm = keras_googlenet(input_size=32, input_channels=3).get_layer("norm1")
     keras_out = keras.ops.convert_to_numpy(norm(a))
     with torch.no_grad():
         torch_out = torch_googlenet().norm1(torch.from_numpy(a.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)

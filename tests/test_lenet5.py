@@ -299,7 +299,7 @@ def _models(size: int):
 
     torch_model = _build_torch()
     keras.utils.set_random_seed(SEED)
-    keras_model = lenet5(input_shape=(size, size, 1))
+    keras_model = lenet5(input_size=size, input_channels=1)
     _copy_weights(torch_model, keras_model)
     return torch_model, keras_model
 

@@ -98,7 +98,7 @@ def _flop_counts(config: Config) -> tuple[dict[str, int], int]:
     variant = registry.get(config.variant)
     builder = variant.builder("torch")
     with torch.device("meta"):
-        model = builder(**registry.builder_options(builder, config.input_size, config.kwargs())).eval()
+        model = builder(input_size=config.input_size, input_channels=variant.input_channels, **config.kwargs()).eval()
     counter = FlopCounterMode(display=False)
     side = config.input_size
     with counter, torch.no_grad():

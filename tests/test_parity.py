@@ -55,7 +55,7 @@ def _build_torch(name: str, shortcut: str) -> nn.Module:
 
 def _build_keras(name: str, shortcut: str) -> keras.Model:
     keras.utils.set_random_seed(SEED)
-    return getattr(keras_resnet, name)(input_shape=(INPUT_SIZE, INPUT_SIZE, 3), shortcut=shortcut)
+    return getattr(keras_resnet, name)(input_size=INPUT_SIZE, input_channels=3, shortcut=shortcut)
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:

@@ -33,18 +33,6 @@ def test_a_variant_records_the_channels_of_its_input_image() -> None:
     assert registry.get("lenet5").input_channels == 1  # LeNet-5 reads one grey 32×32 plane (Sec. II.B)
 
 
-def test_a_builder_that_takes_an_input_size_is_told_the_size_a_claim_is_probed_at() -> None:
-    from paperverify.registry import builder_options
-
-    def sized(*, alpha: float = 1.0, input_size: int = 224) -> None: ...
-
-    def unsized(*, alpha: float = 1.0) -> None: ...
-
-    assert builder_options(sized, 160, {"alpha": 0.5}) == {"alpha": 0.5, "input_size": 160}
-    assert builder_options(unsized, 160, {"alpha": 0.5}) == {"alpha": 0.5}
-    assert builder_options(sized, 160, {"input_size": 192}) == {"input_size": 192}
-
-
 def test_a_duplicate_registered_before_the_registry_has_loaded_is_refused() -> None:
     """A user's `register` in a fresh interpreter, before anything asked the registry: ours load first."""
     import subprocess
@@ -64,16 +52,38 @@ def test_a_duplicate_registered_before_the_registry_has_loaded_is_refused() -> N
 def test_every_variants_builders_share_their_options_defaults(torch_threads: int, tf_threads: int) -> None:
     """A claim's configuration fills the options it leaves open from our builder's defaults, read from whichever
     framework's builder is at hand (paperverify.configuration.builder_defaults): the frameworks' builders must
-    agree on every option but how each is told its input."""
+    agree on every option, and every builder takes its input as `input_size` and `input_channels` (the registry's
+    calling convention), its channels by default those the variant records."""
     import inspect
 
     def defaults(builder: object) -> dict[str, object]:
         parameters = inspect.signature(builder).parameters.items()  # type: ignore[arg-type]
-        return {k: p.default for k, p in parameters if p.default is not inspect.Parameter.empty}
+        return {k: p.default for k, p in parameters if p.kind is p.KEYWORD_ONLY and p.default is not p.empty}
 
-    inputs = {"input_size", "input_shape"}
     for name in registry.variants():
         variant = registry.get(name)
         found = {framework: defaults(variant.builder(framework)) for framework in variant.frameworks}
-        options = [{k: v for k, v in d.items() if k not in inputs} for d in found.values()]
-        assert all(o == options[0] for o in options), (name, found)
+        first = next(iter(found.values()))
+        assert all(d == first for d in found.values()), (name, found)
+        assert first.get("input_channels") == variant.input_channels and "input_size" in first, (name, first)
+
+
+def test_every_torch_builder_builds_the_input_it_is_told(torch_threads: int) -> None:
+    """A builder that ignored `input_channels` or a size-dependent layer's `input_size` fails here: the probe runs
+    the model on an input of that shape (one variant per architecture, on the meta device)."""
+    from paperverify.frameworks.torch.probe import build_and_probe
+
+    architectures = {registry.get(name).architecture: name for name in reversed(registry.variants())}
+    for architecture, name in sorted(architectures.items()):
+        builder = registry.get(name).builder("torch")
+        side = 64 if architecture == "lenet" else 256
+        trace = build_and_probe(builder, side, {}, channels=2)
+        assert trace.layers[0].input_shapes[0] == (side, side, 2), (name, trace.layers[0])
+
+
+def test_a_keras_builder_builds_the_input_it_is_told(tf_threads: int) -> None:
+    from paperverify.frameworks.keras.probe import build_without_weights
+
+    for name, side in (("resnet20", 40), ("mobilenet_v1", 160)):
+        model = build_without_weights(registry.get(name).builder("keras"), input_size=side, input_channels=2)
+        assert tuple(model.input_shape) == (None, side, side, 2), name

@@ -249,7 +249,7 @@ def test_a_keras_model_built_at_227_diverges_at_conv1() -> None:
     from implementations.keras.resnet import resnet18
     from paperverify.frameworks.keras.probe import build_without_weights
 
-    model = build_without_weights(resnet18, input_shape=(227, 227, 3))
+    model = build_without_weights(resnet18, input_size=227, input_channels=3)
     result = verify(model, paper=PAPER, variant="resnet18")
     divergence = result.report["divergences"][0]
     assert (divergence["point"], divergence["expected"], divergence["measured"]) == ("conv1", "112×112", "114×114×64")

@@ -116,10 +116,18 @@ def test_dropout_ratio_is_one_half_in_both_frameworks(variant: str, torch_thread
 
 
 def test_a_size_the_classifier_was_not_built_for_fails_to_build_or_run(torch_threads: int, tf_threads: int) -> None:
+    import torch
+
+    from implementations.keras.vgg import vgg11 as keras_vgg11
+    from implementations.torch.vgg import vgg11
+    from paperverify.frameworks.torch.probe import probe_model
+
+    with torch.device("meta"):
+        model = vgg11(input_size=224)
     with pytest.raises(RuntimeError):  # fc6 expects 7×7×512 = 25088 inputs, gets 2×2×512
-        probe(Config("vgg11", 64, (("input_size", 224),)), "torch")
-    with pytest.raises(ValueError, match="input_size=224"):
-        probe(Config("vgg11", 64, (("input_size", 224),)), "keras")
+        probe_model(model, (64, 64, 3))
+    with pytest.raises(ValueError, match="five 2×2 pools"):
+        keras_vgg11(input_size=31)
 
 
 # --- the lrn kind -----------------------------------------------------------------------------------------

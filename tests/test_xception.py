@@ -162,7 +162,7 @@ def test_the_dropout_rate_is_sec_4_3s(torch_threads: int, tf_threads: int) -> No
 
     with torch.device("meta"):
         assert torch_xception(middle_repeats=0).dropout.p == 0.5
-    model = build_without_weights(keras_xception, input_shape=(71, 71, 3), middle_repeats=0)
+    model = build_without_weights(keras_xception, input_size=71, input_channels=3, middle_repeats=0)
     assert isinstance(model.get_layer("dropout"), keras.layers.Dropout)
     assert model.get_layer("dropout").rate == 0.5
 

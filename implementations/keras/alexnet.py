@@ -30,21 +30,14 @@ from implementations.specs.alexnet import (
 
 def alexnet(
     *,
-    input_shape: tuple[int, int, int] | None = None,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
     conv1_padding: int = CONV1_PADDING,
 ) -> keras.Model:
-    """AlexNet (Sec. 3.5, Figure 2) on an input_size × input_size × 3 image (the paper's 224).
-
-    `input_shape`, when given, must agree with `input_size` (the PyTorch builder sizes fc6 from `input_size`).
-    """
-    if input_shape is None:
-        input_shape = (input_size, input_size, 3)
-    if tuple(input_shape[:2]) != (input_size, input_size):
-        raise ValueError(f"input_shape {tuple(input_shape)} disagrees with input_size={input_size}")
+    """AlexNet (Sec. 3.5, Figure 2) on an input_size × input_size × input_channels image (the paper's 224 × 224 × 3)."""
     feature_size(input_size, conv1_padding)  # raises for an input too small for the network
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for spec in CONVS:
         padding = conv1_padding if spec.name == "conv1" else spec.padding

@@ -80,9 +80,9 @@ def _inception(x, spec: Inception):
     return layers.Concatenate(axis=-1, name=f"{name}.concat")(branches)
 
 
-def bn_inception(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+def bn_inception(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """BN-Inception, Figure 5 (p. 11), with Sec. 3.2's BatchNorm before every ReLU and 1000 classes (Sec. 4.2)."""
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for layer in LAYERS:
         if isinstance(layer, SeparableConv):

@@ -59,7 +59,8 @@ def _dense_layer(x, name: str, growth_rate: int, bottleneck: bool):
 def _densenet(
     spec: DenseNetSpec,
     *,
-    input_shape: tuple[int, int, int],
+    input_size: int,
+    input_channels: int,
     num_classes: int,
     growth_rate: int,
     compression: float,
@@ -67,7 +68,7 @@ def _densenet(
     cifar: bool = False,
 ) -> keras.Model:
     check_options(growth_rate, compression)
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     if cifar:
         width = cifar_stem_width(growth_rate, bottleneck, compression)
         x = layers.Conv2D(width, CIFAR_KERNEL, padding="same", use_bias=False, name="conv1.conv")(inputs)
@@ -90,7 +91,8 @@ def _densenet(
 
 def densenet121(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
@@ -99,7 +101,8 @@ def densenet121(
     """DenseNet-121, Table 1 (p. 4), DenseNet-121 column."""
     return _densenet(
         spec_for(121),
-        input_shape=input_shape,
+        input_size=input_size,
+        input_channels=input_channels,
         num_classes=num_classes,
         growth_rate=growth_rate,
         compression=compression,
@@ -109,7 +112,8 @@ def densenet121(
 
 def densenet169(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
@@ -118,7 +122,8 @@ def densenet169(
     """DenseNet-169, Table 1 (p. 4), DenseNet-169 column."""
     return _densenet(
         spec_for(169),
-        input_shape=input_shape,
+        input_size=input_size,
+        input_channels=input_channels,
         num_classes=num_classes,
         growth_rate=growth_rate,
         compression=compression,
@@ -128,7 +133,8 @@ def densenet169(
 
 def densenet201(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
@@ -137,7 +143,8 @@ def densenet201(
     """DenseNet-201, Table 1 (p. 4), DenseNet-201 column."""
     return _densenet(
         spec_for(201),
-        input_shape=input_shape,
+        input_size=input_size,
+        input_channels=input_channels,
         num_classes=num_classes,
         growth_rate=growth_rate,
         compression=compression,
@@ -147,7 +154,8 @@ def densenet201(
 
 def densenet264(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
@@ -156,7 +164,8 @@ def densenet264(
     """DenseNet-264, Table 1 (p. 4), DenseNet-264 column."""
     return _densenet(
         spec_for(264),
-        input_shape=input_shape,
+        input_size=input_size,
+        input_channels=input_channels,
         num_classes=num_classes,
         growth_rate=growth_rate,
         compression=compression,
@@ -166,7 +175,8 @@ def densenet264(
 
 def densenet_cifar(
     *,
-    input_shape=(32, 32, 3),
+    input_size: int = 32,
+    input_channels: int = 3,
     depth: int = CIFAR_DEPTH,
     growth_rate: int = CIFAR_GROWTH_RATE,
     bottleneck: bool = False,
@@ -177,7 +187,8 @@ def densenet_cifar(
     DenseNet-BC with the bottleneck and compression 0.5."""
     return _densenet(
         cifar_spec(depth, bottleneck),
-        input_shape=input_shape,
+        input_size=input_size,
+        input_channels=input_channels,
         num_classes=num_classes,
         growth_rate=growth_rate,
         compression=compression,

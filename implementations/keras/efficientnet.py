@@ -14,6 +14,7 @@ from implementations.specs.efficientnet import (
     BN_EPSILON,
     BN_MOMENTUM,
     DROP_CONNECT_RATE,
+    SCALINGS,
     STAGES,
     Layer,
     mbconv_layers,
@@ -69,7 +70,8 @@ def _mbconv(x, layer: Layer):
 
 def _efficientnet(
     variant: str,
-    input_shape: tuple[int, int, int] | None,
+    input_size: int,
+    input_channels: int,
     num_classes: int,
     width_coefficient: float | None,
     depth_coefficient: float | None,
@@ -79,9 +81,8 @@ def _efficientnet(
     scaling = scaling_for(variant)
     width = scaling.width if width_coefficient is None else width_coefficient
     depth = scaling.depth if depth_coefficient is None else depth_coefficient
-    shape = (scaling.resolution, scaling.resolution, 3) if input_shape is None else input_shape
     stem, head = STAGES[0], STAGES[-1]
-    inputs = keras.Input(shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = _conv_unit(inputs, "stage1.layer1", round_filters(stem.channels, width), stem.kernel, stem.stride)
     for layer in mbconv_layers(width, depth, drop_connect_rate):
         x = _mbconv(x, layer)
@@ -95,7 +96,8 @@ def _efficientnet(
 
 def efficientnet_b0(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b0"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -104,13 +106,15 @@ def efficientnet_b0(
 ) -> keras.Model:
     """EfficientNet-B0, Table 1 (p. 5), at 224×224 by default. The coefficients default to the variant's."""
     return _efficientnet(
-        "efficientnet_b0", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b0", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b1(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b1"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -119,13 +123,15 @@ def efficientnet_b1(
 ) -> keras.Model:
     """EfficientNet-B1, Table 2 (p. 6); the released code's width 1.0, depth 1.1, at 240×240 by default."""
     return _efficientnet(
-        "efficientnet_b1", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b1", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b2(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b2"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -134,13 +140,15 @@ def efficientnet_b2(
 ) -> keras.Model:
     """EfficientNet-B2, Table 2 (p. 6); the released code's width 1.1, depth 1.2, at 260×260 by default."""
     return _efficientnet(
-        "efficientnet_b2", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b2", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b3(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b3"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -149,13 +157,15 @@ def efficientnet_b3(
 ) -> keras.Model:
     """EfficientNet-B3, Table 2 (p. 6); the released code's width 1.2, depth 1.4, at 300×300 by default."""
     return _efficientnet(
-        "efficientnet_b3", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b3", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b4(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b4"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -164,13 +174,15 @@ def efficientnet_b4(
 ) -> keras.Model:
     """EfficientNet-B4, Table 2 (p. 6); the released code's width 1.4, depth 1.8, at 380×380 by default."""
     return _efficientnet(
-        "efficientnet_b4", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b4", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b5(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b5"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -179,13 +191,15 @@ def efficientnet_b5(
 ) -> keras.Model:
     """EfficientNet-B5, Table 2 (p. 6); the released code's width 1.6, depth 2.2, at 456×456 by default."""
     return _efficientnet(
-        "efficientnet_b5", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b5", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b6(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b6"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -194,13 +208,15 @@ def efficientnet_b6(
 ) -> keras.Model:
     """EfficientNet-B6, Table 2 (p. 6); the released code's width 1.8, depth 2.6, at 528×528 by default."""
     return _efficientnet(
-        "efficientnet_b6", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b6", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip
 
 
 def efficientnet_b7(
     *,
-    input_shape: tuple[int, int, int] | None = None,
+    input_size: int = SCALINGS["efficientnet_b7"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
@@ -209,5 +225,6 @@ def efficientnet_b7(
 ) -> keras.Model:
     """EfficientNet-B7, Table 2 (p. 6); the released code's width 2.0, depth 3.1, at 600×600 by default."""
     return _efficientnet(
-        "efficientnet_b7", input_shape, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
-    )
+        "efficientnet_b7", input_size, input_channels, num_classes,
+        width_coefficient, depth_coefficient, dropout, drop_connect_rate,
+    )  # fmt: skip

@@ -75,14 +75,19 @@ def _aux(x, spec: Aux, num_classes: int, bias: bool):
 
 
 def googlenet(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, aux_logits: bool = False, bias: bool = True
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    aux_logits: bool = False,
+    bias: bool = True,
 ) -> keras.Model:
     """GoogLeNet, Table 1 (p. 6); with `aux_logits`, also the two auxiliary classifiers of Sec. 5.
 
     In that case the model's outputs are [output, aux1 output, aux2 output].
     """
     aux = {spec.after: spec for spec in AUX} if aux_logits else {}
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     aux_outputs = []
     for layer in LAYERS:

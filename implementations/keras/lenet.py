@@ -167,9 +167,12 @@ def _convolution(x, layer: Convolution):
     return TableConv2D(layer.table, layer.kernel, name=f"{layer.name}.conv")(x)
 
 
-def lenet5(*, input_shape=(INPUT_SIZE, INPUT_SIZE, INPUT_CHANNELS), num_classes: int = NUM_CLASSES) -> keras.Model:
-    """LeNet-5 (Sec. II.B and Fig. 2, PDF pp. 6-8); input H×W×1 with H, W ≥ 32, output h×w×classes."""
-    inputs = keras.Input(input_shape, name="image")
+def lenet5(
+    *, input_size: int = INPUT_SIZE, input_channels: int = INPUT_CHANNELS, num_classes: int = NUM_CLASSES
+) -> keras.Model:
+    """LeNet-5 (Sec. II.B and Fig. 2, PDF pp. 6-8); input input_size × input_size × input_channels (the paper's
+    32 × 32 × 1; input_size ≥ 32), output h×w×classes."""
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for layer in (C1, S2, C3, S4, C5):
         if isinstance(layer, Convolution):

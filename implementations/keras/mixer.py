@@ -46,20 +46,17 @@ def _block(x, name: str, tokens_mlp: int, channels_mlp: int):
 
 def mixer(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     scale: str,
     patch_size: int,
-    input_shape=(224, 224, 3),
     num_classes: int = 1000,
-    input_size: int | None = None,
     name: str = "mixer",
 ) -> keras.Model:
-    """A Mixer of any Table 1 scale (S, B, L, H) and patch resolution; the token-mixing MLPs follow input_shape
-    (`input_size`, the option the PyTorch builder needs, must agree with it)."""
-    if input_size is not None and tuple(input_shape[:2]) != (input_size, input_size):
-        raise ValueError(f"input_size must agree with input_shape. Received: {input_size}, {tuple(input_shape)}")
+    """A Mixer of any Table 1 scale (S, B, L, H) and patch resolution; the token-mixing MLPs follow input_size."""
     spec = scale_for(scale)
-    tokens = sequence_length(input_shape[0], input_shape[1], patch_size)
-    inputs = keras.Input(input_shape, name="image")
+    tokens = sequence_length(input_size, input_size, patch_size)
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = layers.Conv2D(spec.hidden, patch_size, patch_size, name="stem.conv")(inputs)
     x = layers.Reshape((tokens, spec.hidden), name="stem.tokens")(x)
     for index in range(1, spec.layers + 1):
@@ -69,44 +66,44 @@ def mixer(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _variant(name: str, input_shape, num_classes: int, input_size: int | None) -> keras.Model:
+def _variant(name: str, input_size: int, input_channels: int, num_classes: int) -> keras.Model:
     scale, patch = VARIANTS[name]
     return mixer(
-        scale=scale, patch_size=patch, input_shape=input_shape, num_classes=num_classes, input_size=input_size,
+        input_size=input_size, input_channels=input_channels, scale=scale, patch_size=patch, num_classes=num_classes,
         name=name,
     )  # fmt: skip
 
 
-def mixer_s32(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_s32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-S/32, Table 1."""
-    return _variant("mixer_s32", input_shape, num_classes, input_size)
+    return _variant("mixer_s32", input_size, input_channels, num_classes)
 
 
-def mixer_s16(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_s16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-S/16, Table 1."""
-    return _variant("mixer_s16", input_shape, num_classes, input_size)
+    return _variant("mixer_s16", input_size, input_channels, num_classes)
 
 
-def mixer_b32(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_b32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-B/32, Table 1."""
-    return _variant("mixer_b32", input_shape, num_classes, input_size)
+    return _variant("mixer_b32", input_size, input_channels, num_classes)
 
 
-def mixer_b16(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_b16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-B/16, Table 1."""
-    return _variant("mixer_b16", input_shape, num_classes, input_size)
+    return _variant("mixer_b16", input_size, input_channels, num_classes)
 
 
-def mixer_l32(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_l32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-L/32, Table 1."""
-    return _variant("mixer_l32", input_shape, num_classes, input_size)
+    return _variant("mixer_l32", input_size, input_channels, num_classes)
 
 
-def mixer_l16(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_l16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-L/16, Table 1."""
-    return _variant("mixer_l16", input_shape, num_classes, input_size)
+    return _variant("mixer_l16", input_size, input_channels, num_classes)
 
 
-def mixer_h14(*, input_shape=(224, 224, 3), num_classes: int = 1000, input_size: int | None = None) -> keras.Model:
+def mixer_h14(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """Mixer-H/14, Table 1."""
-    return _variant("mixer_h14", input_shape, num_classes, input_size)
+    return _variant("mixer_h14", input_size, input_channels, num_classes)

@@ -40,22 +40,17 @@ def _conv(x, name: str, filters: int | None, kernel: int, stride: int):
 
 def mobilenet_v1(
     *,
-    input_shape: tuple[int, int, int] | None = None,
-    alpha: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    alpha: float = 1.0,
     num_classes: int = NUM_CLASSES,
     full_convolutions: bool = False,
     shallow: bool = False,
 ) -> keras.Model:
     """MobileNet (Table 1, p. 4) with width multiplier `alpha` (Sec. 3.3) for input_size² images (Sec. 3.4):
     the average pool covers the whole last feature map. `full_convolutions`: Table 4's Conv MobileNet;
-    `shallow`: Table 5's Shallow MobileNet (Sec. 4.1, p. 5). `input_shape`, when given, must agree with
-    `input_size` (the PyTorch builder sizes the pool from `input_size`)."""
-    if input_shape is None:
-        input_shape = (input_size, input_size, 3)
-    if tuple(input_shape[:2]) != (input_size, input_size):
-        raise ValueError(f"input_shape {tuple(input_shape)} disagrees with input_size={input_size}")
-    inputs = keras.Input(input_shape, name="image")
+    `shallow`: Table 5's Shallow MobileNet (Sec. 4.1, p. 5)."""
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = _conv(inputs, "conv1", width(CONV1, alpha), KERNEL, 2)
     for block in blocks(shallow):
         if full_convolutions:  # Table 4's Conv MobileNet

@@ -27,17 +27,16 @@ from implementations.specs.nin import (
 
 def nin_cifar10(
     *,
-    input_shape: tuple[int, int, int] | None = None,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = NUM_CLASSES,
     maps: int = MAPS,
     kernel: int = KERNEL,
 ) -> keras.Model:
-    """The NIN of the CIFAR-10 experiment (Sec. 4.1-4.2) on an input_size × input_size × 3 image (32)."""
-    if input_shape is None:
-        input_shape = (input_size, input_size, 3)
-    check_options(maps, kernel, input_shape[0])
-    inputs = keras.Input(input_shape, name="image")
+    """The NIN of the CIFAR-10 experiment (Sec. 4.1-4.2) on an input_size × input_size × input_channels image
+    (32 × 32 × 3)."""
+    check_options(maps, kernel, input_size)
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for index in range(1, MLPCONVS + 1):
         name = f"mlpconv{index}"

@@ -45,10 +45,11 @@ def _resnet(
     name: str,
     residual: bool,
     shortcut: str,
-    input_shape: tuple[int, int, int],
+    input_size: int,
+    input_channels: int,
     num_classes: int,
 ) -> keras.Model:
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = conv_bn(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, spec.stem_stride, epsilon=BN_EPSILON)
     x = layers.ReLU(name="conv1.relu")(x)
     for stage in spec.stages:
@@ -81,72 +82,82 @@ def _recursion_limit(frames: int) -> Iterator[None]:
         sys.setrecursionlimit(saved)
 
 
-def resnet18(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+def resnet18(
+    *, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000, shortcut: str = "B"
+) -> keras.Model:
     """ResNet-18, Table 1 18-layer column."""
-    return _resnet(spec_for(18), "resnet18", True, shortcut, input_shape, num_classes)
+    return _resnet(spec_for(18), "resnet18", True, shortcut, input_size, input_channels, num_classes)
 
 
-def resnet34(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+def resnet34(
+    *, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000, shortcut: str = "B"
+) -> keras.Model:
     """ResNet-34, Table 1 34-layer column and Fig. 3 (right)."""
-    return _resnet(spec_for(34), "resnet34", True, shortcut, input_shape, num_classes)
+    return _resnet(spec_for(34), "resnet34", True, shortcut, input_size, input_channels, num_classes)
 
 
-def resnet50(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+def resnet50(
+    *, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000, shortcut: str = "B"
+) -> keras.Model:
     """ResNet-50, Table 1 50-layer column."""
-    return _resnet(spec_for(50), "resnet50", True, shortcut, input_shape, num_classes)
+    return _resnet(spec_for(50), "resnet50", True, shortcut, input_size, input_channels, num_classes)
 
 
-def resnet101(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+def resnet101(
+    *, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000, shortcut: str = "B"
+) -> keras.Model:
     """ResNet-101, Table 1 101-layer column."""
-    return _resnet(spec_for(101), "resnet101", True, shortcut, input_shape, num_classes)
+    return _resnet(spec_for(101), "resnet101", True, shortcut, input_size, input_channels, num_classes)
 
 
-def resnet152(*, input_shape=(224, 224, 3), num_classes: int = 1000, shortcut: str = "B") -> keras.Model:
+def resnet152(
+    *, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000, shortcut: str = "B"
+) -> keras.Model:
     """ResNet-152, Table 1 152-layer column."""
-    return _resnet(spec_for(152), "resnet152", True, shortcut, input_shape, num_classes)
+    return _resnet(spec_for(152), "resnet152", True, shortcut, input_size, input_channels, num_classes)
 
 
-def plain18(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+def plain18(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """The 18-layer plain network (Sec. 3.3): Table 1's 18-layer column without shortcuts."""
-    return _resnet(spec_for(18), "plain18", False, "A", input_shape, num_classes)
+    return _resnet(spec_for(18), "plain18", False, "A", input_size, input_channels, num_classes)
 
 
-def plain34(*, input_shape=(224, 224, 3), num_classes: int = 1000) -> keras.Model:
+def plain34(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> keras.Model:
     """The 34-layer plain network of Fig. 3 (middle): Table 1's 34-layer column without shortcuts."""
-    return _resnet(spec_for(34), "plain34", False, "A", input_shape, num_classes)
+    return _resnet(spec_for(34), "plain34", False, "A", input_size, input_channels, num_classes)
 
 
-def _cifar(depth: int, input_shape: tuple[int, int, int]) -> keras.Model:
+def _cifar(depth: int, input_size: int, input_channels: int) -> keras.Model:
     """Sec. 4.2 (p. 7): "we use identity shortcuts in all cases (i.e., option A)"; "The network ends with a global
     average pooling, a 10-way fully-connected layer, and softmax"."""
-    return _resnet(cifar_spec(depth), f"resnet{depth}", True, "A", input_shape, 10)
+    return _resnet(cifar_spec(depth), f"resnet{depth}", True, "A", input_size, input_channels, 10)
 
 
-def resnet20(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet20(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 20-layer CIFAR-10 ResNet (n = 3), Sec. 4.2 and Table 6, p. 7."""
-    return _cifar(20, input_shape)
+    return _cifar(20, input_size, input_channels)
 
 
-def resnet32(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet32(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 32-layer CIFAR-10 ResNet (n = 5), Sec. 4.2 and Table 6, p. 7."""
-    return _cifar(32, input_shape)
+    return _cifar(32, input_size, input_channels)
 
 
-def resnet44(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet44(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 44-layer CIFAR-10 ResNet (n = 7), Sec. 4.2 and Table 6, p. 7."""
-    return _cifar(44, input_shape)
+    return _cifar(44, input_size, input_channels)
 
 
-def resnet56(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet56(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 56-layer CIFAR-10 ResNet (n = 9), Sec. 4.2 and Table 6, p. 7."""
-    return _cifar(56, input_shape)
+    return _cifar(56, input_size, input_channels)
 
 
-def resnet110(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet110(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 110-layer CIFAR-10 ResNet (n = 18), Sec. 4.2 and Table 6, p. 7."""
-    return _cifar(110, input_shape)
+    return _cifar(110, input_size, input_channels)
 
 
-def resnet1202(*, input_shape=(32, 32, 3)) -> keras.Model:
+def resnet1202(*, input_size: int = 32, input_channels: int = 3) -> keras.Model:
     """The 1202-layer CIFAR-10 ResNet (n = 200), Sec. 4.2 (p. 8) and Table 6 (p. 7)."""
-    return _cifar(1202, input_shape)
+    return _cifar(1202, input_size, input_channels)

@@ -81,11 +81,12 @@ def _senet(
     se_bias: bool,
     se_stages: str,
     shortcut: str,
-    input_shape: tuple[int, int, int],
+    input_size: int,
+    input_channels: int,
     num_classes: int,
 ) -> keras.Model:
     stages = se_stage_indices(se_stages)
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = conv_bn(inputs, "conv1", "", spec.stem_filters, spec.stem_kernel, 2, epsilon=BN_EPSILON)
     x = layers.ReLU(name="conv1.relu")(x)
     for stage in spec.stages:
@@ -106,7 +107,8 @@ def _senet(
 
 def se_resnet50(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -116,13 +118,15 @@ def se_resnet50(
     """SE-ResNet-50, Table 1 (p. 5), middle column."""
     return _senet(
         resnet_spec(50), "se_resnet50", stride_conv=RESNET_STRIDE_CONV, reduction=reduction, se_bias=se_bias,
-        se_stages=se_stages, shortcut=shortcut, input_shape=input_shape, num_classes=num_classes,
+        se_stages=se_stages, shortcut=shortcut, input_size=input_size, input_channels=input_channels,
+        num_classes=num_classes,
     )  # fmt: skip
 
 
 def se_resnet101(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -132,13 +136,15 @@ def se_resnet101(
     """SE-ResNet-101 (Table 2, p. 5): He et al.'s 101-layer stages with SE blocks as in Table 1."""
     return _senet(
         resnet_spec(101), "se_resnet101", stride_conv=RESNET_STRIDE_CONV, reduction=reduction, se_bias=se_bias,
-        se_stages=se_stages, shortcut=shortcut, input_shape=input_shape, num_classes=num_classes,
+        se_stages=se_stages, shortcut=shortcut, input_size=input_size, input_channels=input_channels,
+        num_classes=num_classes,
     )  # fmt: skip
 
 
 def se_resnet152(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -148,13 +154,15 @@ def se_resnet152(
     """SE-ResNet-152 (Table 2, p. 5): He et al.'s 152-layer stages with SE blocks as in Table 1."""
     return _senet(
         resnet_spec(152), "se_resnet152", stride_conv=RESNET_STRIDE_CONV, reduction=reduction, se_bias=se_bias,
-        se_stages=se_stages, shortcut=shortcut, input_shape=input_shape, num_classes=num_classes,
+        se_stages=se_stages, shortcut=shortcut, input_size=input_size, input_channels=input_channels,
+        num_classes=num_classes,
     )  # fmt: skip
 
 
 def se_resnext50(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -164,5 +172,6 @@ def se_resnext50(
     """SE-ResNeXt-50 (32×4d), Table 1 (p. 5), right column."""
     return _senet(
         RESNEXT50, "se_resnext50", stride_conv=RESNEXT_STRIDE_CONV, reduction=reduction, se_bias=se_bias,
-        se_stages=se_stages, shortcut=shortcut, input_shape=input_shape, num_classes=num_classes,
+        se_stages=se_stages, shortcut=shortcut, input_size=input_size, input_channels=input_channels,
+        num_classes=num_classes,
     )  # fmt: skip

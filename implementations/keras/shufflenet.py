@@ -80,14 +80,8 @@ def _unit(x, unit: Unit, groups: int):
     return layers.ReLU(name=f"{name}.relu")(y)
 
 
-def _shufflenet(
-    groups: int, scale: float, input_size: int, num_classes: int, input_shape: tuple[int, int, int] | None
-) -> keras.Model:
-    if input_shape is None:
-        input_shape = (input_size, input_size, 3)
-    if tuple(input_shape[:2]) != (input_size, input_size):
-        raise ValueError(f"input_shape {tuple(input_shape)} disagrees with input_size={input_size}")
-    inputs = keras.Input(input_shape, name="image")
+def _shufflenet(groups: int, scale: float, input_size: int, input_channels: int, num_classes: int) -> keras.Model:
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = layers.ZeroPadding2D(1, name="conv1.pad")(inputs)
     x = layers.Conv2D(conv1_channels(scale, groups), KERNEL, 2, use_bias=False, name="conv1.conv")(x)
     x = layers.ReLU(name="conv1.relu")(_bn(x, "conv1.bn"))
@@ -104,54 +98,54 @@ def _shufflenet(
 
 def shufflenet_g1(
     *,
-    scale: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    scale: float = 1.0,
     num_classes: int = NUM_CLASSES,
-    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """ShuffleNet s× with g = 1 (Table 1, p. 4; Sec. 3.3): no pointwise group convolution, "Xception-like"."""
-    return _shufflenet(1, scale, input_size, num_classes, input_shape)
+    return _shufflenet(1, scale, input_size, input_channels, num_classes)
 
 
 def shufflenet_g2(
     *,
-    scale: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    scale: float = 1.0,
     num_classes: int = NUM_CLASSES,
-    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """ShuffleNet s× with g = 2 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(2, scale, input_size, num_classes, input_shape)
+    return _shufflenet(2, scale, input_size, input_channels, num_classes)
 
 
 def shufflenet_g3(
     *,
-    scale: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    scale: float = 1.0,
     num_classes: int = NUM_CLASSES,
-    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """ShuffleNet s× with g = 3 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(3, scale, input_size, num_classes, input_shape)
+    return _shufflenet(3, scale, input_size, input_channels, num_classes)
 
 
 def shufflenet_g4(
     *,
-    scale: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    scale: float = 1.0,
     num_classes: int = NUM_CLASSES,
-    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """ShuffleNet s× with g = 4 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(4, scale, input_size, num_classes, input_shape)
+    return _shufflenet(4, scale, input_size, input_channels, num_classes)
 
 
 def shufflenet_g8(
     *,
-    scale: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    scale: float = 1.0,
     num_classes: int = NUM_CLASSES,
-    input_shape: tuple[int, int, int] | None = None,
 ) -> keras.Model:
     """ShuffleNet s× with g = 8 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(8, scale, input_size, num_classes, input_shape)
+    return _shufflenet(8, scale, input_size, input_channels, num_classes)

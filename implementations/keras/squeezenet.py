@@ -52,7 +52,8 @@ def _fire(x, spec: Fire, squeeze_ratio: float, pct3x3: float, bypass: str):
 
 def squeezenet(
     *,
-    input_shape=(224, 224, 3),
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     squeeze_ratio: float = SQUEEZE_RATIO,
     pct3x3: float = PCT_3X3,
@@ -60,7 +61,7 @@ def squeezenet(
 ) -> keras.Model:
     """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `pct3x3` Sec. 5.3's share of 3x3 expand
     filters, `bypass` one of Sec. 6's 'none', 'simple' or 'complex' (Figure 2, left, middle, right)."""
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for layer in LAYERS:
         if isinstance(layer, Conv):
@@ -78,18 +79,38 @@ def squeezenet(
 
 
 def squeezenet_simple_bypass(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
 ) -> keras.Model:
     """SqueezeNet with simple bypass (Sec. 6, p. 9; Figure 2, middle)."""
     return squeezenet(
-        input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="simple"
+        input_size=input_size,
+        input_channels=input_channels,
+        num_classes=num_classes,
+        squeeze_ratio=squeeze_ratio,
+        pct3x3=pct3x3,
+        bypass="simple",
     )
 
 
 def squeezenet_complex_bypass(
-    *, input_shape=(224, 224, 3), num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
 ) -> keras.Model:
     """SqueezeNet with complex bypass (Sec. 6, p. 9; Figure 2, right)."""
     return squeezenet(
-        input_shape=input_shape, num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="complex"
+        input_size=input_size,
+        input_channels=input_channels,
+        num_classes=num_classes,
+        squeeze_ratio=squeeze_ratio,
+        pct3x3=pct3x3,
+        bypass="complex",
     )

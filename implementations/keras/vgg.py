@@ -23,14 +23,9 @@ from implementations.specs.vgg import (
 )
 
 
-def _vgg(variant: str, input_shape: tuple[int, int, int], num_classes: int, input_size: int | None) -> keras.Model:
-    if input_size is not None and tuple(input_shape[:2]) != (input_size, input_size):
-        raise ValueError(
-            f"input_size sizes fc6 for input_size×input_size images; it must agree with input_shape. "
-            f"Received: input_size={input_size}, input_shape={tuple(input_shape)}"
-        )
-    classifier_side(input_shape[0])  # raises for an input the five pools cannot halve
-    inputs = keras.Input(input_shape, name="image")
+def _vgg(variant: str, input_size: int, input_channels: int, num_classes: int) -> keras.Model:
+    classifier_side(input_size)  # raises for an input the five pools cannot halve
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for index, block in enumerate(configuration(variant), start=1):
         number = 0
@@ -55,60 +50,59 @@ def _vgg(variant: str, input_shape: tuple[int, int, int], num_classes: int, inpu
 
 def vgg11(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
-    """Configuration A, Table 1 (11 weight layers). fc6 follows `input_shape`; `input_size`, the option the
-    PyTorch builder needs for that, is accepted and must agree with it."""
-    return _vgg("vgg11", input_shape, num_classes, input_size)
+    """Configuration A, Table 1 (11 weight layers). fc6 follows `input_size`."""
+    return _vgg("vgg11", input_size, input_channels, num_classes)
 
 
 def vgg11_lrn(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
     """Configuration A-LRN, Table 1 (11 weight layers, LRN after conv1_1)."""
-    return _vgg("vgg11_lrn", input_shape, num_classes, input_size)
+    return _vgg("vgg11_lrn", input_size, input_channels, num_classes)
 
 
 def vgg13(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
     """Configuration B, Table 1 (13 weight layers)."""
-    return _vgg("vgg13", input_shape, num_classes, input_size)
+    return _vgg("vgg13", input_size, input_channels, num_classes)
 
 
 def vgg16_c(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
     """Configuration C, Table 1 (16 weight layers, 1×1 convolutions closing blocks 3 to 5)."""
-    return _vgg("vgg16_c", input_shape, num_classes, input_size)
+    return _vgg("vgg16_c", input_size, input_channels, num_classes)
 
 
 def vgg16(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
     """Configuration D, Table 1 (16 weight layers)."""
-    return _vgg("vgg16", input_shape, num_classes, input_size)
+    return _vgg("vgg16", input_size, input_channels, num_classes)
 
 
 def vgg19(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     num_classes: int = 1000,
-    input_size: int | None = None,
 ) -> keras.Model:
     """Configuration E, Table 1 (19 weight layers)."""
-    return _vgg("vgg19", input_shape, num_classes, input_size)
+    return _vgg("vgg19", input_size, input_channels, num_classes)

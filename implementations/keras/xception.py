@@ -58,7 +58,8 @@ def _block(x, name: str, block: Block):
 
 def xception(
     *,
-    input_shape: tuple[int, int, int] = (INPUT_SIZE, INPUT_SIZE, 3),
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     middle_repeats: int = MIDDLE_REPEATS,
     num_classes: int | None = None,
     dropout: float | None = None,
@@ -68,7 +69,7 @@ def xception(
     (Sec. 4.3's dropout, 1000 classes) or, with `jft`, the JFT one (Sec. 4.5.1's two fully-connected layers of
     4096 units, 17,000 classes, no dropout); `num_classes` and `dropout` replace the head's own."""
     top = head(jft=jft, num_classes=num_classes, dropout=dropout)
-    inputs = keras.Input(input_shape, name="image")
+    inputs = keras.Input((input_size, input_size, input_channels), name="image")
     x = inputs
     for conv in STEM:
         name = f"entry_flow.stem.{conv.name}"

@@ -37,9 +37,9 @@ def response_norm() -> nn.LocalResponseNorm:
 class AlexNet(nn.Module):
     """Five convolutional and three fully-connected layers, then a 1000-way softmax (Sec. 3.5)."""
 
-    def __init__(self, *, num_classes: int, input_size: int, conv1_padding: int) -> None:
+    def __init__(self, *, num_classes: int, input_size: int, conv1_padding: int, input_channels: int = 3) -> None:
         super().__init__()
-        channels = 3
+        channels = input_channels
         for spec in CONVS:
             layers: list[tuple[str, nn.Module]] = []
             padding = conv1_padding if spec.name == "conv1" else spec.padding
@@ -75,6 +75,14 @@ class AlexNet(nn.Module):
         return x
 
 
-def alexnet(*, num_classes: int = 1000, input_size: int = INPUT_SIZE, conv1_padding: int = CONV1_PADDING) -> AlexNet:
+def alexnet(
+    *,
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    conv1_padding: int = CONV1_PADDING,
+) -> AlexNet:
     """AlexNet (Sec. 3.5, Figure 2). `input_size` sizes fc6 for another input side than the paper's 224."""
-    return AlexNet(num_classes=num_classes, input_size=input_size, conv1_padding=conv1_padding)
+    return AlexNet(
+        num_classes=num_classes, input_size=input_size, conv1_padding=conv1_padding, input_channels=input_channels
+    )

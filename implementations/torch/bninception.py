@@ -1,7 +1,9 @@
 """BN-Inception in PyTorch (Ioffe & Szegedy, arXiv 1502.03167v3, Figure 5, p. 11, and the appendix, pp. 9-10).
 
 Module names follow `implementations.specs.bninception` and match the Keras builder: conv1.depthwise,
-pool1.pool, conv2.reduce.conv, inception_3a.branch3.conv2.bn, inception_3a.concat, fc.
+pool1.pool, conv2.reduce.conv, inception_3a.branch3.conv2.bn, inception_3a.concat, fc. `input_size` (224,
+Figure 4's resolution) is accepted for the common builder interface; the average pool is global, so the network
+takes any side its strides leave ≥ 1×1.
 """
 
 from __future__ import annotations
@@ -95,9 +97,9 @@ class InceptionModule(nn.Module):
 class BNInception(nn.Module):
     """Figure 5's network: conv1 ... inception_5b, then the global average pool, linear and softmax."""
 
-    def __init__(self, *, num_classes: int) -> None:
+    def __init__(self, *, num_classes: int, input_channels: int = 3) -> None:
         super().__init__()
-        channels = 3
+        channels = input_channels
         for layer in LAYERS:
             module: nn.Module
             if isinstance(layer, SeparableConv):
@@ -129,6 +131,6 @@ class BNInception(nn.Module):
         return x
 
 
-def bn_inception(*, num_classes: int = 1000) -> BNInception:
+def bn_inception(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> BNInception:
     """BN-Inception, Figure 5 (p. 11), with Sec. 3.2's BatchNorm before every ReLU and 1000 classes (Sec. 4.2)."""
-    return BNInception(num_classes=num_classes)
+    return BNInception(num_classes=num_classes, input_channels=input_channels)

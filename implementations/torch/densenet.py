@@ -2,6 +2,8 @@
 
 Module names follow `implementations.specs.densenet` and match the Keras builders: conv1.conv, pool1.pool,
 dense_block1.layer1.conv1, dense_block1.layer1.concat, transition1.conv, classification.fc.
+`input_size` (224, Sec. 3's ImageNet inputs; 32 for the CIFAR networks) is accepted for the common builder
+interface; the classification pool is global, so the network takes any side its strides leave ≥ 1×1.
 """
 
 from __future__ import annotations
@@ -87,17 +89,20 @@ class DenseNet(nn.Module):
         bottleneck: bool,
         num_classes: int,
         cifar: bool = False,
+        input_channels: int = 3,
     ) -> None:
         super().__init__()
         check_options(growth_rate, compression)
         if cifar:
             channels = cifar_stem_width(growth_rate, bottleneck, compression)
-            conv = nn.Conv2d(3, channels, CIFAR_KERNEL, padding=CIFAR_KERNEL // 2, bias=False)
+            conv = nn.Conv2d(input_channels, channels, CIFAR_KERNEL, padding=CIFAR_KERNEL // 2, bias=False)
             self.conv1 = nn.Sequential(OrderedDict(conv=conv))
             self.order = ["conv1"]
         else:
             channels = STEM_WIDTH * growth_rate
-            self.conv1 = nn.Sequential(OrderedDict(_bn_relu_conv("", 3, channels, STEM_KERNEL, STEM_STRIDE)))
+            self.conv1 = nn.Sequential(
+                OrderedDict(_bn_relu_conv("", input_channels, channels, STEM_KERNEL, STEM_STRIDE))
+            )
             self.pool1 = nn.Sequential(
                 OrderedDict(pad=nn.ZeroPad2d(POOL_KERNEL // 2), pool=nn.MaxPool2d(POOL_KERNEL, POOL_STRIDE))
             )
@@ -131,62 +136,75 @@ class DenseNet(nn.Module):
         return x
 
 
-def _densenet(depth: int, growth_rate: int, compression: float, bottleneck: bool, num_classes: int) -> DenseNet:
+def _densenet(
+    depth: int, input_channels: int, growth_rate: int, compression: float, bottleneck: bool, num_classes: int
+) -> DenseNet:
     return DenseNet(
         spec_for(depth),
         growth_rate=growth_rate,
         compression=compression,
         bottleneck=bottleneck,
         num_classes=num_classes,
+        input_channels=input_channels,
     )
 
 
 def densenet121(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
     bottleneck: bool = True,
 ) -> DenseNet:
     """DenseNet-121, Table 1 (p. 4), DenseNet-121 column."""
-    return _densenet(121, growth_rate, compression, bottleneck, num_classes)
+    return _densenet(121, input_channels, growth_rate, compression, bottleneck, num_classes)
 
 
 def densenet169(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
     bottleneck: bool = True,
 ) -> DenseNet:
     """DenseNet-169, Table 1 (p. 4), DenseNet-169 column."""
-    return _densenet(169, growth_rate, compression, bottleneck, num_classes)
+    return _densenet(169, input_channels, growth_rate, compression, bottleneck, num_classes)
 
 
 def densenet201(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
     bottleneck: bool = True,
 ) -> DenseNet:
     """DenseNet-201, Table 1 (p. 4), DenseNet-201 column."""
-    return _densenet(201, growth_rate, compression, bottleneck, num_classes)
+    return _densenet(201, input_channels, growth_rate, compression, bottleneck, num_classes)
 
 
 def densenet264(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     growth_rate: int = GROWTH_RATE,
     compression: float = COMPRESSION,
     bottleneck: bool = True,
 ) -> DenseNet:
     """DenseNet-264, Table 1 (p. 4), DenseNet-264 column."""
-    return _densenet(264, growth_rate, compression, bottleneck, num_classes)
+    return _densenet(264, input_channels, growth_rate, compression, bottleneck, num_classes)
 
 
 def densenet_cifar(
     *,
+    input_size: int = 32,
+    input_channels: int = 3,
     depth: int = CIFAR_DEPTH,
     growth_rate: int = CIFAR_GROWTH_RATE,
     bottleneck: bool = False,
@@ -202,4 +220,5 @@ def densenet_cifar(
         bottleneck=bottleneck,
         num_classes=num_classes,
         cifar=True,
+        input_channels=input_channels,
     )

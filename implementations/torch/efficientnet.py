@@ -2,7 +2,8 @@
 
 Module names follow `implementations.specs.efficientnet` and match the Keras builder:
 stage1.layer1.conv, stage3.layer1.depthwise.conv, stage3.layer2.se.scale, stage9.layer1.fc. The model
-takes any input size: the resolution coefficient is the size it is called at (`SCALINGS[...].resolution`).
+takes any input size: the resolution coefficient is the size it is called at (`SCALINGS[...].resolution`, each
+builder's default `input_size`, which is accepted for the common builder interface and sizes no layer).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from implementations.specs.efficientnet import (
     BN_EPSILON,
     BN_MOMENTUM,
     DROP_CONNECT_RATE,
+    SCALINGS,
     STAGES,
     Layer,
     mbconv_layers,
@@ -121,13 +123,20 @@ class MBConv(nn.Module):
 class EfficientNet(nn.Module):
     """Table 1's stages 1-9, widened by `width` and deepened by `depth` (Eq. 3)."""
 
-    def __init__(self, width: float, depth: float, dropout: float, num_classes: int, drop_connect_rate: float) -> None:
+    def __init__(
+        self,
+        width: float,
+        depth: float,
+        dropout: float,
+        num_classes: int,
+        drop_connect_rate: float,
+        input_channels: int = 3,
+    ) -> None:
         super().__init__()
         stem, head = STAGES[0], STAGES[-1]
         stem_channels = round_filters(stem.channels, width)
-        self.stage1 = nn.Sequential(
-            OrderedDict(layer1=nn.Sequential(OrderedDict(_conv_unit(3, stem_channels, stem.kernel, stem.stride))))
-        )
+        stem_layers = _conv_unit(input_channels, stem_channels, stem.kernel, stem.stride)
+        self.stage1 = nn.Sequential(OrderedDict(layer1=nn.Sequential(OrderedDict(stem_layers))))
         layers = mbconv_layers(width, depth, drop_connect_rate)
         for stage in STAGES[1:-1]:
             blocks = [(x.name.split(".")[1], MBConv(x)) for x in layers if x.stage == stage]
@@ -150,6 +159,7 @@ class EfficientNet(nn.Module):
 
 def _efficientnet(
     variant: str,
+    input_channels: int,
     num_classes: int,
     width_coefficient: float | None,
     depth_coefficient: float | None,
@@ -163,116 +173,133 @@ def _efficientnet(
         scaling.dropout if dropout is None else dropout,
         num_classes,
         drop_connect_rate,
+        input_channels,
     )
 
 
 def efficientnet_b0(
     *,
+    input_size: int = SCALINGS["efficientnet_b0"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B0, Table 1 (p. 5); call it at 224×224. The coefficients default to the variant's."""
+    """EfficientNet-B0, Table 1 (p. 5), at 224×224 by default. The coefficients default to the variant's."""
     return _efficientnet(
-        "efficientnet_b0", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b0", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b1(
     *,
+    input_size: int = SCALINGS["efficientnet_b1"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B1, Table 2 (p. 6); the released code's width 1.0, depth 1.1, at 240×240."""
+    """EfficientNet-B1, Table 2 (p. 6); the released code's width 1.0, depth 1.1, at 240×240 by default."""
     return _efficientnet(
-        "efficientnet_b1", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b1", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b2(
     *,
+    input_size: int = SCALINGS["efficientnet_b2"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B2, Table 2 (p. 6); the released code's width 1.1, depth 1.2, at 260×260."""
+    """EfficientNet-B2, Table 2 (p. 6); the released code's width 1.1, depth 1.2, at 260×260 by default."""
     return _efficientnet(
-        "efficientnet_b2", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b2", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b3(
     *,
+    input_size: int = SCALINGS["efficientnet_b3"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B3, Table 2 (p. 6); the released code's width 1.2, depth 1.4, at 300×300."""
+    """EfficientNet-B3, Table 2 (p. 6); the released code's width 1.2, depth 1.4, at 300×300 by default."""
     return _efficientnet(
-        "efficientnet_b3", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b3", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b4(
     *,
+    input_size: int = SCALINGS["efficientnet_b4"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B4, Table 2 (p. 6); the released code's width 1.4, depth 1.8, at 380×380."""
+    """EfficientNet-B4, Table 2 (p. 6); the released code's width 1.4, depth 1.8, at 380×380 by default."""
     return _efficientnet(
-        "efficientnet_b4", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b4", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b5(
     *,
+    input_size: int = SCALINGS["efficientnet_b5"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B5, Table 2 (p. 6); the released code's width 1.6, depth 2.2, at 456×456."""
+    """EfficientNet-B5, Table 2 (p. 6); the released code's width 1.6, depth 2.2, at 456×456 by default."""
     return _efficientnet(
-        "efficientnet_b5", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b5", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b6(
     *,
+    input_size: int = SCALINGS["efficientnet_b6"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B6, Table 2 (p. 6); the released code's width 1.8, depth 2.6, at 528×528."""
+    """EfficientNet-B6, Table 2 (p. 6); the released code's width 1.8, depth 2.6, at 528×528 by default."""
     return _efficientnet(
-        "efficientnet_b6", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b6", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )
 
 
 def efficientnet_b7(
     *,
+    input_size: int = SCALINGS["efficientnet_b7"].resolution,
+    input_channels: int = 3,
     num_classes: int = 1000,
     width_coefficient: float | None = None,
     depth_coefficient: float | None = None,
     dropout: float | None = None,
     drop_connect_rate: float = DROP_CONNECT_RATE,
 ) -> EfficientNet:
-    """EfficientNet-B7, Table 2 (p. 6); the released code's width 2.0, depth 3.1, at 600×600."""
+    """EfficientNet-B7, Table 2 (p. 6); the released code's width 2.0, depth 3.1, at 600×600 by default."""
     return _efficientnet(
-        "efficientnet_b7", num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
+        "efficientnet_b7", input_channels, num_classes, width_coefficient, depth_coefficient, dropout, drop_connect_rate
     )

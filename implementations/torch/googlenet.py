@@ -2,6 +2,9 @@
 
 Module names follow `implementations.specs.googlenet` and match the Keras builder: conv1.conv,
 pool1.pool, norm1, conv2.reduce.conv, inception_3a.branch2.conv.conv, inception_3a.concat, fc.
+`input_size` (224, Sec. 5's receptive field) is accepted for the common builder interface; the average pool is
+global, so the network takes any side its strides leave ≥ 1×1; with `aux_logits`, only 224 and its neighbours
+(the auxiliary classifiers' fc reads a fixed 4×4 map; see the spec).
 """
 
 from __future__ import annotations
@@ -98,12 +101,12 @@ class AuxClassifier(nn.Module):
 class GoogLeNet(nn.Module):
     """Table 1's network: conv1 ... inception_5b, then average pool, dropout (40%), linear, softmax."""
 
-    def __init__(self, *, num_classes: int, aux_logits: bool, bias: bool) -> None:
+    def __init__(self, *, num_classes: int, aux_logits: bool, bias: bool, input_channels: int = 3) -> None:
         super().__init__()
         self.order: list[str] = []
         aux = {spec.after: spec for spec in AUX} if aux_logits else {}
         self.aux_after: dict[str, str] = {}
-        channels = 3
+        channels = input_channels
         for layer in LAYERS:
             module: nn.Module
             if isinstance(layer, Conv):
@@ -148,9 +151,16 @@ class GoogLeNet(nn.Module):
         return (x, *aux_outputs) if aux_outputs else x
 
 
-def googlenet(*, num_classes: int = 1000, aux_logits: bool = False, bias: bool = True) -> GoogLeNet:
+def googlenet(
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    aux_logits: bool = False,
+    bias: bool = True,
+) -> GoogLeNet:
     """GoogLeNet, Table 1 (p. 6); with `aux_logits`, also the two auxiliary classifiers of Sec. 5.
 
     In that case the forward pass returns (output, aux1 output, aux2 output).
     """
-    return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, bias=bias)
+    return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, bias=bias, input_channels=input_channels)

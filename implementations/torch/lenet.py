@@ -2,7 +2,8 @@
 
 Module names follow the paper and match the Keras builder: C1.conv, C1.squash, S2.subsample, ..., F6.fc,
 F6.squash, output. Feature maps are NCHW; F6 and the RBF output act on the channels at every position of
-C5's map (a single position at the paper's 32×32 input; see specs.lenet5).
+C5's map (a single position at the paper's 32×32 input; see specs.lenet5). `input_size` is accepted for the
+common builder interface; the network takes any side ≥ 32.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from implementations.specs.lenet import (
     C5,
     F6,
     INPUT_CHANNELS,
+    INPUT_SIZE,
     NUM_CLASSES,
     S2,
     S4,
@@ -144,9 +146,9 @@ def _stage(name: str, module: nn.Module) -> nn.Sequential:
 class LeNet5(nn.Module):
     """Fig. 2: C1, S2, C3, S4, C5, F6 (each followed by the squashing function), then the RBF output."""
 
-    def __init__(self, num_classes: int) -> None:
+    def __init__(self, num_classes: int, input_channels: int = INPUT_CHANNELS) -> None:
         super().__init__()
-        self.C1 = _stage("conv", _convolution(C1, INPUT_CHANNELS))
+        self.C1 = _stage("conv", _convolution(C1, input_channels))
         self.S2 = _stage("subsample", Subsample(C1.maps, S2.window))
         self.C3 = _stage("conv", _convolution(C3, C1.maps))
         self.S4 = _stage("subsample", Subsample(C3.maps, S4.window))
@@ -160,6 +162,9 @@ class LeNet5(nn.Module):
         return x
 
 
-def lenet5(*, num_classes: int = NUM_CLASSES) -> LeNet5:
-    """LeNet-5 (Sec. II.B and Fig. 2, PDF pp. 6-8); input N×1×H×W with H, W ≥ 32, output N×classes×h×w."""
-    return LeNet5(num_classes)
+def lenet5(
+    *, input_size: int = INPUT_SIZE, input_channels: int = INPUT_CHANNELS, num_classes: int = NUM_CLASSES
+) -> LeNet5:
+    """LeNet-5 (Sec. II.B and Fig. 2, PDF pp. 6-8); input N×input_channels×H×W with H, W ≥ 32, output
+    N×classes×h×w."""
+    return LeNet5(num_classes, input_channels)

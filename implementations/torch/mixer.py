@@ -3,7 +3,7 @@
 Module names match the Keras builders: stem.conv, stem.tokens, blocks.block1.token_mixing.fc1, pool, head.
 Tokens are (batch, S, C) in both frameworks; the token-mixing MLP reads them transposed, (batch, C, S).
 GELU is the exact one, x·Φ(x) (PyTorch's default; Keras' default is the tanh approximation, which its builder
-turns off).
+turns off). `input_size` defaults to 224, Table 1's resolution (its caption).
 """
 
 from __future__ import annotations
@@ -79,11 +79,12 @@ class MixerBlock(nn.Module):
 class Mixer(nn.Module):
     """Per-patch fully-connected stem, N Mixer layers, global average pooling, linear classifier."""
 
-    def __init__(self, scale: str, patch_size: int, input_size: int, num_classes: int) -> None:
+    def __init__(self, scale: str, patch_size: int, input_size: int, num_classes: int, input_channels: int = 3) -> None:
         super().__init__()
         spec = scale_for(scale)
         tokens = sequence_length(input_size, input_size, patch_size)
-        self.stem = nn.Sequential(OrderedDict(conv=nn.Conv2d(3, spec.hidden, patch_size, patch_size), tokens=Tokens()))
+        stem = nn.Conv2d(input_channels, spec.hidden, patch_size, patch_size)
+        self.stem = nn.Sequential(OrderedDict(conv=stem, tokens=Tokens()))
         self.blocks = nn.Sequential(
             OrderedDict(
                 (f"block{index}", MixerBlock(tokens, spec.hidden, spec.tokens_mlp, spec.channels_mlp))
@@ -97,46 +98,48 @@ class Mixer(nn.Module):
         return self.head(self.pool(self.blocks(self.stem(x))))
 
 
-def mixer(*, scale: str, patch_size: int, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer(
+    *, input_size: int = 224, input_channels: int = 3, scale: str, patch_size: int, num_classes: int = 1000
+) -> Mixer:
     """A Mixer of any Table 1 scale (S, B, L, H) and patch resolution; input_size sizes the token-mixing MLPs."""
-    return Mixer(scale, patch_size, input_size, num_classes)
+    return Mixer(scale, patch_size, input_size, num_classes, input_channels)
 
 
-def _variant(name: str, input_size: int, num_classes: int) -> Mixer:
+def _variant(name: str, input_size: int, input_channels: int, num_classes: int) -> Mixer:
     scale, patch = VARIANTS[name]
-    return Mixer(scale, patch, input_size, num_classes)
+    return Mixer(scale, patch, input_size, num_classes, input_channels)
 
 
-def mixer_s32(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_s32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-S/32, Table 1."""
-    return _variant("mixer_s32", input_size, num_classes)
+    return _variant("mixer_s32", input_size, input_channels, num_classes)
 
 
-def mixer_s16(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_s16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-S/16, Table 1."""
-    return _variant("mixer_s16", input_size, num_classes)
+    return _variant("mixer_s16", input_size, input_channels, num_classes)
 
 
-def mixer_b32(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_b32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-B/32, Table 1."""
-    return _variant("mixer_b32", input_size, num_classes)
+    return _variant("mixer_b32", input_size, input_channels, num_classes)
 
 
-def mixer_b16(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_b16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-B/16, Table 1."""
-    return _variant("mixer_b16", input_size, num_classes)
+    return _variant("mixer_b16", input_size, input_channels, num_classes)
 
 
-def mixer_l32(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_l32(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-L/32, Table 1."""
-    return _variant("mixer_l32", input_size, num_classes)
+    return _variant("mixer_l32", input_size, input_channels, num_classes)
 
 
-def mixer_l16(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_l16(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-L/16, Table 1."""
-    return _variant("mixer_l16", input_size, num_classes)
+    return _variant("mixer_l16", input_size, input_channels, num_classes)
 
 
-def mixer_h14(*, input_size: int = 224, num_classes: int = 1000) -> Mixer:
+def mixer_h14(*, input_size: int = 224, input_channels: int = 3, num_classes: int = 1000) -> Mixer:
     """Mixer-H/14, Table 1."""
-    return _variant("mixer_h14", input_size, num_classes)
+    return _variant("mixer_h14", input_size, input_channels, num_classes)

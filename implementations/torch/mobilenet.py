@@ -42,11 +42,18 @@ class MobileNet(nn.Module):
     """Table 1's network at width multiplier `alpha` on input_size × input_size images."""
 
     def __init__(
-        self, *, alpha: float, input_size: int, num_classes: int, full_convolutions: bool, shallow: bool
+        self,
+        *,
+        alpha: float,
+        input_size: int,
+        num_classes: int,
+        full_convolutions: bool,
+        shallow: bool,
+        input_channels: int = 3,
     ) -> None:
         super().__init__()
         channels = width(CONV1, alpha)
-        self.conv1 = _conv(3, channels, KERNEL, 2)
+        self.conv1 = _conv(input_channels, channels, KERNEL, 2)
         self.blocks: list[str] = []
         for block in blocks(shallow):
             filters = width(block.filters, alpha)
@@ -72,8 +79,9 @@ class MobileNet(nn.Module):
 
 def mobilenet_v1(
     *,
-    alpha: float = 1.0,
     input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    alpha: float = 1.0,
     num_classes: int = NUM_CLASSES,
     full_convolutions: bool = False,
     shallow: bool = False,
@@ -83,5 +91,5 @@ def mobilenet_v1(
     `shallow`: Table 5's Shallow MobileNet (Sec. 4.1, p. 5)."""
     return MobileNet(
         alpha=alpha, input_size=input_size, num_classes=num_classes, full_convolutions=full_convolutions,
-        shallow=shallow,
+        shallow=shallow, input_channels=input_channels,
     )  # fmt: skip

@@ -2,7 +2,8 @@
 
 Module names match the Keras builder: mlpconv1.conv1 (the receptive field), mlpconv1.conv2 and .conv3 (1×1),
 mlpconv1.relu1 ... relu3, mlpconv1.dropout, mlpconv1.pool, ..., gap, flatten, softmax. See specs.nin for what
-the paper prints and what is chosen here.
+the paper prints and what is chosen here. `input_size` is accepted for the common builder interface (and checked
+to be at least 8); global average pooling takes any such side.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from torch import nn
 
 from implementations.specs.nin import (
     DROPOUT,
+    INPUT_SIZE,
     KERNEL,
     MAPS,
     MLPCONVS,
@@ -29,9 +31,9 @@ from implementations.specs.nin import (
 class NIN(nn.Module):
     """Three mlpconv layers, each followed by max pooling, then global average pooling and softmax (Fig. 2)."""
 
-    def __init__(self, *, num_classes: int, maps: int, kernel: int) -> None:
+    def __init__(self, *, num_classes: int, maps: int, kernel: int, input_channels: int = 3) -> None:
         super().__init__()
-        channels = 3
+        channels = input_channels
         for index in range(1, MLPCONVS + 1):
             layers: list[tuple[str, nn.Module]] = []
             for layer, out in enumerate(layer_maps(index, maps, num_classes), start=1):
@@ -53,8 +55,14 @@ class NIN(nn.Module):
         return self.softmax(self.flatten(self.gap(x)))
 
 
-def nin_cifar10(*, num_classes: int = NUM_CLASSES, maps: int = MAPS, kernel: int = KERNEL) -> NIN:
-    """The NIN of the CIFAR-10 experiment (Sec. 4.1-4.2); global average pooling takes any input of 8 pixels or
-    more (the paper's is 32)."""
-    check_options(maps, kernel)
-    return NIN(num_classes=num_classes, maps=maps, kernel=kernel)
+def nin_cifar10(
+    *,
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
+    num_classes: int = NUM_CLASSES,
+    maps: int = MAPS,
+    kernel: int = KERNEL,
+) -> NIN:
+    """The NIN of the CIFAR-10 experiment (Sec. 4.1-4.2), on the paper's 32×32 images by default."""
+    check_options(maps, kernel, input_size)
+    return NIN(num_classes=num_classes, maps=maps, kernel=kernel, input_channels=input_channels)

@@ -1,7 +1,9 @@
 """SE-ResNet and SE-ResNeXt in PyTorch (Hu et al., arXiv 1709.01507v4, Table 1, p. 5; Fig. 3, p. 4).
 
 Module names follow ResNet's and match the Keras builders; each block's SE module is `<block>.se` with
-`squeeze`, `flatten`, `fc1`, `relu`, `fc2`, `sigmoid` and `scale` (`conv4_x.conv4_2.se.fc1`).
+`squeeze`, `flatten`, `fc1`, `relu`, `fc2`, `sigmoid` and `scale` (`conv4_x.conv4_2.se.fc1`). `input_size`
+(224, Sec. 5.1's crops) is accepted for the common builder interface; the average pools are global, so the
+network takes any side its strides leave ≥ 1×1.
 """
 
 from __future__ import annotations
@@ -99,13 +101,14 @@ class SENet(nn.Module):
         se_stages: str,
         shortcut: str,
         num_classes: int,
+        input_channels: int = 3,
     ) -> None:
         super().__init__()
         stages = se_stage_indices(se_stages)
         self.conv1 = nn.Sequential(
             OrderedDict(
                 [
-                    *conv_bn_layers("", 3, spec.stem_filters, spec.stem_kernel, 2, epsilon=BN_EPSILON),
+                    *conv_bn_layers("", input_channels, spec.stem_filters, spec.stem_kernel, 2, epsilon=BN_EPSILON),
                     ("relu", nn.ReLU()),
                 ]
             )
@@ -139,6 +142,8 @@ def _se_resnet(depth: int, **options) -> SENet:
 
 def se_resnet50(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -147,12 +152,20 @@ def se_resnet50(
 ) -> SENet:
     """SE-ResNet-50, Table 1 (p. 5), middle column."""
     return _se_resnet(
-        50, reduction=reduction, se_bias=se_bias, se_stages=se_stages, shortcut=shortcut, num_classes=num_classes
+        50,
+        reduction=reduction,
+        se_bias=se_bias,
+        se_stages=se_stages,
+        shortcut=shortcut,
+        num_classes=num_classes,
+        input_channels=input_channels,
     )
 
 
 def se_resnet101(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -161,12 +174,20 @@ def se_resnet101(
 ) -> SENet:
     """SE-ResNet-101 (Table 2, p. 5): He et al.'s 101-layer stages with SE blocks as in Table 1."""
     return _se_resnet(
-        101, reduction=reduction, se_bias=se_bias, se_stages=se_stages, shortcut=shortcut, num_classes=num_classes
+        101,
+        reduction=reduction,
+        se_bias=se_bias,
+        se_stages=se_stages,
+        shortcut=shortcut,
+        num_classes=num_classes,
+        input_channels=input_channels,
     )
 
 
 def se_resnet152(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -175,12 +196,20 @@ def se_resnet152(
 ) -> SENet:
     """SE-ResNet-152 (Table 2, p. 5): He et al.'s 152-layer stages with SE blocks as in Table 1."""
     return _se_resnet(
-        152, reduction=reduction, se_bias=se_bias, se_stages=se_stages, shortcut=shortcut, num_classes=num_classes
+        152,
+        reduction=reduction,
+        se_bias=se_bias,
+        se_stages=se_stages,
+        shortcut=shortcut,
+        num_classes=num_classes,
+        input_channels=input_channels,
     )
 
 
 def se_resnext50(
     *,
+    input_size: int = 224,
+    input_channels: int = 3,
     num_classes: int = 1000,
     reduction: int = REDUCTION,
     se_bias: bool = SE_BIAS,
@@ -196,4 +225,5 @@ def se_resnext50(
         se_stages=se_stages,
         shortcut=shortcut,
         num_classes=num_classes,
+        input_channels=input_channels,
     )

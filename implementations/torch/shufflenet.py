@@ -88,13 +88,15 @@ class ShuffleUnit(nn.Module):
 class ShuffleNet(nn.Module):
     """Table 1's network for g groups at scale s on input_size × input_size images."""
 
-    def __init__(self, *, groups: int, scale: float, input_size: int, num_classes: int) -> None:
+    def __init__(
+        self, *, groups: int, scale: float, input_size: int, num_classes: int, input_channels: int = 3
+    ) -> None:
         super().__init__()
         channels = conv1_channels(scale, groups)
         self.conv1 = nn.Sequential(
             OrderedDict(
                 pad=nn.ZeroPad2d(1),
-                conv=nn.Conv2d(3, channels, KERNEL, 2, bias=False),
+                conv=nn.Conv2d(input_channels, channels, KERNEL, 2, bias=False),
                 bn=nn.BatchNorm2d(channels, eps=BN_EPSILON),
                 relu=nn.ReLU(),
             )
@@ -119,30 +121,42 @@ class ShuffleNet(nn.Module):
         return x
 
 
-def _shufflenet(groups: int, scale: float, input_size: int, num_classes: int) -> ShuffleNet:
-    return ShuffleNet(groups=groups, scale=scale, input_size=input_size, num_classes=num_classes)
+def _shufflenet(groups: int, scale: float, input_size: int, input_channels: int, num_classes: int) -> ShuffleNet:
+    return ShuffleNet(
+        groups=groups, scale=scale, input_size=input_size, num_classes=num_classes, input_channels=input_channels
+    )
 
 
-def shufflenet_g1(*, scale: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> ShuffleNet:
+def shufflenet_g1(
+    *, input_size: int = INPUT_SIZE, input_channels: int = 3, scale: float = 1.0, num_classes: int = NUM_CLASSES
+) -> ShuffleNet:
     """ShuffleNet s× with g = 1 (Table 1, p. 4; Sec. 3.3): no pointwise group convolution, "Xception-like"."""
-    return _shufflenet(1, scale, input_size, num_classes)
+    return _shufflenet(1, scale, input_size, input_channels, num_classes)
 
 
-def shufflenet_g2(*, scale: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> ShuffleNet:
+def shufflenet_g2(
+    *, input_size: int = INPUT_SIZE, input_channels: int = 3, scale: float = 1.0, num_classes: int = NUM_CLASSES
+) -> ShuffleNet:
     """ShuffleNet s× with g = 2 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(2, scale, input_size, num_classes)
+    return _shufflenet(2, scale, input_size, input_channels, num_classes)
 
 
-def shufflenet_g3(*, scale: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> ShuffleNet:
+def shufflenet_g3(
+    *, input_size: int = INPUT_SIZE, input_channels: int = 3, scale: float = 1.0, num_classes: int = NUM_CLASSES
+) -> ShuffleNet:
     """ShuffleNet s× with g = 3 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(3, scale, input_size, num_classes)
+    return _shufflenet(3, scale, input_size, input_channels, num_classes)
 
 
-def shufflenet_g4(*, scale: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> ShuffleNet:
+def shufflenet_g4(
+    *, input_size: int = INPUT_SIZE, input_channels: int = 3, scale: float = 1.0, num_classes: int = NUM_CLASSES
+) -> ShuffleNet:
     """ShuffleNet s× with g = 4 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(4, scale, input_size, num_classes)
+    return _shufflenet(4, scale, input_size, input_channels, num_classes)
 
 
-def shufflenet_g8(*, scale: float = 1.0, input_size: int = INPUT_SIZE, num_classes: int = NUM_CLASSES) -> ShuffleNet:
+def shufflenet_g8(
+    *, input_size: int = INPUT_SIZE, input_channels: int = 3, scale: float = 1.0, num_classes: int = NUM_CLASSES
+) -> ShuffleNet:
     """ShuffleNet s× with g = 8 (Table 1, p. 4; Sec. 3.3)."""
-    return _shufflenet(8, scale, input_size, num_classes)
+    return _shufflenet(8, scale, input_size, input_channels, num_classes)

@@ -2,6 +2,8 @@
 
 Module names follow `implementations.specs.squeezenet` and match the Keras builder: conv1.conv, maxpool1,
 fire2.squeeze.conv, fire2.expand.branch2.conv, fire2.expand.concat, fire3.add, conv10.conv, avgpool10.
+`input_size` (Table 1's 224 by default) is accepted for the common builder interface; avgpool10 is global, so
+the network takes any side its strides leave ≥ 1×1.
 """
 
 from __future__ import annotations
@@ -76,9 +78,11 @@ class SqueezeNet(nn.Module):
     """Table 1's network: conv1, maxpool1, fire2 ... fire9 with maxpool4 and maxpool8, dropout, conv10,
     avgpool10, softmax."""
 
-    def __init__(self, *, num_classes: int, squeeze_ratio: float, pct3x3: float, bypass: str) -> None:
+    def __init__(
+        self, *, num_classes: int, squeeze_ratio: float, pct3x3: float, bypass: str, input_channels: int = 3
+    ) -> None:
         super().__init__()
-        channels = 3
+        channels = input_channels
         self.order: list[str] = []
         for layer in LAYERS:
             module: nn.Module
@@ -106,22 +110,58 @@ class SqueezeNet(nn.Module):
 
 
 def squeezenet(
-    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3, bypass: str = "none"
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
+    bypass: str = "none",
 ) -> SqueezeNet:
     """SqueezeNet, Table 1 (p. 6); `squeeze_ratio` is Sec. 5.2's SR, `pct3x3` Sec. 5.3's share of 3x3 expand
     filters, `bypass` one of Sec. 6's 'none', 'simple' or 'complex' (Figure 2, left, middle, right)."""
-    return SqueezeNet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass=bypass)
+    return SqueezeNet(
+        num_classes=num_classes,
+        squeeze_ratio=squeeze_ratio,
+        pct3x3=pct3x3,
+        bypass=bypass,
+        input_channels=input_channels,
+    )
 
 
 def squeezenet_simple_bypass(
-    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
 ) -> SqueezeNet:
     """SqueezeNet with simple bypass (Sec. 6, p. 9; Figure 2, middle)."""
-    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="simple")
+    return squeezenet(
+        input_size=input_size,
+        input_channels=input_channels,
+        num_classes=num_classes,
+        squeeze_ratio=squeeze_ratio,
+        pct3x3=pct3x3,
+        bypass="simple",
+    )
 
 
 def squeezenet_complex_bypass(
-    *, num_classes: int = 1000, squeeze_ratio: float = SQUEEZE_RATIO, pct3x3: float = PCT_3X3
+    *,
+    input_size: int = 224,
+    input_channels: int = 3,
+    num_classes: int = 1000,
+    squeeze_ratio: float = SQUEEZE_RATIO,
+    pct3x3: float = PCT_3X3,
 ) -> SqueezeNet:
     """SqueezeNet with complex bypass (Sec. 6, p. 9; Figure 2, right)."""
-    return squeezenet(num_classes=num_classes, squeeze_ratio=squeeze_ratio, pct3x3=pct3x3, bypass="complex")
+    return squeezenet(
+        input_size=input_size,
+        input_channels=input_channels,
+        num_classes=num_classes,
+        squeeze_ratio=squeeze_ratio,
+        pct3x3=pct3x3,
+        bypass="complex",
+    )

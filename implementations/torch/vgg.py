@@ -43,9 +43,9 @@ def _block(index: int, layers: Block, cin: int) -> tuple[nn.Sequential, int]:
 class VGG(nn.Module):
     """A Table 1 column: five blocks each followed by a 2×2 max pool, FC-4096, FC-4096, FC-1000, soft-max."""
 
-    def __init__(self, variant: str, *, num_classes: int, input_size: int) -> None:
+    def __init__(self, variant: str, *, num_classes: int, input_size: int, input_channels: int = 3) -> None:
         super().__init__()
-        channels = 3
+        channels = input_channels
         for index, layers in enumerate(configuration(variant), start=1):
             block, channels = _block(index, layers, channels)
             self.add_module(f"conv{index}", block)
@@ -66,31 +66,31 @@ class VGG(nn.Module):
         return x
 
 
-def vgg11(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg11(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration A, Table 1 (11 weight layers). `input_size` sizes fc6 for input_size² images."""
-    return VGG("vgg11", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg11", num_classes=num_classes, input_size=input_size, input_channels=input_channels)
 
 
-def vgg11_lrn(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg11_lrn(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration A-LRN, Table 1 (11 weight layers, LRN after conv1_1)."""
-    return VGG("vgg11_lrn", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg11_lrn", num_classes=num_classes, input_size=input_size, input_channels=input_channels)
 
 
-def vgg13(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg13(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration B, Table 1 (13 weight layers)."""
-    return VGG("vgg13", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg13", num_classes=num_classes, input_size=input_size, input_channels=input_channels)
 
 
-def vgg16_c(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg16_c(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration C, Table 1 (16 weight layers, 1×1 convolutions closing blocks 3 to 5)."""
-    return VGG("vgg16_c", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg16_c", num_classes=num_classes, input_size=input_size, input_channels=input_channels)
 
 
-def vgg16(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg16(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration D, Table 1 (16 weight layers)."""
-    return VGG("vgg16", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg16", num_classes=num_classes, input_size=input_size, input_channels=input_channels)
 
 
-def vgg19(*, num_classes: int = 1000, input_size: int = INPUT_SIZE) -> VGG:
+def vgg19(*, input_size: int = INPUT_SIZE, input_channels: int = 3, num_classes: int = 1000) -> VGG:
     """Configuration E, Table 1 (19 weight layers)."""
-    return VGG("vgg19", num_classes=num_classes, input_size=input_size)
+    return VGG("vgg19", num_classes=num_classes, input_size=input_size, input_channels=input_channels)

@@ -3,7 +3,9 @@
 Module names match the Keras builder (implementations/specs/xception.py). A separable convolution is a
 depthwise convolution (`groups` = its channels, depth multiplier 1) followed directly by a 1×1 pointwise
 convolution, then BatchNorm; the max pools pad as TensorFlow's 'same' with -inf (`SamePool`), which Keras'
-`MaxPooling2D(padding="same")` computes, so both frameworks give the same values.
+`MaxPooling2D(padding="same")` computes, so both frameworks give the same values. `input_size` (Figure 5's
+299) is accepted for the common builder interface; the average pool is global, so the network takes any side its
+strides leave ≥ 1×1.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from implementations.specs.xception import (
     BN_EPSILON,
     ENTRY,
     EXIT,
+    INPUT_SIZE,
     KERNEL,
     MIDDLE_REPEATS,
     POOL,
@@ -106,10 +109,10 @@ def _stem_conv(cin: int, cout: int, kernel: int, stride: int) -> nn.Sequential:
 class Xception(nn.Module):
     """Figure 5's network with `middle_repeats` middle-flow blocks."""
 
-    def __init__(self, *, middle_repeats: int, top: Head) -> None:
+    def __init__(self, *, middle_repeats: int, top: Head, input_channels: int = 3) -> None:
         super().__init__()
         stem: list[tuple[str, nn.Module]] = []
-        channels = 3
+        channels = input_channels
         for conv in STEM:
             stem.append((conv.name, _stem_conv(channels, conv.filters, conv.kernel, conv.stride)))
             channels = conv.filters
@@ -144,6 +147,8 @@ class Xception(nn.Module):
 
 def xception(
     *,
+    input_size: int = INPUT_SIZE,
+    input_channels: int = 3,
     middle_repeats: int = MIDDLE_REPEATS,
     num_classes: int | None = None,
     dropout: float | None = None,
@@ -152,4 +157,5 @@ def xception(
     """Xception (Figure 5, p. 5) with `middle_repeats` middle-flow blocks (8 in the paper) and the ImageNet head
     (Sec. 4.3's dropout, 1000 classes) or, with `jft`, the JFT one (Sec. 4.5.1's two fully-connected layers of
     4096 units, 17,000 classes, no dropout); `num_classes` and `dropout` replace the head's own."""
-    return Xception(middle_repeats=middle_repeats, top=head(jft=jft, num_classes=num_classes, dropout=dropout))
+    top = head(jft=jft, num_classes=num_classes, dropout=dropout)
+    return Xception(middle_repeats=middle_repeats, top=top, input_channels=input_channels)

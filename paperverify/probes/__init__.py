@@ -27,8 +27,7 @@ def fresh(config: Config, framework: str) -> Trace:
     adapter = frameworks.get(framework)
     variant = registry.get(config.variant)
     builder = variant.builder(framework)
-    options = registry.builder_options(builder, config.input_size, config.kwargs())
-    return adapter.build_and_probe(builder, config.input_size, options, variant.input_channels)
+    return adapter.build_and_probe(builder, config.input_size, config.kwargs(), variant.input_channels)
 
 
 def reference(config: Config, framework: str) -> Trace:

@@ -474,6 +474,6 @@ def build_without_weights(builder: Callable[..., keras.Model], **kwargs: Any) ->
 def build_and_probe(
     builder: Callable[..., keras.Model], input_size: int, options: dict[str, Any], channels: int = 3
 ) -> Trace:
-    """Build with `builder(input_shape=(s, s, channels), **options)` without weights and probe it."""
-    model = build_without_weights(builder, input_shape=(input_size, input_size, channels), **options)
+    """Build with `builder(input_size=s, input_channels=channels, **options)` without weights and probe it."""
+    model = build_without_weights(builder, input_size=input_size, input_channels=channels, **options)
     return probe_model(model)

@@ -27,7 +27,6 @@ from paperverify.frameworks.keras.probe import (
     probe_model,
 )
 from paperverify.probes.numeric import Layout, Normalisation, Padding, Sink, Weights, as_array, same_padding
-from paperverify.registry import builder_options
 from paperverify.trace import LayerRecord, Trace
 
 
@@ -63,7 +62,7 @@ def build_reference(
     """Our implementation at size×size×channels with variables that have shapes but no values yet
     (`materialise`)."""
     with no_weights():
-        return builder(input_shape=(size, size, channels), **builder_options(builder, size, options))
+        return builder(input_size=size, input_channels=channels, **options)
 
 
 def materialise(model: keras.Model, values: Callable[[Any], np.ndarray] | None = None) -> None:

@@ -364,7 +364,7 @@ def _functional_attributes(call: Call) -> dict[str, Any]:
 def build_and_probe(
     builder: Callable[..., nn.Module], input_size: int, options: dict[str, Any], channels: int = 3
 ) -> Trace:
-    """Build with `builder(**options)` on the meta device and probe it at input_size×input_size×channels."""
+    """Build with `builder(input_size=s, input_channels=channels, **options)` on the meta device and probe it."""
     with torch.device("meta"):
-        model = builder(**options)
+        model = builder(input_size=input_size, input_channels=channels, **options)
     return probe_model(model, (input_size, input_size, channels))

@@ -29,7 +29,6 @@ from paperverify.probes.numeric import (
     same_padding,
     unflatten_rows,
 )
-from paperverify.registry import builder_options
 from paperverify.trace import LayerRecord, Trace
 
 
@@ -46,7 +45,7 @@ def probe(model: nn.Module, size: int, channels: int) -> Trace:
 def build_reference(builder: Callable[..., nn.Module], size: int, channels: int, options: dict[str, Any]) -> nn.Module:
     """Our implementation on the meta device (no weight memory yet, see `materialise`)."""
     with torch.device("meta"):
-        return builder(**builder_options(builder, size, options)).eval()
+        return builder(input_size=size, input_channels=channels, **options).eval()
 
 
 def materialise(model: nn.Module) -> None:
