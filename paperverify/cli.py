@@ -1,18 +1,6 @@
-"""The `paperverify` command.
+"""The `paperverify` command: report, check, conformance, sanity, diff, tables, reference.
 
-  paperverify report [--out DIR] [--format md,html,csv,json] [--framework keras|torch|all] [--paper ID]
-                     [--tables DIR ...] [--jobs N] [--no-cache] [-v]
-  paperverify check TARGET --paper ID [--variant V] [--framework auto|keras|onnx|torch] [--input-size N]
-                    [--map PAPER_POINT=LAYER ...] [--kwarg K=V ...] [--kind CLASS=KIND ...] [--report DIR]
-                    [--format ...] [--tables DIR ...] [--no-cache]
-                    [--equivalence [--reference-framework keras|torch] [--option K=V ...] [--rtol X] [--atol X]]
-  paperverify conformance SOURCE [--out DIR] [--format ...]
-  paperverify tables [--tables DIR ...] [--check DIR]
-  paperverify sanity [--tables DIR ...]
-
-Exit codes: 0 everything matches (or is a recorded erratum or deviation; with --equivalence, the model computes
-what ours computes), 1 a mismatch or an error (with --equivalence, not equivalent), 2 a usage or table-data error
-(a target that cannot be loaded, an unknown paper or variant, a broken table).
+Every command and option: docs/cli.md, which `paperverify reference` prints from the parser below.
 """
 
 from __future__ import annotations
@@ -393,17 +381,78 @@ def _print_table(header: list[str], rows: Sequence[list[str] | str]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `paperverify` console script."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before a target module imports TensorFlow
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    parser = argparse.ArgumentParser(prog="paperverify", description=__doc__.split("\n")[0])
+#: What the exit status says, for every command (docs/cli.md).
+EXIT_CODES = (
+    (
+        0,
+        "everything matches (or is a recorded erratum or deviation; with --equivalence, the model computes what "
+        "ours computes)",
+    ),
+    (1, "a mismatch or an error (with --equivalence, not equivalent; diff: a check fails that did not before)"),
+    (2, "a usage or table-data error (a target that cannot be loaded, an unknown paper or variant, a broken table)"),
+    (130, "interrupted; no report was written or replaced"),
+)
+
+
+def reference(parser: argparse.ArgumentParser) -> str:
+    """The command-line reference in Markdown (docs/cli.md), read from `parser`: each command's arguments,
+    what they mean, their choices and defaults."""
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from `paperverify/cli.py` by `paperverify reference`; do not edit by hand. How to use `check`,",
+        "with examples: [checking-your-model.md](checking-your-model.md).",
+        "",
+        "| Exit status | Meaning |",
+        "|---|---|",
+        *(f"| {code} | {meaning} |" for code, meaning in EXIT_CODES),
+    ]
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in commands._choices_actions}
+    for name, command in commands.choices.items():
+        lines += ["", f"## `paperverify {name}`", "", command.description or helps[name]]
+        arguments = [a for a in command._actions if not isinstance(a, argparse._HelpAction)]
+        if arguments:
+            lines += ["", "| Argument | Meaning |", "|---|---|"]
+            lines += [f"| {_argument(action)} | {_meaning(action)} |" for action in arguments]
+    return "\n".join(lines) + "\n"
+
+
+def _argument(action: argparse.Action) -> str:
+    if not action.option_strings:
+        return f"`{action.dest.upper()}`"
+    takes = action.nargs != 0
+    metavar = action.metavar or (
+        "{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper()
+    )
+    names = ", ".join(f"`{option}{' ' + metavar if takes else ''}`" for option in action.option_strings)
+    return (
+        names
+        + (" (required)" if action.required else "")
+        + (" (repeatable)" if isinstance(action, argparse._AppendAction) else "")
+    )
+
+
+def _meaning(action: argparse.Action) -> str:
+    text = (action.help or "").replace("|", "\\|")
+    if action.choices and not action.option_strings:
+        text += f" ({', '.join(map(str, action.choices))})"
+    if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text:
+        text += f" (default: {action.default})"
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `paperverify` command line: every command, its arguments and what each does."""
+    parser = argparse.ArgumentParser(prog="paperverify", description="hold implementations to their papers' tables")
     commands = parser.add_subparsers(dest="command", required=True)
     report_parser = commands.add_parser("report", help="check every claim and print paper vs measured values")
-    report_parser.add_argument("--framework", choices=[*FRAMEWORKS, "all"], default="all")
+    report_parser.add_argument(
+        "--framework", choices=[*FRAMEWORKS, "all"], default="all", help="check our implementations in this framework"
+    )
     report_parser.add_argument("--out", default="report", help="folder for the report files (default: report)")
     report_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all four)")
-    report_parser.add_argument("--paper", action="append", help="only this paper id (repeatable)")
+    report_parser.add_argument("--paper", action="append", help="only this paper id")
     report_parser.add_argument("--tables", action="append", help="an extra folder of reference tables")
     report_parser.add_argument(
         "-v", "--verbose", action="store_true", help="list every claim, not only those that do not pass"
@@ -427,7 +476,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     check_parser.add_argument("--paper", required=True, help="paper id, e.g. he2016_resnet (see `paperverify tables`)")
     check_parser.add_argument("--variant", help="the paper's variant, e.g. resnet50 (default: inferred from TARGET)")
-    check_parser.add_argument("--framework", choices=["auto", *NAMES], default="auto")
+    check_parser.add_argument(
+        "--framework", choices=["auto", *NAMES], default="auto", help="the framework TARGET is written in"
+    )
     check_parser.add_argument(
         "--input-size", type=_positive, help="input side for a PyTorch model (default: the paper's)"
     )
@@ -487,7 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     conformance_parser = commands.add_parser(
         "conformance", help="check the third-party models whose papers have reference tables"
     )
-    conformance_parser.add_argument("source", choices=["keras-applications", "torchvision"])
+    conformance_parser.add_argument(
+        "source", choices=["keras-applications", "torchvision"], help="the library whose models are checked"
+    )
     conformance_parser.add_argument("--out", help="folder for the report files (default: conformance/SOURCE)")
     conformance_parser.add_argument("--format", default="json,md,csv,html", help="comma-separated (default: all)")
     conformance_parser.add_argument(
@@ -515,7 +568,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--status", action="store_true", help="print the status table of every paper (docs/status.md) and exit"
     )
     tables_parser.set_defaults(func=tables)
-    args = parser.parse_args(argv)
+    reference_parser = commands.add_parser("reference", help="print this command-line reference (docs/cli.md)")
+    reference_parser.set_defaults(func=lambda _: print(reference(parser), end="") or 0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `paperverify` console script."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before a target module imports TensorFlow
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    args = parser().parse_args(argv)
     try:
         with cache.disabled() if getattr(args, "no_cache", False) else contextlib.nullcontext():
             return args.func(args)

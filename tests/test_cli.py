@@ -200,3 +200,13 @@ def test_a_report_written_inside_a_tables_folder_does_not_break_the_next_run(tmp
     second = main([*args, "--out", str(tables / "report")])
     capsys.readouterr()
     assert first == second == 0 and (tables / "report" / "report.csv").is_file()
+
+
+def test_the_command_line_reference_is_generated_from_the_parser(capsys) -> None:
+    """docs/cli.md is what `paperverify reference` prints from the parser: after a change to an option,
+    regenerate it (`paperverify reference > docs/cli.md`)."""
+    assert main(["reference"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for option in ("--paper ID", "--kind CLASS=KIND", "--write-map FILE", "--no-cache"):
+        assert f"`{option.split()[0]}" in printed, option
