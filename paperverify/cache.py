@@ -57,6 +57,11 @@ def directory() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "paperverify"
 
 
+def enabled() -> bool:
+    """Whether traces are read from and written to the cache (not inside `disabled`)."""
+    return _enabled
+
+
 @contextmanager
 def disabled() -> Iterator[None]:
     """While inside, traces are neither read from nor written to the cache."""

@@ -60,6 +60,7 @@ def report(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
+    from paperverify import ahead
     from paperverify import report as reports
     from paperverify.check import parse_kinds, verify
     from paperverify.stagemap import parse_entries
@@ -86,6 +87,9 @@ def check(args: argparse.Namespace) -> int:
         )
     if args.equivalence:
         return _equivalence(args, kwargs, stage_map, entry.variant if entry else None)
+    variant = args.variant or (entry.variant if entry else None)
+    hint = args.target.rpartition(":")[2].rpartition(".")[2]
+    ahead.start(args.target, args.framework, args.paper, variant, args.tables or [], hint)
     verb = "reading" if ":" not in args.target and frameworks.reading(Path(args.target)) else "building"
     print(f"{verb} {args.target} without weights ...", file=sys.stderr, flush=True)
     model, framework, label = load_target(args.target, kwargs, args.framework)
@@ -94,7 +98,7 @@ def check(args: argparse.Namespace) -> int:
     result = verify(
         model,
         paper=args.paper,
-        variant=args.variant or (entry.variant if entry else None),
+        variant=variant,
         stage_map=stage_map,
         input_size=args.input_size,
         tables=args.tables or [],

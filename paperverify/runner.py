@@ -99,7 +99,7 @@ def _traces(
         return
     context = multiprocessing.get_context("spawn")  # a fork would copy a framework's threads mid-flight
     threads = max(1, cores() // workers)
-    with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(threads,)) as pool:
+    with ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(threads,)) as pool:
         pending: dict[Future[list[Trace | str]], list[tuple[str, Config]]] = {
             pool.submit(_probe_in_worker, batch): batch for batch in _batches(missing)
         }
@@ -129,7 +129,7 @@ def _workers(missing: list[tuple[str, Config]], jobs: int | None) -> int:
     return 1 if needed <= set(sys.modules) else cores()
 
 
-def _start_worker(threads: int) -> None:
+def start_worker(threads: int) -> None:
     """Size the frameworks' thread pools for one worker's share of the cores, before they are imported (a
     setting the user made is kept), and collect garbage less often: a build makes tens of thousands of objects."""
     for variable in _THREAD_VARIABLES:

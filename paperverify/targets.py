@@ -9,6 +9,7 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
@@ -69,6 +70,53 @@ def load_target(
     if framework != "auto" and found != framework:
         raise CheckError(f"{target} returned a {found} model, but --framework {framework} was given")
     return model, found, attribute
+
+
+def guess_framework(target: str, framework: str = "auto") -> str | None:
+    """The framework a target's model is likely written in, told without importing anything: the one asked for,
+    the one that reads a saved file's suffix, or the one whose packages alone the target's source imports (None
+    when that cannot be told). A guess: `load_target` says what the model is."""
+    if framework != "auto":
+        return framework
+    location, sep, _ = target.rpartition(":")
+    if not sep:
+        return frameworks.reading(Path(target))
+    source = _source(location)
+    if source is None:
+        return None
+    found = {
+        name
+        for name in frameworks.NAMES
+        for package in (frameworks.package(name), *frameworks.runs_on(name))
+        if re.search(rf"^\s*(?:import|from)\s+{package}\b", source, re.MULTILINE)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _source(location: str) -> str | None:
+    """The text of a target's module (a file, or a module found on the path without importing it or its
+    packages), or None."""
+    if location.endswith(".py") or "/" in location or "\\" in location:
+        path = Path(location)
+    else:
+        top, *parts = location.split(".")
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            return None
+        if spec is None:
+            return None
+        folders = list(spec.submodule_search_locations or ())  # a namespace package has folders, no origin
+        path = Path(spec.origin) if spec.origin else Path(folders[0], "__init__.py") if folders else None
+        if path is None:
+            return None
+        for part in parts:
+            folder = path.parent / part
+            path = folder / "__init__.py" if folder.is_dir() else path.parent / f"{part}.py"
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _import_target_module(location: str) -> Any:

@@ -184,31 +184,50 @@ def test_workers_give_the_serial_verdicts(torch_threads: int) -> None:
     assert len(serial) == len(claims) and {verdict.status for verdict in serial} <= {"match", "erratum"}
 
 
-#: A check of a stranger's Keras MobileNet: ten configurations' references to tell which one it is.
-CHECK = ["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet"]
-WARM_CHECK = f"""
+#: A check of a stranger's Keras MobileNet in a fresh process: ten configurations' references to tell which one it
+#: is; prints its exit status, whether it imported PyTorch, and whether it started a worker probing them ahead.
+CHECK = """
 import sys
+from paperverify import ahead
 from paperverify.cli import main
-code = main({[*CHECK, "--variant", "mobilenet_v1"]!r})
-print(code, "torch" in sys.modules)
+started, start = [], ahead.start
+ahead.start = lambda *arguments: started.append(start(*arguments)) or started[-1]
+code = main(["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet",
+             "--variant", "mobilenet_v1"])
+print(code, "torch" in sys.modules, started)
 """
 
 
-def test_a_keras_models_warm_check_imports_no_pytorch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, torch_threads: int, tf_threads: int
-) -> None:
+def test_a_keras_models_check_imports_no_pytorch_its_references_built_ahead_or_cached(tmp_path: Path) -> None:
     """A Keras model is lined up with our implementation and its configuration told by references built in
-    PyTorch (at no cost on the meta device): each is cached, so that a later check of a Keras model imports no
-    PyTorch (issue 17's cost: importing it is more than a second)."""
-    from paperverify.cli import main
-
-    monkeypatch.setenv(cache.DIRECTORY_VARIABLE, str(tmp_path / "cache"))
-    probe.cache_clear()
-    try:
-        assert main([*CHECK, "--variant", "mobilenet_v1"]) == 0
-    finally:
-        probe.cache_clear()
+    PyTorch (at no cost on the meta device): a first check builds them in a worker process while it imports
+    Keras and builds the model (paperverify.ahead), and finds them in the trace cache; a later check finds them
+    there with no worker (issue 17's cost: importing PyTorch after TensorFlow is seconds)."""
     environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(tmp_path / "cache")}
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", WARM_CHECK], capture_output=True, text=True, env=environment, cwd=root)
-    assert done.stdout.splitlines()[-1] == "0 False", done.stdout[-2000:] + done.stderr[-2000:]
+    for expected in ("0 False [True]", "0 False [False]"):
+        done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, env=environment, cwd=root)
+        assert done.stdout.splitlines()[-1] == expected, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_a_targets_framework_is_told_from_its_source_without_importing_it(tmp_path: Path) -> None:
+    from paperverify.targets import guess_framework
+
+    sources = {
+        "keras_model.py": "import numpy as np\nfrom keras import layers\n",
+        "tf_model.py": "import tensorflow as tf\n",
+        "torch_model.py": "import torch\nfrom torch import nn\n",
+        "both.py": "import keras\nimport torch\n",
+        "neither.py": "import numpy\n# import torch\n",
+    }
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text)
+    guessed = {name: guess_framework(f"{tmp_path / name}:build") for name in sources}
+    assert guessed == {
+        "keras_model.py": "keras", "tf_model.py": "keras", "torch_model.py": "torch", "both.py": None,
+        "neither.py": None,
+    }  # fmt: skip
+    assert guess_framework("tests.strangers.keras_resnet:resnet50") == "keras"
+    assert guess_framework("tests.strangers.torch_resnet:resnet50") == "torch"
+    assert guess_framework("model.onnx") == "onnx" and guess_framework("no.such.module:build") is None
+    assert guess_framework(f"{tmp_path / 'neither.py'}:build", "torch") == "torch"

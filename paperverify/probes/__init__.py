@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from paperverify import cache as disk
 from paperverify import frameworks, registry
 from paperverify.claims import Config
 from paperverify.trace import Trace
+
+#: How long a check waits for references probed ahead (paperverify.ahead) before building them itself.
+AHEAD_TIMEOUT = 120.0
+#: Framework -> the worker process probing references in it ahead of the check that needs them.
+_ahead: dict[str, Any] = {}
+
+
+def ahead(framework: str, process: Any) -> None:
+    """Note that `process` is probing references in `framework` into the trace cache: the first reference built
+    in it waits for the process to end, then reads the cache."""
+    _ahead[framework] = process
 
 
 @cache
@@ -37,6 +49,12 @@ def reference(config: Config, framework: str) -> Trace:
     framework is quicker than reading the sources that key the cache, but references built in another (a Keras
     model's, in PyTorch) are cached, each of them, so that a later check need not import that framework."""
     chosen = frameworks.for_references(registry.get(config.variant).frameworks, framework)
+    worker = _ahead.pop(chosen, None)
+    if worker is not None:
+        if chosen != framework:  # else its work is not needed: the model's framework builds at no cost
+            worker.join(AHEAD_TIMEOUT)
+        if worker.is_alive():  # a worker that hangs is ended: the check builds what it needs itself
+            worker.terminate()
     if frameworks.cheap(chosen) and chosen == framework:
         with disk.disabled():
             return probe(config, chosen)
