@@ -203,14 +203,38 @@ def align(yours: Trace, ours: Trace) -> Alignment:
     BatchNorm where ours has some (folded into its convolutions, as an inference export does) is lined up with ours
     less its BatchNorm layers, so that the blocks it lacks or adds are told as in any other model."""
     folded = not yours.batchnorms and ours.batchnorms
-    kept = [i for i, r in enumerate(ours.layers) if not (folded and r.kind == BATCHNORM)]
-    lined = tuple(ours.layers[i] for i in kept)
-    score = _likeness(yours.layers, lined)
-    in_order = _sequence_pairs(score, lined)
-    reduced = _reordered_pairs(yours.layers, lined, in_order)
-    pairs = [(u, kept[o]) for u, o in reduced]
-    moved = tuple(sorted((u, kept[o]) for u, o in set(reduced) - set(in_order)))
+    read_yours = _heads_last(yours.layers)
+    read_ours = [i for i in _heads_last(ours.layers) if not (folded and ours.layers[i].kind == BATCHNORM)]
+    mine = tuple(yours.layers[i] for i in read_yours)
+    lined = tuple(ours.layers[i] for i in read_ours)
+    in_order = _sequence_pairs(_likeness(mine, lined), lined)
+    reduced = _reordered_pairs(mine, lined, in_order)
+    pairs = sorted((read_yours[u], read_ours[o]) for u, o in reduced)
+    moved = tuple(sorted((read_yours[u], read_ours[o]) for u, o in set(reduced) - set(in_order)))
     return Alignment(_names(yours.layers, ours.layers, pairs), tuple(pairs), yours, ours, moved)
+
+
+def _heads_last(layers: tuple[LayerRecord, ...]) -> list[int]:
+    """The order a trace's layers are lined up in: those the model's main output is computed from, in their own
+    order, then the rest in theirs (auxiliary heads, which a Keras model may list as its first outputs and a
+    PyTorch forward may run midway). The main output is the layer no other reads with the most layers behind it;
+    a trace without sources keeps its order."""
+    if any(layer.sources is None for layer in layers):
+        return list(range(len(layers)))
+    read = {source for layer in layers for source in layer.sources or ()}
+
+    def behind(index: int) -> set[int]:
+        seen, stack = {index}, [index]
+        while stack:
+            for source in layers[stack.pop()].sources or ():
+                if source >= 0 and source not in seen:
+                    seen.add(source)
+                    stack.append(source)
+        return seen
+
+    ends = [behind(index) for index in range(len(layers)) if index not in read]
+    main = max(ends, key=len, default=set())
+    return sorted(main) + [index for index in range(len(layers)) if index not in main]
 
 
 def _likeness(yours: tuple[LayerRecord, ...], ours: tuple[LayerRecord, ...]) -> np.ndarray:

@@ -64,6 +64,23 @@ def test_shortcuts_run_before_the_main_path_are_found_where_they_belong(torch_th
     assert renamed.depth == 50
 
 
+@pytest.mark.xdist_group("torch")
+def test_auxiliary_heads_are_lined_up_wherever_the_model_runs_them(torch_threads: int) -> None:
+    """Our GoogLeNet runs its auxiliary classifiers after the main output; a PyTorch forward may run each right
+    after the inception it reads (4a, 4d), and a Keras model listing them as its first outputs is probed in that
+    order too. The alignment lines a model's main path up first and its heads after it, wherever they ran."""
+    ours = probe(Config("googlenet", 224, (("aux_logits", True),)), "torch")
+    names = [layer.name for layer in ours.layers]
+    heads = {aux: [i for i, name in enumerate(names) if name.startswith(f"{aux}.")] for aux in ("aux1", "aux2")}
+    order = [i for i in range(len(names)) if i not in heads["aux1"] + heads["aux2"]]
+    for aux, point in (("aux1", "inception_4a"), ("aux2", "inception_4d")):
+        last = max(i for i in order if names[i].startswith(f"{point}."))
+        order[order.index(last) + 1 : order.index(last) + 1] = heads[aux]
+    alignment = align(_opaque(ours, order), ours)
+    assert [new for _, new in alignment.names] == [names[i] for i in order]
+    assert alignment.unpaired_ours == [] and alignment.unpaired_yours == []
+
+
 @pytest.mark.parametrize(
     "framework", [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in ("torch", "keras")]
 )
