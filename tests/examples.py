@@ -23,6 +23,9 @@ CHEAP = {"ci": 30, "dev": 20, "thorough": 300}
 NETWORK = {"ci": 2, "dev": 2, "thorough": 20}
 #: Examples per variant of a property that probes PyTorch networks at several sizes.
 PROBE = {"ci": 4, "dev": 4, "thorough": 50}
+#: Examples per kind of damage of a property that copies a paper folder and reads it afresh (10-20 ms each, for
+#: each of the 76 kinds).
+FOLDER = {"ci": 15, "dev": 10, "thorough": 300}
 
 for _name, _count in CHEAP.items():
     settings.register_profile(
@@ -49,3 +52,4 @@ network_examples = settings(
 probe_examples = settings(
     parent=settings.get_profile(PROFILE), max_examples=PROBE.get(PROFILE, PROBE["dev"]), phases=_COSTLY_PHASES
 )
+folder_examples = settings(parent=settings.get_profile(PROFILE), max_examples=FOLDER.get(PROFILE, FOLDER["dev"]))

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from paperverify.claims import Claim, TableValidationError
 from paperverify.tables import default_roots, load_claims, paper_folders
+from tests.examples import folder_examples
 
 FOLDERS = paper_folders(default_roots())
 #: Each shipped paper's claims, loaded once: what an undamaged copy loads.
@@ -452,6 +453,7 @@ ORIGINAL = {name: _summary(claims) for name, claims in SHIPPED.items()}
 
 
 @pytest.mark.parametrize("kind", sorted(DAMAGES))
+@folder_examples
 @given(data=st.data())
 def test_damage_is_an_error_naming_its_place_or_harmless(kind: str, data: st.DataObject) -> None:
     source = data.draw(st.sampled_from(FOLDERS), label="paper")
