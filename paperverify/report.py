@@ -1,44 +1,7 @@
 """The discrepancy report: one JSON document (the source of truth) rendered to Markdown, CSV and HTML.
 
-Schema of `report.json` (version 2; version 1 called a record's `offset` `deviation`):
-
-    {
-      "schema": 1,
-      "paperverify": "0.1.0",
-      "generated": "2026-11-22T03:00:00+00:00",      # the only field that differs between two runs
-      "subject": "paperverify implementations",
-      "frameworks": ["keras", "torch"],
-      "claims_loaded": 103,                            # distinct claims among the checks
-      "checks_loaded": 206,                            # (claim, framework) pairs expected as records
-      "summary": {"match": 206, "mismatch": 0, "erratum": 0, "deviation": 0, "error": 0, "skipped": 0,
-                  "total": 206},
-      "matrix": [{"architecture": "resnet", "framework": "keras", "matched": 103, "total": 103}, ...],
-      "divergences": [                                 # first named point where a model departs from a table
-        {"paper": ..., "table": ..., "variant": ..., "framework": ..., "claim": ..., "point": "conv3_x",
-         "expected": "28×28", "measured": "56×56×512", "detail": ...}
-      ],
-      "problems": ["206 checks loaded but 205 reported", ...],
-      "coverage": [                                    # `paperverify report` only: each paper's printed tables
-        {"paper": "howard2017_mobilenet", "transcribed": [{"table": "Table 1", "claims": 46}, ...],
-         "left_out": [{"table": "Table 10", "reason": "..."}, ...]}
-      ],
-      "records": [                                     # one per claim and framework, in table order
-        {"claim": "he2016_resnet/table1/resnet50/macs", "framework": "keras", "status": "match",
-         "paper": "he2016_resnet", "architecture": "resnet", "arxiv": "1512.03385v1", "table": "table1",
-         "label": "Table 1", "page": 5, "row": "flops", "column": "50-layer", "file": "he2016_resnet/table1.csv",
-         "quote": null, "quantity": "macs", "variant": "resnet50", "point": null,
-         "config": "resnet50(input_size=224, shortcut='B')", "printed": "3.8×10^9",
-         "expected": "[3700000000, 3900000000)", "measured": "3857973248", "offset": "+57973248 (+1.53%)",
-         "relative": 0.0153, "tolerance": "±0.1×10^9 (widened)", "tolerance_reason": "The ... [citation]",
-         "erratum": null, "notes": [...],
-         "detail": ""}
-      ]
-    }
-
-`status` is one of match, mismatch, erratum (matched the corrected value of a recorded misprint),
-deviation (a third-party model departs from the paper here on purpose, as recorded with reason and citation
-in `detail`), error (could not be measured), skipped (with the reason in `detail`). `subject` names what
-was checked: the paperverify implementations, or a user's model.
+The schema of `report.json` (version `SCHEMA`; version 1 called a record's `offset` `deviation`), every key
+with an example and what it means: docs/report.md, which tests/test_report.py keeps to the keys `build` writes.
 """
 
 from __future__ import annotations

@@ -161,6 +161,31 @@ def test_every_check_appears_exactly_once() -> None:
     assert not report.failed(document)
 
 
+def test_the_documented_schema_names_every_key_a_report_holds() -> None:
+    """docs/report.md's report.json block lists every key `build` writes (records, summary, matrix, a divergence)
+    and `paperverify report` adds (coverage), and no other."""
+    from paperverify.sanity import coverage
+
+    claims = [claim for claim in load_claims() if claim.quantity == "output_shape"][:2]
+    checks = [(claim, "torch") for claim in claims]
+    verdicts = [Verdict(claims[0].id, "torch", "mismatch", "28×28", "28×28", "56×56×512", "", "exact")]
+    verdicts.append(_verdict(claims[1].id, "torch"))
+    document = report.build(checks, verdicts, ["torch"])
+    document["coverage"] = coverage(papers={claims[0].source.paper})
+    assert document["divergences"] and document["coverage"]
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {key for item in value.values() for key in keys(item)}
+        if isinstance(value, list):
+            return {key for item in value for key in keys(item)}
+        return set()
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "report.md").read_text(encoding="utf-8")
+    block = text.split("## report.json", 1)[1].split("```", 2)[1]
+    assert set(re.findall(r'"(\w+)":', block)) == keys(document)
+
+
 def _records(*items: tuple[str, str, str]) -> dict:
     return {
         "records": [{"claim": claim, "framework": framework, "status": status} for claim, framework, status in items]
