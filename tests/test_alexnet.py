@@ -306,3 +306,37 @@ def test_a_users_normalisation_class_declared_lrn_has_its_constants_measured(
         result = verify(model, paper="krizhevsky2012_alexnet", kinds={normalise.__name__: "lrn"})
         failing[normalise.__name__] = {v.claim.rpartition("/")[2] for v in result.failures}
     assert failing == {"Normalise": set(), "Unnormalised": {"sec3.3_lrn_k_conv1", "sec3.3_lrn_k_conv2"}}, failing
+
+
+def test_a_lambda_of_tensorflows_normalisation_is_told_by_what_it_computes(torch_threads: int, tf_threads: int) -> None:
+    """`Lambda(lambda x: tf.nn.local_response_normalization(x, ...))`, common in Keras AlexNets, cannot be traced
+    with Keras operations; the probe measures what it computes: an `lrn` layer with its constants (n = 2r + 1).
+    A Lambda computing something else (a softmax, an L2 normalisation over the channels) stays unknown, and a
+    window of even size (PyTorch's, one channel more below than above) is measured as it is, and a window that
+    weighs its channels unequally is no local response normalisation."""
+    import keras
+    import tensorflow as tf
+    import torch
+
+    from paperverify import kinds
+    from paperverify.frameworks.keras.probe import probe_model
+    from paperverify.probes.numeric import normalisation
+
+    inputs = keras.Input((6, 6, 16))
+    x = keras.layers.Lambda(lambda t: tf.nn.local_response_normalization(t, 3, 2.0, 1e-4, 0.75))(inputs)
+    x = keras.layers.Lambda(lambda t: tf.nn.softmax(t))(x)
+    x = keras.layers.Lambda(lambda t: tf.nn.l2_normalize(t, axis=-1))(x)
+    lrn, softmax, l2 = probe_model(keras.Model(inputs, x)).layers
+    assert lrn.kind == "lrn" and lrn.constants is not None and lrn.constants[0] == 7
+    assert np.allclose(lrn.constants[1:], (1e-4, 0.75, 2.0), rtol=1e-3)
+    assert softmax.kind == l2.kind == kinds.UNKNOWN
+    even = torch.nn.LocalResponseNorm(4, alpha=4e-3, beta=0.75, k=2.0)
+    measured = normalisation(lambda v: even(torch.tensor(v).reshape(1, -1, 1, 1)).reshape(-1).numpy())
+    assert measured is not None and measured[0] == 4 and np.allclose(measured[1:], (1e-3, 0.75, 2.0), rtol=1e-6)
+
+    def weighted(values: np.ndarray) -> np.ndarray:  # the edges of its window weigh a quarter: not the paper's sum
+        squares = np.pad(values**2, 2)
+        sums = np.array([np.dot((0.25, 1, 1, 1, 0.25), squares[i : i + 5]) for i in range(len(values))])
+        return values / (2 + 1e-2 * sums) ** 0.75
+
+    assert normalisation(weighted) is None  # its middle channel alone fits (5, 0.01, 0.75, 2); a ramp does not

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from paperverify.closeness import Closeness
+
 #: A merge input that is the model's input rather than a layer's output.
 MODEL_INPUT = -1
 
@@ -168,7 +170,32 @@ def normalisation(apply: Callable[[np.ndarray], np.ndarray], channels: int = 16)
     ha, hc = ga ** (1 / beta), gc ** (1 / beta)
     alpha = (hc - ha) / (uc - ua)
     k = ha - alpha * ua
-    return (len(changed), float(alpha), beta, float(k)) if alpha > 0 and k > 0 else None
+    if alpha <= 0 or k <= 0:
+        return None
+    constants = (len(changed), float(alpha), beta, float(k))
+    # Output i reads channels i - below to i + above, so a bump in the middle channel changes the outputs from
+    # middle - above to middle + below; the fitted formula must give the outputs of a whole ramp.
+    above, below = middle - int(changed[0]), int(changed[-1]) - middle
+    ramp = np.linspace(0.2, 2.0, channels)
+    fitted = local_response(ramp, constants, window=(below, above))
+    return constants if NORMALISATION_FIT.compare(apply(ramp), fitted).close else None
+
+
+#: How close a function's outputs must be to the local response normalisation fitted to them (float32 kernels).
+NORMALISATION_FIT = Closeness(rtol=1e-3, atol=0.0)
+
+
+def local_response(values: np.ndarray, constants: Normalisation, window: tuple[int, int] | None = None) -> np.ndarray:
+    """Krizhevsky et al.'s b_i = a_i / (k + α Σ_j a_j²)^β over the last axis (Sec. 3.3), j from i - below to
+    i + above (`window`; n // 2 each way by default), within the channels there are."""
+    n, alpha, beta, k = constants
+    below, above = window if window is not None else (n // 2, n // 2)
+    squares = np.asarray(values, dtype=np.float64) ** 2
+    channels = squares.shape[-1]
+    sums = np.stack(
+        [squares[..., max(0, i - below) : min(channels, i + above + 1)].sum(-1) for i in range(channels)], -1
+    )
+    return values / (k + alpha * sums) ** beta
 
 
 def scaled_squashing(own: tuple[float, ...], amplitude: float, slope: float) -> tuple[float, float]:

@@ -336,6 +336,8 @@ def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> li
             expanded = _lambda_records(node, start, sources)
             if expanded is not None:
                 return expanded
+            if inputs[:1] == (output,) and not layer.weights and _normalisation(layer) is not None:
+                kind = "lrn"  # a Lambda of TensorFlow's local response normalisation, told by what it computes
         params, buffers = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
         records = [_record(layer, kind, inputs, output, params, buffers)]
     else:
