@@ -89,25 +89,25 @@ def check(args: argparse.Namespace) -> int:
         return _equivalence(args, kwargs, stage_map, entry.variant if entry else None)
     variant = args.variant or (entry.variant if entry else None)
     hint = args.target.rpartition(":")[2].rpartition(".")[2]
-    ahead.start(args.target, args.framework, args.paper, variant, args.tables or [], hint)
-    verb = "reading" if ":" not in args.target and frameworks.reading(Path(args.target)) else "building"
-    print(f"{verb} {args.target} without weights ...", file=sys.stderr, flush=True)
-    model, framework, label = load_target(args.target, kwargs, args.framework)
-    print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
-    same = entry is not None and parse_kwargs(entry.kwargs) == kwargs
-    result = verify(
-        model,
-        paper=args.paper,
-        variant=variant,
-        stage_map=stage_map,
-        input_size=args.input_size,
-        tables=args.tables or [],
-        deviations=entry.deviations if entry else (),
-        name=args.target,
-        config=parse_kwargs(args.config, "--config") if args.config else dict(entry.config) if same else None,
-        invariants=entry.invariants if same else (),
-        kinds=parse_kinds(args.kind or []),
-    )
+    with ahead.probing(args.target, args.framework, args.paper, variant, args.tables or [], hint):
+        verb = "reading" if ":" not in args.target and frameworks.reading(Path(args.target)) else "building"
+        print(f"{verb} {args.target} without weights ...", file=sys.stderr, flush=True)
+        model, framework, label = load_target(args.target, kwargs, args.framework)
+        print(f"probing {label} ({framework}) against {args.paper} ...", file=sys.stderr, flush=True)
+        same = entry is not None and parse_kwargs(entry.kwargs) == kwargs
+        result = verify(
+            model,
+            paper=args.paper,
+            variant=variant,
+            stage_map=stage_map,
+            input_size=args.input_size,
+            tables=args.tables or [],
+            deviations=entry.deviations if entry else (),
+            name=args.target,
+            config=parse_kwargs(args.config, "--config") if args.config else dict(entry.config) if same else None,
+            invariants=entry.invariants if same else (),
+            kinds=parse_kinds(args.kind or []),
+        )
     print(f"{args.target} [{framework}] against {args.paper}, variant {result.variant}\n")
     if result.configuration:
         print(result.configuration, end="\n\n")

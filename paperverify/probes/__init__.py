@@ -12,14 +12,36 @@ from paperverify.trace import Trace
 
 #: How long a check waits for references probed ahead (paperverify.ahead) before building them itself.
 AHEAD_TIMEOUT = 120.0
-#: Framework -> the worker process probing references in it ahead of the check that needs them.
-_ahead: dict[str, Any] = {}
+#: Framework -> the worker process probing references in it ahead of the check that needs them, and the end of
+#: the pipe its traces come through.
+_ahead: dict[str, tuple[Any, Any]] = {}
+#: The traces the worker sent, by configuration and framework.
+_sent: dict[tuple[Config, str], Trace] = {}
 
 
-def ahead(framework: str, process: Any) -> None:
-    """Note that `process` is probing references in `framework` into the trace cache: the first reference built
-    in it waits for the process to end, then reads the cache."""
-    _ahead[framework] = process
+def ahead(framework: str, process: Any, traces: Any) -> None:
+    """Note that `process` is probing references in `framework` and sends them, as one list of (configuration,
+    trace), through the pipe end `traces`: the first reference built in it waits for them."""
+    _ahead[framework] = (process, traces)
+
+
+def _received(framework: str, wanted: bool = True) -> None:
+    """Take the traces of the worker probing in `framework` ahead, if `wanted` (waiting at most AHEAD_TIMEOUT
+    seconds), and end it."""
+    process, traces = _ahead.pop(framework)
+    try:
+        if wanted and traces.poll(AHEAD_TIMEOUT):
+            _sent.update(((config, framework), trace) for config, trace in traces.recv())
+    except (EOFError, OSError):  # a worker that died sent nothing: the check builds what it needs itself
+        pass
+    process.terminate()
+    traces.close()
+
+
+def dismiss() -> None:
+    """End every worker still probing ahead: the check that started it is over."""
+    for framework in list(_ahead):
+        _received(framework, wanted=False)
 
 
 @cache
@@ -49,12 +71,10 @@ def reference(config: Config, framework: str) -> Trace:
     framework is quicker than reading the sources that key the cache, but references built in another (a Keras
     model's, in PyTorch) are cached, each of them, so that a later check need not import that framework."""
     chosen = frameworks.for_references(registry.get(config.variant).frameworks, framework)
-    worker = _ahead.pop(chosen, None)
-    if worker is not None:
-        if chosen != framework:  # else its work is not needed: the model's framework builds at no cost
-            worker.join(AHEAD_TIMEOUT)
-        if worker.is_alive():  # a worker that hangs is ended: the check builds what it needs itself
-            worker.terminate()
+    if chosen in _ahead:  # its work is not needed where the model's own framework builds them at no cost
+        _received(chosen, wanted=chosen != framework)
+    if (config, chosen) in _sent:
+        return _sent[(config, chosen)]
     if frameworks.cheap(chosen) and chosen == framework:
         with disk.disabled():
             return probe(config, chosen)
