@@ -193,21 +193,26 @@ from paperverify.cli import main
 started, start = [], ahead.start
 ahead.start = lambda *arguments: started.append(start(*arguments)) or started[-1]
 code = main(["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet",
-             "--variant", "mobilenet_v1"])
+             "--variant", "mobilenet_v1", *sys.argv[1:]])
 print(code, "torch" in sys.modules, started)
 """
 
 
 def test_a_keras_models_check_imports_no_pytorch_its_references_built_ahead_or_cached(tmp_path: Path) -> None:
     """A Keras model is lined up with our implementation and its configuration told by references built in
-    PyTorch (at no cost on the meta device): a first check builds them in a worker process while it imports
-    Keras and builds the model (paperverify.ahead), and finds them in the trace cache; a later check finds them
-    there with no worker (issue 17's cost: importing PyTorch after TensorFlow is seconds)."""
-    environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(tmp_path / "cache")}
+    PyTorch (at no cost on the meta device): a first check has them built by a worker process while it imports
+    Keras and builds the model (paperverify.ahead), which sends them back and keeps them in the trace cache
+    unless --no-cache; a later check finds them there with no worker (issue 17's cost: importing PyTorch after
+    TensorFlow is seconds)."""
+    folder = tmp_path / "cache"
+    environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(folder)}
     root = Path(__file__).resolve().parent.parent
-    for expected in ("0 False [True]", "0 False [False]"):
-        done = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, env=environment, cwd=root)
+    for options, expected in ((["--no-cache"], "0 False [True]"), ([], "0 False [True]"), ([], "0 False [False]")):
+        done = subprocess.run(
+            [sys.executable, "-c", CHECK, *options], capture_output=True, text=True, env=environment, cwd=root
+        )
         assert done.stdout.splitlines()[-1] == expected, done.stdout[-2000:] + done.stderr[-2000:]
+        assert folder.exists() != bool(options)  # --no-cache writes nothing
 
 
 def test_a_targets_framework_is_told_from_its_source_without_importing_it(tmp_path: Path) -> None:
