@@ -96,7 +96,7 @@ def guess_framework(target: str, framework: str = "auto") -> str | None:
 def _source(location: str) -> str | None:
     """The text of a target's module (a file, or a module found on the path without importing it or its
     packages), or None."""
-    if location.endswith(".py") or "/" in location or "\\" in location:
+    if _names_a_file(location):
         path = Path(location)
     else:
         top, *parts = location.split(".")
@@ -119,8 +119,13 @@ def _source(location: str) -> str | None:
         return None
 
 
+def _names_a_file(location: str) -> bool:
+    """Whether a target's location is a file (`path/to/file.py`) rather than a module (`package.module`)."""
+    return location.endswith(".py") or "/" in location or "\\" in location
+
+
 def _import_target_module(location: str) -> Any:
-    if location.endswith(".py") or "/" in location or "\\" in location:
+    if _names_a_file(location):
         return _import_file(Path(location))
     try:
         return importlib.import_module(location)
