@@ -184,17 +184,22 @@ def test_workers_give_the_serial_verdicts(torch_threads: int) -> None:
     assert len(serial) == len(claims) and {verdict.status for verdict in serial} <= {"match", "erratum"}
 
 
-#: A check of a stranger's Keras MobileNet in a fresh process: ten configurations' references to tell which one it
-#: is; prints its exit status, whether it imported PyTorch, and whether it started a worker probing them ahead.
-CHECK = """
-import sys
-from paperverify import ahead
+#: Checks of a stranger's Keras MobileNet in one fresh process, with the command-line options given, each with no
+#: reference kept from the one before (as a new process would have none): ten configurations' references tell
+#: which one it is. Each prints its exit status, whether PyTorch is imported, whether a worker probing the
+#: references ahead was started, and whether the trace cache's folder exists.
+CHECKS = """
+import json, os, sys
+from paperverify import ahead, cache, probes
 from paperverify.cli import main
 started, start = [], ahead.start
 ahead.start = lambda *arguments: started.append(start(*arguments)) or started[-1]
-code = main(["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet",
-             "--variant", "mobilenet_v1", *sys.argv[1:]])
-print(code, "torch" in sys.modules, started)
+for options in json.loads(sys.argv[1]):
+    started.clear()
+    probes._sent.clear()
+    code = main(["check", "tests/strangers/keras_mobilenet.py:mobilenet", "--paper", "howard2017_mobilenet",
+                 "--variant", "mobilenet_v1", *options])
+    print(code, "torch" in sys.modules, started, os.path.exists(os.environ[cache.DIRECTORY_VARIABLE]))
 """
 
 
@@ -204,15 +209,15 @@ def test_a_keras_models_check_imports_no_pytorch_its_references_built_ahead_or_c
     Keras and builds the model (paperverify.ahead), which sends them back and keeps them in the trace cache
     unless --no-cache; a later check finds them there with no worker (issue 17's cost: importing PyTorch after
     TensorFlow is seconds)."""
-    folder = tmp_path / "cache"
-    environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(folder)}
+    environment = {**os.environ, cache.DIRECTORY_VARIABLE: str(tmp_path / "cache")}
     root = Path(__file__).resolve().parent.parent
-    for options, expected in ((["--no-cache"], "0 False [True]"), ([], "0 False [True]"), ([], "0 False [False]")):
-        done = subprocess.run(
-            [sys.executable, "-c", CHECK, *options], capture_output=True, text=True, env=environment, cwd=root
-        )
-        assert done.stdout.splitlines()[-1] == expected, done.stdout[-2000:] + done.stderr[-2000:]
-        assert folder.exists() != bool(options)  # --no-cache writes nothing
+    runs = json.dumps([["--no-cache"], [], []])
+    done = subprocess.run(
+        [sys.executable, "-c", CHECKS, runs], capture_output=True, text=True, env=environment, cwd=root
+    )
+    printed = [line for line in done.stdout.splitlines() if line.startswith("0 ") or line.startswith("1 ")]
+    expected = ["0 False [True] False", "0 False [True] True", "0 False [False] True"]
+    assert printed == expected, done.stdout[-3000:] + done.stderr[-2000:]
 
 
 def test_a_targets_framework_is_told_from_its_source_without_importing_it(tmp_path: Path) -> None:
