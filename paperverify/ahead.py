@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from paperverify import cache, frameworks, probes, runner
+from paperverify.check import select_claims
 from paperverify.claims import Config
 from paperverify.configuration import builder_defaults
 from paperverify.targets import guess_framework
@@ -51,8 +52,6 @@ def start(
     chosen = frameworks.for_references(frameworks.BUILDING, guessed)
     if chosen == guessed or frameworks.package(chosen) in sys.modules:
         return False
-    from paperverify.check import select_claims
-
     try:
         first = select_claims(paper, variant, tables, hint=hint)[0].config
     except Exception:  # an unknown paper or variant: the check says so
@@ -72,8 +71,6 @@ def start(
 def configurations(paper: str, variant: str | None, tables: Iterable[str], hint: str, framework: str) -> list[Config]:
     """The references a check is likely to want: every configuration the variant's claims are printed for, and
     our builder's default one at each input size they are printed at (the one a model is lined up with)."""
-    from paperverify.check import select_claims
-
     claims = select_claims(paper, variant, tables, hint=hint, framework=framework)
     main = tuple(sorted(builder_defaults(claims, framework).items()))
     sizes = dict.fromkeys(claim.config.input_size for claim in claims)

@@ -138,6 +138,12 @@ def framework_of(model: Any) -> str:
         raise CheckError(str(err)) from err
 
 
+def hint_of(target: str) -> str:
+    """The name a target's callable goes by (`ResNet50` of `keras.applications:ResNet50`), which may spell the
+    paper's variant (`select_claims`)."""
+    return target.rpartition(":")[2].rpartition(".")[2]
+
+
 def select_claims(
     paper: str,
     variant: str | None,
@@ -273,8 +279,9 @@ def verify(
             f"not at input_size={input_size}. Build it at that size instead "
             f"(e.g. --kwarg input_shape=({input_size},{input_size},3))."
         )
-    hint = label.rpartition(":")[2].rpartition(".")[2]
-    claims = select_claims(paper, variant, tables, hint=hint, config=config, invariants=invariants, framework=framework)
+    claims = select_claims(
+        paper, variant, tables, hint=hint_of(label), config=config, invariants=invariants, framework=framework
+    )
     chosen = claims[0].config.variant
     channels = registry.get(chosen).input_channels
     mapping = stage_map if isinstance(stage_map, StageMap) or stage_map is None else StageMap.of(stage_map)

@@ -62,7 +62,7 @@ def report(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> int:
     from paperverify import ahead
     from paperverify import report as reports
-    from paperverify.check import parse_kinds, verify
+    from paperverify.check import hint_of, parse_kinds, verify
     from paperverify.stagemap import parse_entries
     from paperverify.stagemap import read as read_map
     from paperverify.targets import load_target, parse_kwargs
@@ -88,7 +88,7 @@ def check(args: argparse.Namespace) -> int:
     if args.equivalence:
         return _equivalence(args, kwargs, stage_map, entry.variant if entry else None)
     variant = args.variant or (entry.variant if entry else None)
-    hint = args.target.rpartition(":")[2].rpartition(".")[2]
+    hint = hint_of(args.target)
     with ahead.probing(args.target, args.framework, args.paper, variant, args.tables or [], hint):
         verb = "reading" if ":" not in args.target and frameworks.reading(Path(args.target)) else "building"
         print(f"{verb} {args.target} without weights ...", file=sys.stderr, flush=True)
@@ -126,11 +126,11 @@ def check(args: argparse.Namespace) -> int:
 
 def _equivalence(args: argparse.Namespace, kwargs: dict, stage_map: StageMap, known_variant: str | None) -> int:
     """`check --equivalence`: build TARGET with its weights and compare it with our implementation."""
-    from paperverify.check import parse_kinds, select_claims
+    from paperverify.check import hint_of, parse_kinds, select_claims
     from paperverify.equivalence import equivalence
     from paperverify.targets import load_target, parse_kwargs
 
-    hint = args.target.rpartition(":")[2].rpartition(".")[2]
+    hint = hint_of(args.target)
     variant = (
         args.variant or known_variant or select_claims(args.paper, None, args.tables or [], hint)[0].config.variant
     )

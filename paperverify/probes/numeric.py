@@ -185,11 +185,11 @@ def normalisation(apply: Callable[[np.ndarray], np.ndarray], channels: int = 16)
 NORMALISATION_FIT = Closeness(rtol=1e-3, atol=0.0)
 
 
-def local_response(values: np.ndarray, constants: Normalisation, window: tuple[int, int] | None = None) -> np.ndarray:
+def local_response(values: np.ndarray, constants: Normalisation, window: tuple[int, int]) -> np.ndarray:
     """Krizhevsky et al.'s b_i = a_i / (k + α Σ_j a_j²)^β over the last axis (Sec. 3.3), j from i - below to
-    i + above (`window`; n // 2 each way by default), within the channels there are."""
-    n, alpha, beta, k = constants
-    below, above = window if window is not None else (n // 2, n // 2)
+    i + above (`window`), within the channels there are."""
+    _, alpha, beta, k = constants
+    below, above = window
     squares = np.asarray(values, dtype=np.float64) ** 2
     channels = squares.shape[-1]
     sums = np.stack(

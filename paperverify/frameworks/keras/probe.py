@@ -331,15 +331,16 @@ def node_records(node: Any, start: int = 0, sources: tuple[int, ...] = ()) -> li
     if isinstance(layer, keras.layers.SeparableConv2D):
         records = list(separable_records(layer, inputs[0], output))
     elif isinstance(layer, keras.layers.Layer):
-        kind = kind_of(layer)
+        kind, constants = kind_of(layer), None
         if kind == kinds.UNKNOWN and isinstance(layer, keras.layers.Lambda):
             expanded = _lambda_records(node, start, sources)
             if expanded is not None:
                 return expanded
-            if inputs[:1] == (output,) and not layer.weights and _normalisation(layer) is not None:
-                kind = "lrn"  # a Lambda of TensorFlow's local response normalisation, told by what it computes
+            constants = _normalisation(layer) if inputs == (output,) and not layer.weights else None
+            if constants is not None:  # a Lambda of TensorFlow's local response normalisation, told by its outputs
+                kind = "lrn"
         params, buffers = _size(layer.trainable_weights), _size(layer.non_trainable_weights)
-        records = [_record(layer, kind, inputs, output, params, buffers)]
+        records = [_record(layer, kind, inputs, output, params, buffers, constants)]
     else:
         records = [_record(layer, operation_kind(node) or kinds.UNKNOWN, inputs, output, 0, 0)]
     activation = fused_activation(layer)
@@ -408,10 +409,17 @@ def _squashing(layer: Any) -> tuple[float, float] | None:
 
 
 def _record(
-    layer: Any, kind: str, inputs: tuple[tuple[int, ...], ...], output: tuple[int, ...], params: int, buffers: int
+    layer: Any,
+    kind: str,
+    inputs: tuple[tuple[int, ...], ...],
+    output: tuple[int, ...],
+    params: int,
+    buffers: int,
+    constants: tuple[float, ...] | None = None,
 ) -> LayerRecord:
+    """One layer's record; its `constants` those given, else read or measured (`constants_of`)."""
     attributes = _attributes(layer)
-    constants = constants_of(layer, kind)
+    constants = constants if constants is not None else constants_of(layer, kind)
     if constants is not None and "constants" not in attributes:
         attributes = {**attributes, "constants": constants}
     if "kernel" not in attributes and kinds.declared(type(layer)):
